@@ -1,0 +1,41 @@
+package io.framepack.api.worker;
+
+/**
+ * The names both sides of the operator/worker boundary agree on: mount points, environment
+ * variables, exit codes and the progress ConfigMap layout. Changing one is a protocol change.
+ */
+public final class WorkerContract {
+    private WorkerContract() {
+    }
+
+    /** Where the operator mounts the rendered {@link WorkerJob} (JSON). */
+    public static final String JOB_FILE = "/etc/framepack/job.json";
+    public static final String MODEL_MOUNT = "/models";
+    public static final String OUTPUT_MOUNT = "/output";
+    public static final String CHECKPOINT_MOUNT = "/checkpoints";
+    public static final String INPUT_MOUNT = "/input";
+    /** Writable scratch space (the root filesystem is read-only). */
+    public static final String SCRATCH_MOUNT = "/tmp";
+
+    /** Overrides {@link #JOB_FILE}. */
+    public static final String ENV_JOB_FILE = "FRAMEPACK_JOB_FILE";
+    /** Name of the ConfigMap the worker writes its progress to. */
+    public static final String ENV_PROGRESS_CONFIGMAP = "FRAMEPACK_PROGRESS_CONFIGMAP";
+    /** Namespace of the pod (downward API). */
+    public static final String ENV_NAMESPACE = "FRAMEPACK_NAMESPACE";
+    /** Name of the pod (downward API), reported in progress. */
+    public static final String ENV_POD_NAME = "FRAMEPACK_POD_NAME";
+    /** Attempt number (the Job's pod index of retries), reported in progress. */
+    public static final String ENV_ATTEMPT = "FRAMEPACK_ATTEMPT";
+    /** "cpu" or "gpu" (default: gpu when CUDA is visible). */
+    public static final String ENV_DEVICE = "FRAMEPACK_DEVICE";
+    /** Seconds between SIGTERM and a forced exit; Kubernetes' default grace period is 30 s. */
+    public static final String ENV_GRACE_SECONDS = "FRAMEPACK_GRACE_SECONDS";
+    public static final String ENV_S3_ACCESS_KEY = "AWS_ACCESS_KEY_ID";
+    public static final String ENV_S3_SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
+
+    /** Key of the progress ConfigMap that holds the {@link WorkerProgress} JSON. */
+    public static final String PROGRESS_KEY = "progress.json";
+    /** Label on progress ConfigMaps, so the operator can watch only its own. */
+    public static final String PROGRESS_LABEL = "framepack.io/progress";
+}

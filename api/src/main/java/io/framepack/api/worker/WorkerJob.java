@@ -1,0 +1,46 @@
+package io.framepack.api.worker;
+
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.S3Location;
+
+/**
+ * Everything the worker's {@code run} command needs for one render, as the operator writes it
+ * into the pod (file {@link WorkerContract#JOB_FILE}). Volumes are already resolved to mount
+ * paths; S3 credentials arrive as environment variables, never in this file.
+ */
+public class WorkerJob {
+    /** Stable identity of the render ({@code namespace/name/uid}); names outputs and checkpoints. */
+    public String jobId;
+    /** Hash of everything in the resource that defines the pixels; a checkpoint of another spec is refused. */
+    public String specHash;
+
+    public String prompt = "";
+    public String negativePrompt = "";
+    public ImageInput image = new ImageInput();
+    public RenderSettings render = new RenderSettings();
+
+    /** Directory holding the official Hugging Face folders (see the worker's model layout). */
+    public String modelDir = WorkerContract.MODEL_MOUNT;
+    public Storage output = new Storage();
+    public Storage checkpoints = new Storage();
+    /** Save a checkpoint after every n-th section (and always after the last). */
+    public Integer checkpointEvery = 1;
+    /** Number of checkpoints kept; older ones are deleted after a newer one is complete. */
+    public Integer keepCheckpoints = 2;
+
+    /** Start image, exactly one field set. */
+    public static class ImageInput {
+        public String url;
+        /** A file on a mounted volume. */
+        public String file;
+        public S3Location s3;
+        /** Base64 image bytes. */
+        public String inline;
+    }
+
+    /** A directory (mounted volume) or an S3 prefix, exactly one set. */
+    public static class Storage {
+        public String directory;
+        public S3Location s3;
+    }
+}

@@ -1,0 +1,58 @@
+package io.framepack.api.worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the worker reports in its progress ConfigMap (key {@link WorkerContract#PROGRESS_KEY}).
+ * The worker rewrites the whole document at every event; the operator is its only reader and
+ * turns it into the VideoGeneration status. Times are RFC 3339 strings.
+ */
+public class WorkerProgress {
+    public String jobId;
+    public String podName;
+    public Integer attempt;
+    public State state = State.Starting;
+    public Integer sectionsTotal;
+    public Integer sectionsCompleted = 0;
+    /** Section being sampled now (0-based, in generation order), null between sections. */
+    public Integer currentSection;
+    public Integer currentStep;
+    public Integer stepsPerSection;
+    /** Section the current attempt resumed from (null on a fresh start). */
+    public Integer resumedFromSection;
+    public List<Section> sections = new ArrayList<>();
+    public Checkpoint lastCheckpoint;
+    public Output output;
+    public String message;
+    /** Machine-readable reason when {@link State#Failed}: InvalidInput, InvalidModel, CheckpointMismatch, Error. */
+    public String reason;
+    public String updatedAt;
+
+    public enum State { Starting, Loading, Encoding, Sampling, Decoding, Writing, Succeeded, Failed, Terminated }
+
+    /** A finished section. */
+    public static class Section {
+        public int index;
+        public String startedAt;
+        public String finishedAt;
+        public Double durationSeconds;
+        public Integer attempt;
+        /** Pixel frames of the video after this section. */
+        public Integer frames;
+    }
+
+    public static class Checkpoint {
+        /** Sections completed when it was taken. */
+        public int section;
+        public String location;
+        public String time;
+        public Long sizeBytes;
+    }
+
+    public static class Output {
+        public String location;
+        public Long sizeBytes;
+        public Integer frames;
+    }
+}
