@@ -1,0 +1,55 @@
+package io.framepack.worker.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/** Normalisations over the last axis (layer, RMS) and over channel groups. */
+public final class Norms {
+    private Norms() {
+    }
+
+    /**
+     * LayerNorm over the last axis; {@code weight}/{@code bias} may be null (no affine), as in
+     * the transformer's AdaLN norms.
+     */
+    public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
+        long features = x.getShape().get(x.getShape().dimension() - 1);
+        NDArray gamma = weight != null ? weight : x.getManager().ones(new Shape(features), x.getDataType());
+        NDArray beta = bias != null ? bias : x.getManager().zeros(new Shape(features), x.getDataType());
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(features), gamma, beta, eps).singletonOrThrow();
+    }
+
+    /**
+     * RMSNorm over the last axis: statistics in float32, the normalised value returned in the
+     * input's dtype before the weight multiplies it (the order of the official code).
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        NDArray wide = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray variance = wide.square().mean(new int[] {-1}, true);
+        NDArray normed = wide.mul(variance.add(eps).pow(-0.5f));
+        if (x.getDataType() != DataType.FLOAT32) {
+            normed = normed.toType(x.getDataType(), false);
+        }
+        return weight == null ? normed : normed.mul(weight);
+    }
+
+    /**
+     * GroupNorm for {@code [B, C, ...]}: statistics over each group's channels and every other
+     * axis (for video, time too), then a per-channel affine.
+     */
+    public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps) {
+        Shape shape = x.getShape();
+        long batch = shape.get(0);
+        long channels = shape.get(1);
+        NDArray grouped = x.reshape(batch, groups, -1);
+        long groupSize = grouped.getShape().get(2);
+        NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, new Shape(groupSize),
+                x.getManager().ones(new Shape(groupSize), x.getDataType()),
+                x.getManager().zeros(new Shape(groupSize), x.getDataType()), eps).singletonOrThrow().reshape(shape);
+        long[] affineShape = new long[shape.dimension()];
+        java.util.Arrays.fill(affineShape, 1);
+        affineShape[1] = channels;
+        return normed.mul(weight.reshape(affineShape)).add(bias.reshape(affineShape));
+    }
+}

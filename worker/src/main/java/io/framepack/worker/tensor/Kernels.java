@@ -1,0 +1,30 @@
+package io.framepack.worker.tensor;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Operations DJL 0.36 lacks or runs slowly, behind one interface so that every model calls the
+ * same code on CPU and GPU: the TorchScript kernel pack where it is loaded, otherwise a pure-DJL
+ * composition with the same semantics.
+ */
+public interface Kernels extends AutoCloseable {
+
+    /**
+     * Rounds a floating array to bfloat16. The result's DJL dtype reads UNKNOWN but it works with
+     * DJL's ops and {@code toType(FLOAT32)}; DJL itself can never create one.
+     */
+    NDArray toBfloat16(NDArray x);
+
+    /**
+     * Scaled dot-product attention {@code softmax(q kᵀ / √d + mask) v} over {@code [B, H, N, D]}.
+     *
+     * @param mask null, or a boolean array broadcastable to {@code [B, H, Nq, Nk]}: true = may attend
+     */
+    NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask);
+
+    /** Whether {@link #toBfloat16} works, i.e. bfloat16 compute is possible. */
+    boolean supportsBfloat16();
+
+    @Override
+    void close();
+}
