@@ -1,8 +1,11 @@
 package io.framepack.worker.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
+import java.util.function.UnaryOperator;
 
 /** Normalisations over the last axis (layer, RMS) and over channel groups. */
 public final class Norms {
@@ -15,9 +18,21 @@ public final class Norms {
      */
     public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
         long features = x.getShape().get(x.getShape().dimension() - 1);
-        NDArray gamma = weight != null ? weight : x.getManager().ones(new Shape(features), x.getDataType());
-        NDArray beta = bias != null ? bias : x.getManager().zeros(new Shape(features), x.getDataType());
+        NDArray gamma = weight != null ? weight : lastAxisRow(x).onesLike();
+        NDArray beta = bias != null ? bias : lastAxisRow(x).zerosLike();
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(features), gamma, beta, eps).singletonOrThrow();
+    }
+
+    /**
+     * One row of the last axis, as a view in {@code x}'s dtype: the template for affine defaults,
+     * since DJL cannot create arrays of every dtype it can compute in (bfloat16).
+     */
+    private static NDArray lastAxisRow(NDArray x) {
+        NDIndex firstRow = new NDIndex();
+        for (int i = 0; i < x.getShape().dimension() - 1; i++) {
+            firstRow.addIndices(0);
+        }
+        return x.get(firstRow);
     }
 
     /**
@@ -25,11 +40,19 @@ public final class Norms {
      * input's dtype before the weight multiplies it (the order of the official code).
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
+        return rmsNorm(x, weight, eps, normed -> normed.toType(x.getDataType(), false));
+    }
+
+    /**
+     * RMSNorm as above, with {@code toInputDtype} rounding the float32 normalised value back to
+     * {@code x}'s dtype; needed for bfloat16, which DJL's {@code toType} cannot produce.
+     */
+    public static NDArray rmsNorm(NDArray x, NDArray weight, float eps, UnaryOperator<NDArray> toInputDtype) {
         NDArray wide = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = wide.square().mean(new int[] {-1}, true);
         NDArray normed = wide.mul(variance.add(eps).pow(-0.5f));
         if (x.getDataType() != DataType.FLOAT32) {
-            normed = normed.toType(x.getDataType(), false);
+            normed = toInputDtype.apply(normed);
         }
         return weight == null ? normed : normed.mul(weight);
     }
