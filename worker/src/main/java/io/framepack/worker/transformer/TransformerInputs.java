@@ -25,4 +25,19 @@ public record TransformerInputs(
         NDArray cleanLatent2xIndices,
         NDArray cleanLatents4x,
         NDArray cleanLatent4xIndices) {
+
+    /** A forward without clean-latent context (all context fields null). */
+    public static TransformerInputs withoutContext(NDArray hiddenStates, NDArray timestep, NDArray encoderHiddenStates,
+                                                   NDArray encoderAttentionMask, NDArray pooledProjections,
+                                                   NDArray guidance, NDArray imageEmbeddings, NDArray latentIndices) {
+        return new TransformerInputs(hiddenStates, timestep, encoderHiddenStates, encoderAttentionMask,
+                pooledProjections, guidance, imageEmbeddings, latentIndices, null, null, null, null, null, null);
+    }
+
+    /** The same conditioning and context with new noisy latents and timestep (the next sampler step). */
+    public TransformerInputs withLatents(NDArray newHiddenStates, NDArray newTimestep) {
+        return new TransformerInputs(newHiddenStates, newTimestep, encoderHiddenStates, encoderAttentionMask,
+                pooledProjections, guidance, imageEmbeddings, latentIndices, cleanLatents, cleanLatentIndices,
+                cleanLatents2x, cleanLatent2xIndices, cleanLatents4x, cleanLatent4xIndices);
+    }
 }

@@ -1,0 +1,269 @@
+package io.framepack.worker.transformer;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.Weights;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * FramePack's packed HunyuanVideo transformer ({@code HunyuanVideoTransformer3DModelPacked}): it
+ * predicts the flow-matching velocity of a window of noisy latents, conditioned on clean context
+ * latents packed at 1×, 2× and 4× compression, on text (LLaMA states through a token refiner,
+ * CLIP pooled) and on the start image (SigLIP). Batch 1, as the official demos run it.
+ *
+ * <p>Computes in the weights' precision: float32 (CPU, golden parity) or bfloat16 (GPU, with the
+ * kernel pack), rounding where the official code does; the output is always float32.
+ */
+public final class PackedTransformer implements AutoCloseable {
+    private final TransformerConfig config;
+    private final Numerics numerics;
+    private final NDManager manager;
+    private final PatchEmbedders embedders;
+    private final ConditioningEmbedder conditioning;
+    private final TokenRefiner refiner;
+    private final Mlp imageProjection;
+    private final List<DualStreamBlock> dualBlocks = new ArrayList<>();
+    private final List<SingleStreamBlock> singleBlocks = new ArrayList<>();
+    private final OutputHead head;
+    private TeaCache teaCache;
+
+    private PackedTransformer(Weights weights, TransformerConfig config, Kernels kernels, NDManager manager) {
+        this.config = config;
+        this.numerics = new Numerics(weights.precision(), kernels);
+        this.manager = manager;
+        ParameterReader params = new ParameterReader(weights, manager);
+        Rope rope = new Rope(config.ropeTheta(), config.ropeAxesDim());
+        this.embedders = new PatchEmbedders(params, config, rope, numerics);
+        this.conditioning = new ConditioningEmbedder(params.scope("time_text_embed"), config, numerics);
+        this.refiner = new TokenRefiner(params.scope("context_embedder"), config, numerics);
+        this.imageProjection = config.hasImageProj()
+                ? Mlp.load(params.scope("image_projection"), "up", "down", config.imageProjDim(),
+                        3L * config.innerDim(), config.innerDim(), Mlp.Activation.SILU, numerics)
+                : null;
+        for (int i = 0; i < config.numLayers(); i++) {
+            dualBlocks.add(new DualStreamBlock(params.scope("transformer_blocks." + i), config, numerics));
+        }
+        for (int i = 0; i < config.numSingleLayers(); i++) {
+            singleBlocks.add(new SingleStreamBlock(params.scope("single_transformer_blocks." + i), config, numerics));
+        }
+        this.head = new OutputHead(params, config, numerics);
+        Set<String> unused = params.unused();
+        if (!unused.isEmpty()) {
+            throw new TensorFormatException("the transformer checkpoint has " + unused.size()
+                    + " weights its config does not use (config and checkpoint disagree?): "
+                    + unused.stream().limit(10).toList());
+        }
+    }
+
+    /**
+     * Builds the model on {@code parent}'s device; its weights live in a child manager that
+     * {@link #close()} frees. Every key is checked against the shape the config implies.
+     */
+    public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent) {
+        NDManager manager = parent.newSubManager();
+        try {
+            return new PackedTransformer(weights, config, kernels, manager);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public TransformerConfig config() {
+        return config;
+    }
+
+    /**
+     * Turns TeaCache on for a section of {@code steps} sampler steps (one forward per step),
+     * dropping any state of a previous section; call at the start of every section.
+     */
+    public void enableTeaCache(int steps, double relativeL1Threshold) {
+        disableTeaCache();
+        teaCache = new TeaCache(steps, relativeL1Threshold, manager);
+    }
+
+    /** Forwards that TeaCache answered from its cache since it was last enabled (0 when off). */
+    public int teaCacheSkippedSteps() {
+        return teaCache == null ? 0 : teaCache.skipped();
+    }
+
+    public void disableTeaCache() {
+        if (teaCache != null) {
+            teaCache.close();
+            teaCache = null;
+        }
+    }
+
+    /**
+     * One forward: the velocity {@code [1, C, K, h, w]} in float32, attached to the manager of
+     * {@code inputs.hiddenStates()}. Intermediates are freed before returning.
+     */
+    public NDArray forward(TransformerInputs inputs) {
+        validate(inputs);
+        NDManager caller = inputs.hiddenStates().getManager();
+        try (NDManager scope = caller.newSubManager(manager.getDevice())) {
+            TransformerInputs in = onDevice(inputs, scope);
+            PatchEmbedders.PackedTokens packed = embedders.embed(in, scope);
+            NDArray timestep = numerics.toFloat32(numerics.round(in.timestep()));
+            NDArray guidance = numerics.toFloat32(numerics.round(in.guidance()));
+            NDArray c = conditioning.forward(timestep, guidance, in.pooledProjections());
+            NDArray context = contextTokens(in, timestep);
+            NDArray image = runBlocks(new Streams(packed.tokens(), context), c, packed.ropeTable(), scope);
+            NDArray velocity = head.forward(image, c, packed.frames(), packed.height(), packed.width());
+            velocity.attach(caller);
+            return velocity;
+        }
+    }
+
+    /** The packed image tokens and RoPE table of {@code inputs} (what the blocks see), for inspection. */
+    PatchEmbedders.PackedTokens pack(TransformerInputs inputs) {
+        validate(inputs);
+        return embedders.embed(inputs, inputs.hiddenStates().getManager());
+    }
+
+    /**
+     * {@code [SigLIP tokens, refined text tokens]}, cropped to the image tokens plus the valid text
+     * tokens: with batch 1 the official code crops instead of masking the main blocks.
+     */
+    private NDArray contextTokens(TransformerInputs in, NDArray timestep) {
+        NDArray text = refiner.forward(numerics.round(in.encoderHiddenStates()), timestep, in.encoderAttentionMask());
+        long valid = in.encoderAttentionMask().toType(DataType.INT64, false).sum().toLongArray()[0];
+        NDArray context = text;
+        if (imageProjection != null) {
+            NDArray image = imageProjection.forward(numerics.round(in.imageEmbeddings()));
+            context = image.concat(text, 1);
+            valid += image.getShape().get(1);
+        }
+        return context.get(new NDIndex(":, :{}, :", valid));
+    }
+
+    /** All blocks (or TeaCache's shortcut), returning the image tokens. */
+    private NDArray runBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope) {
+        if (teaCache == null) {
+            return runAllBlocks(streams, c, ropeTable, scope);
+        }
+        NDArray probe = dualBlocks.get(0).modulatedImage(streams.image(), c);
+        if (!teaCache.shouldCompute(probe)) {
+            return teaCache.reuse(streams.image());
+        }
+        NDArray out = runAllBlocks(streams, c, ropeTable, scope);
+        teaCache.rememberResidual(out.sub(streams.image()));
+        return out;
+    }
+
+    /**
+     * Runs the blocks, each in its own memory scope so that a block's intermediates and its
+     * input streams are freed as soon as the next block has what it needs; the packed input
+     * streams themselves stay alive (TeaCache needs them).
+     */
+    private NDArray runAllBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope) {
+        List<Block> blocks = new ArrayList<>();
+        dualBlocks.forEach(b -> blocks.add(b::forward));
+        singleBlocks.forEach(b -> blocks.add(b::forward));
+        Streams current = streams;
+        boolean ownsCurrent = false;
+        for (Block block : blocks) {
+            try (NDManager blockScope = scope.newSubManager()) {
+                if (ownsCurrent) {
+                    current.image().attach(blockScope);
+                    current.context().attach(blockScope);
+                } else {
+                    current.image().tempAttach(blockScope);
+                    current.context().tempAttach(blockScope);
+                }
+                c.tempAttach(blockScope);
+                ropeTable.tempAttach(blockScope);
+                Streams next = block.forward(current, c, ropeTable);
+                next.image().attach(scope);
+                next.context().attach(scope);
+                current = next;
+                ownsCurrent = true;
+            }
+        }
+        return current.image();
+    }
+
+    /** A dual- or single-stream block as the block loop sees it. */
+    private interface Block {
+        Streams forward(Streams in, NDArray conditioning, NDArray ropeTable);
+    }
+
+    private void validate(TransformerInputs in) {
+        require(in.hiddenStates(), "hidden_states");
+        require(in.timestep(), "timestep");
+        require(in.guidance(), "guidance");
+        require(in.encoderHiddenStates(), "encoder_hidden_states");
+        require(in.encoderAttentionMask(), "encoder_attention_mask");
+        require(in.pooledProjections(), "pooled_projections");
+        if (imageProjection != null) {
+            require(in.imageEmbeddings(), "image_embeddings (the checkpoint has an image projection)");
+        }
+        long[] shape = in.hiddenStates().getShape().getShape();
+        if (shape.length != 5 || shape[0] != 1 || shape[1] != config.inChannels()) {
+            throw new IllegalArgumentException("hidden_states must be [1, " + config.inChannels()
+                    + ", T, h, w] (batch 1), got " + in.hiddenStates().getShape());
+        }
+        checkPair(in.cleanLatents(), in.cleanLatentIndices(), "clean_latents", shape);
+        checkPair(in.cleanLatents2x(), in.cleanLatent2xIndices(), "clean_latents_2x", shape);
+        checkPair(in.cleanLatents4x(), in.cleanLatent4xIndices(), "clean_latents_4x", shape);
+    }
+
+    private static void checkPair(NDArray latents, NDArray indices, String name, long[] hiddenShape) {
+        if ((latents == null) != (indices == null)) {
+            throw new IllegalArgumentException(name + " and its indices must be given together");
+        }
+        if (latents == null) {
+            return;
+        }
+        long[] shape = latents.getShape().getShape();
+        if (shape.length != 5 || shape[0] != 1 || shape[1] != hiddenShape[1]
+                || shape[3] != hiddenShape[3] || shape[4] != hiddenShape[4]) {
+            throw new IllegalArgumentException(name + " must be [1, " + hiddenShape[1] + ", n, " + hiddenShape[3]
+                    + ", " + hiddenShape[4] + "] like the noisy latents, got " + latents.getShape());
+        }
+        if (indices.getShape().dimension() != 2 || indices.getShape().get(1) != shape[2]) {
+            throw new IllegalArgumentException(name + " has " + shape[2] + " frames but its indices are "
+                    + indices.getShape());
+        }
+    }
+
+    private static void require(NDArray array, String name) {
+        if (array == null) {
+            throw new IllegalArgumentException("transformer input " + name + " is missing");
+        }
+    }
+
+    /** The inputs, scoped to this forward and on the model's device. */
+    private static TransformerInputs onDevice(TransformerInputs in, NDManager scope) {
+        return new TransformerInputs(
+                local(in.hiddenStates(), scope), local(in.timestep(), scope), local(in.encoderHiddenStates(), scope),
+                local(in.encoderAttentionMask(), scope), local(in.pooledProjections(), scope),
+                local(in.guidance(), scope), local(in.imageEmbeddings(), scope), local(in.latentIndices(), scope),
+                local(in.cleanLatents(), scope), local(in.cleanLatentIndices(), scope),
+                local(in.cleanLatents2x(), scope), local(in.cleanLatent2xIndices(), scope),
+                local(in.cleanLatents4x(), scope), local(in.cleanLatent4xIndices(), scope));
+    }
+
+    private static NDArray local(NDArray x, NDManager scope) {
+        if (x == null) {
+            return null;
+        }
+        x.tempAttach(scope);
+        Device device = scope.getDevice();
+        return x.getDevice().equals(device) ? x : x.toDevice(device, false);
+    }
+
+    @Override
+    public void close() {
+        disableTeaCache();
+        manager.close();
+    }
+}

@@ -1,0 +1,64 @@
+package io.framepack.worker.transformer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import io.framepack.worker.nn.Linear;
+
+/**
+ * A single-stream block ({@code HunyuanVideoSingleTransformerBlock}): image and context tokens as
+ * one sequence with shared weights; attention and a GELU MLP run in parallel from the same
+ * modulated input and are fused by one output projection. RoPE rotates the image part only.
+ */
+final class SingleStreamBlock {
+    private final Linear norm;
+    private final Linear toQ;
+    private final Linear toK;
+    private final Linear toV;
+    private final NDArray normQ;
+    private final NDArray normK;
+    private final Linear projMlp;
+    private final Linear projOut;
+    private final int heads;
+    private final Numerics numerics;
+
+    SingleStreamBlock(ParameterReader params, TransformerConfig config, Numerics numerics) {
+        int dim = config.innerDim();
+        int headDim = config.attentionHeadDim();
+        this.norm = params.linear("norm.linear", dim, 3L * dim);
+        ParameterReader attn = params.scope("attn");
+        this.toQ = attn.linear("to_q", dim, dim);
+        this.toK = attn.linear("to_k", dim, dim);
+        this.toV = attn.linear("to_v", dim, dim);
+        this.normQ = attn.tensor("norm_q.weight", headDim);
+        this.normK = attn.tensor("norm_k.weight", headDim);
+        this.projMlp = params.linear("proj_mlp", dim, config.mlpDim());
+        this.projOut = params.linear("proj_out", (long) dim + config.mlpDim(), dim);
+        this.heads = config.numAttentionHeads();
+        this.numerics = numerics;
+    }
+
+    Streams forward(Streams in, NDArray conditioning, NDArray ropeTable) {
+        long imageTokens = in.image().getShape().get(1);
+        NDArray residual = in.image().concat(in.context(), 1);
+        // Modulation order: shift, scale, gate.
+        NDList mod = AdaLayerNorm.modulation(norm, conditioning, 3, numerics);
+        NDArray z = AdaLayerNorm.modulate(residual, mod.get(0), mod.get(1));
+        NDArray mlp = Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics);
+
+        NDArray q = rotateImagePart(Heads.rmsNorm(Heads.split(toQ.forward(z), heads), normQ, numerics),
+                imageTokens, ropeTable);
+        NDArray k = rotateImagePart(Heads.rmsNorm(Heads.split(toK.forward(z), heads), normK, numerics),
+                imageTokens, ropeTable);
+        NDArray v = Heads.split(toV.forward(z), heads);
+        NDArray attended = Heads.attend(numerics.kernels(), q, k, v, null);
+
+        NDArray out = mod.get(2).mul(projOut.forward(attended.concat(mlp, 2))).add(residual);
+        NDList parts = out.split(new long[] {imageTokens}, 1);
+        return new Streams(parts.get(0), parts.get(1));
+    }
+
+    private NDArray rotateImagePart(NDArray perHead, long imageTokens, NDArray ropeTable) {
+        NDList parts = perHead.split(new long[] {imageTokens}, 1);
+        return Rope.apply(parts.get(0), ropeTable, numerics).concat(parts.get(1), 1);
+    }
+}
