@@ -1,7 +1,6 @@
 package io.framepack.worker.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -14,25 +13,14 @@ public final class Norms {
 
     /**
      * LayerNorm over the last axis; {@code weight}/{@code bias} may be null (no affine), as in
-     * the transformer's AdaLN norms.
+     * the transformer's AdaLN norms. The null defaults are created in {@code x}'s dtype, which
+     * DJL cannot do for bfloat16: bfloat16 callers pass explicit ones and zeros.
      */
     public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
         long features = x.getShape().get(x.getShape().dimension() - 1);
-        NDArray gamma = weight != null ? weight : lastAxisRow(x).onesLike();
-        NDArray beta = bias != null ? bias : lastAxisRow(x).zerosLike();
+        NDArray gamma = weight != null ? weight : x.getManager().ones(new Shape(features), x.getDataType());
+        NDArray beta = bias != null ? bias : x.getManager().zeros(new Shape(features), x.getDataType());
         return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(features), gamma, beta, eps).singletonOrThrow();
-    }
-
-    /**
-     * One row of the last axis, as a view in {@code x}'s dtype: the template for affine defaults,
-     * since DJL cannot create arrays of every dtype it can compute in (bfloat16).
-     */
-    private static NDArray lastAxisRow(NDArray x) {
-        NDIndex firstRow = new NDIndex();
-        for (int i = 0; i < x.getShape().dimension() - 1; i++) {
-            firstRow.addIndices(0);
-        }
-        return x.get(firstRow);
     }
 
     /**

@@ -27,9 +27,11 @@ final class DualStreamBlock {
     private final Mlp ff;
     private final Mlp ffContext;
     private final int heads;
+    private final AdaLayerNorm adaNorm;
     private final Numerics numerics;
 
-    DualStreamBlock(ParameterReader params, TransformerConfig config, Numerics numerics) {
+    DualStreamBlock(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
+        this.adaNorm = adaNorm;
         int dim = config.innerDim();
         int headDim = config.attentionHeadDim();
         this.norm1 = params.linear("norm1.linear", dim, 6L * dim);
@@ -59,17 +61,17 @@ final class DualStreamBlock {
      * TeaCache's probe of how much the input changed between steps.
      */
     NDArray modulatedImage(NDArray image, NDArray conditioning) {
-        NDList mod = AdaLayerNorm.modulation(norm1, conditioning, 6, numerics);
-        return AdaLayerNorm.modulate(image, mod.get(0), mod.get(1));
+        NDList mod = adaNorm.modulation(norm1, conditioning, 6);
+        return adaNorm.modulate(image, mod.get(0), mod.get(1));
     }
 
     /** Image tokens {@code [1, N, d]} with RoPE table {@code [1, N, 2·headDim]}, context tokens {@code [1, M, d]}. */
     Streams forward(Streams in, NDArray conditioning, NDArray ropeTable) {
         // Modulation order: shift, scale, gate for attention, then shift, scale, gate for the MLP.
-        NDList mod = AdaLayerNorm.modulation(norm1, conditioning, 6, numerics);
-        NDList ctxMod = AdaLayerNorm.modulation(norm1Context, conditioning, 6, numerics);
-        NDArray x = AdaLayerNorm.modulate(in.image(), mod.get(0), mod.get(1));
-        NDArray y = AdaLayerNorm.modulate(in.context(), ctxMod.get(0), ctxMod.get(1));
+        NDList mod = adaNorm.modulation(norm1, conditioning, 6);
+        NDList ctxMod = adaNorm.modulation(norm1Context, conditioning, 6);
+        NDArray x = adaNorm.modulate(in.image(), mod.get(0), mod.get(1));
+        NDArray y = adaNorm.modulate(in.context(), ctxMod.get(0), ctxMod.get(1));
 
         NDArray q = Rope.apply(Heads.rmsNorm(Heads.split(toQ.forward(x), heads), normQ, numerics), ropeTable, numerics);
         NDArray k = Rope.apply(Heads.rmsNorm(Heads.split(toK.forward(x), heads), normK, numerics), ropeTable, numerics);
@@ -83,9 +85,9 @@ final class DualStreamBlock {
 
         NDArray image = in.image().add(toOut.forward(parts.get(0)).mul(mod.get(2)));
         NDArray context = in.context().add(toAddOut.forward(parts.get(1)).mul(ctxMod.get(2)));
-        image = image.add(mod.get(5).mul(ff.forward(AdaLayerNorm.modulate(image, mod.get(3), mod.get(4)))));
+        image = image.add(mod.get(5).mul(ff.forward(adaNorm.modulate(image, mod.get(3), mod.get(4)))));
         context = context.add(ctxMod.get(5).mul(
-                ffContext.forward(AdaLayerNorm.modulate(context, ctxMod.get(3), ctxMod.get(4)))));
+                ffContext.forward(adaNorm.modulate(context, ctxMod.get(3), ctxMod.get(4)))));
         return new Streams(image, context);
     }
 }

@@ -16,9 +16,11 @@ final class OutputHead {
     private final int channels;
     private final int patchT;
     private final int patch;
+    private final AdaLayerNorm adaNorm;
     private final Numerics numerics;
 
-    OutputHead(ParameterReader params, TransformerConfig config, Numerics numerics) {
+    OutputHead(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
+        this.adaNorm = adaNorm;
         this.modulation = params.linear("norm_out.linear", config.innerDim(), 2L * config.innerDim());
         this.projOut = params.linearFloat32("proj_out", config.innerDim(), config.patchVolume());
         this.channels = config.outChannels();
@@ -29,8 +31,8 @@ final class OutputHead {
 
     /** Image tokens {@code [1, N, d]} whose last {@code T·h·w} are the noisy grid → float32 {@code [1, C, T·pt, h·p, w·p]}. */
     NDArray forward(NDArray image, NDArray conditioning, long frames, long height, long width) {
-        NDList scaleShift = AdaLayerNorm.modulation(modulation, conditioning, 2, numerics);
-        NDArray x = AdaLayerNorm.modulate(image, scaleShift.get(1), scaleShift.get(0));
+        NDList scaleShift = adaNorm.modulation(modulation, conditioning, 2);
+        NDArray x = adaNorm.modulate(image, scaleShift.get(1), scaleShift.get(0));
         long tokens = x.getShape().get(1);
         x = x.get(new NDIndex(":, {}:, :", tokens - frames * height * width));
         NDArray patches = projOut.forward(numerics.toFloat32(x));

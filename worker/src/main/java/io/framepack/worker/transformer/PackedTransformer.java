@@ -41,20 +41,21 @@ public final class PackedTransformer implements AutoCloseable {
         this.manager = manager;
         ParameterReader params = new ParameterReader(weights, manager);
         Rope rope = new Rope(config.ropeTheta(), config.ropeAxesDim());
+        AdaLayerNorm adaNorm = new AdaLayerNorm(config.innerDim(), numerics, manager);
         this.embedders = new PatchEmbedders(params, config, rope, numerics);
         this.conditioning = new ConditioningEmbedder(params.scope("time_text_embed"), config, numerics);
-        this.refiner = new TokenRefiner(params.scope("context_embedder"), config, numerics);
+        this.refiner = new TokenRefiner(params.scope("context_embedder"), config, adaNorm, numerics);
         this.imageProjection = config.hasImageProj()
                 ? Mlp.load(params.scope("image_projection"), "up", "down", config.imageProjDim(),
                         3L * config.innerDim(), config.innerDim(), Mlp.Activation.SILU, numerics)
                 : null;
         for (int i = 0; i < config.numLayers(); i++) {
-            dualBlocks.add(new DualStreamBlock(params.scope("transformer_blocks." + i), config, numerics));
+            dualBlocks.add(new DualStreamBlock(params.scope("transformer_blocks." + i), config, adaNorm, numerics));
         }
         for (int i = 0; i < config.numSingleLayers(); i++) {
-            singleBlocks.add(new SingleStreamBlock(params.scope("single_transformer_blocks." + i), config, numerics));
+            singleBlocks.add(new SingleStreamBlock(params.scope("single_transformer_blocks." + i), config, adaNorm, numerics));
         }
-        this.head = new OutputHead(params, config, numerics);
+        this.head = new OutputHead(params, config, adaNorm, numerics);
         Set<String> unused = params.unused();
         if (!unused.isEmpty()) {
             throw new TensorFormatException("the transformer checkpoint has " + unused.size()

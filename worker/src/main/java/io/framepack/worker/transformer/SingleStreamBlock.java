@@ -19,9 +19,11 @@ final class SingleStreamBlock {
     private final Linear projMlp;
     private final Linear projOut;
     private final int heads;
+    private final AdaLayerNorm adaNorm;
     private final Numerics numerics;
 
-    SingleStreamBlock(ParameterReader params, TransformerConfig config, Numerics numerics) {
+    SingleStreamBlock(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
+        this.adaNorm = adaNorm;
         int dim = config.innerDim();
         int headDim = config.attentionHeadDim();
         this.norm = params.linear("norm.linear", dim, 3L * dim);
@@ -41,8 +43,8 @@ final class SingleStreamBlock {
         long imageTokens = in.image().getShape().get(1);
         NDArray residual = in.image().concat(in.context(), 1);
         // Modulation order: shift, scale, gate.
-        NDList mod = AdaLayerNorm.modulation(norm, conditioning, 3, numerics);
-        NDArray z = AdaLayerNorm.modulate(residual, mod.get(0), mod.get(1));
+        NDList mod = adaNorm.modulation(norm, conditioning, 3);
+        NDArray z = adaNorm.modulate(residual, mod.get(0), mod.get(1));
         NDArray mlp = Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics);
 
         NDArray q = rotateImagePart(Heads.rmsNorm(Heads.split(toQ.forward(z), heads), normQ, numerics),

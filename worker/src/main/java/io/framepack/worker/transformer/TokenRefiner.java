@@ -19,7 +19,7 @@ final class TokenRefiner {
     private final List<TokenRefinerBlock> blocks = new ArrayList<>();
     private final Numerics numerics;
 
-    TokenRefiner(ParameterReader params, TransformerConfig config, Numerics numerics) {
+    TokenRefiner(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
         int dim = config.innerDim();
         ParameterReader embed = params.scope("time_text_embed");
         this.timestep = ConditioningEmbedder.embedder(embed.scope("timestep_embedder"),
@@ -27,7 +27,7 @@ final class TokenRefiner {
         this.pooledText = ConditioningEmbedder.embedder(embed.scope("text_embedder"), config.textEmbedDim(), dim, numerics);
         this.projIn = params.linear("proj_in", config.textEmbedDim(), dim);
         for (int i = 0; i < config.numRefinerLayers(); i++) {
-            blocks.add(new TokenRefinerBlock(params.scope("token_refiner.refiner_blocks." + i), config, numerics));
+            blocks.add(new TokenRefinerBlock(params.scope("token_refiner.refiner_blocks." + i), config, adaNorm, numerics));
         }
         this.numerics = numerics;
     }

@@ -24,9 +24,11 @@ final class TokenRefinerBlock {
     private final Mlp ff;
     private final Linear gates;
     private final int heads;
+    private final AdaLayerNorm adaNorm;
     private final Numerics numerics;
 
-    TokenRefinerBlock(ParameterReader params, TransformerConfig config, Numerics numerics) {
+    TokenRefinerBlock(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
+        this.adaNorm = adaNorm;
         int dim = config.innerDim();
         this.norm1Weight = params.tensor("norm1.weight", dim);
         this.norm1Bias = params.tensor("norm1.bias", dim);
@@ -48,7 +50,7 @@ final class TokenRefinerBlock {
         NDArray normed = Norms.layerNorm(x, norm1Weight, norm1Bias, EPS);
         NDArray attended = Heads.attend(numerics.kernels(), Heads.split(toQ.forward(normed), heads),
                 Heads.split(toK.forward(normed), heads), Heads.split(toV.forward(normed), heads), mask);
-        NDList gate = AdaLayerNorm.modulation(gates, conditioning, 2, numerics);
+        NDList gate = adaNorm.modulation(gates, conditioning, 2);
         NDArray h = x.add(toOut.forward(attended).mul(gate.get(0)));
         return h.add(ff.forward(Norms.layerNorm(h, norm2Weight, norm2Bias, EPS)).mul(gate.get(1)));
     }

@@ -1,0 +1,142 @@
+package io.framepack.worker.transformer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.GoldenCases;
+import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.Weights;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The architecture comes from config.json, and a checkpoint that does not fit it says where. */
+class PackedTransformerLoadingTest {
+    private final GoldenCases goldens = GoldenCases.load();
+
+    @Test
+    void absentConfigFieldsTakeTheOfficialDefaults() {
+        TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().createObjectNode()
+                .put("has_image_proj", true).put("has_clean_x_embedder", true));
+        assertThat(config.innerDim()).isEqualTo(3072);
+        assertThat(config.numLayers()).isEqualTo(20);
+        assertThat(config.numSingleLayers()).isEqualTo(40);
+        assertThat(config.numRefinerLayers()).isEqualTo(2);
+        assertThat(config.mlpDim()).isEqualTo(12288);
+        assertThat(config.ropeAxesDim()).containsExactly(16, 56, 56);
+        assertThat(config.ropeTheta()).isEqualTo(256.0);
+        assertThat(config.textEmbedDim()).isEqualTo(4096);
+        assertThat(config.pooledProjectionDim()).isEqualTo(768);
+        assertThat(config.imageProjDim()).isEqualTo(1152);
+        assertThat(config.patchVolume()).isEqualTo(64);
+    }
+
+    @Test
+    void buildsTheGoldenModelFromItsConfig() throws IOException {
+        TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
+        try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights();
+             PackedTransformer model = PackedTransformer.load(weights, config, new DjlKernels(), manager)) {
+            assertThat(model.config().numAttentionHeads()).isEqualTo(config.numAttentionHeads());
+            assertThat(config.ropeAxesDim()).hasSize(3);
+        }
+    }
+
+    @Test
+    void namesAMissingWeightWithItsExpectedShape() throws IOException {
+        TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
+        String missing = "transformer_blocks.1.attn.norm_k.weight";
+        try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
+            assertThatThrownBy(() -> PackedTransformer.load(new Without(weights, missing), config, new DjlKernels(),
+                    manager))
+                    .isInstanceOf(TensorFormatException.class)
+                    .hasMessageContaining(missing)
+                    .hasMessageContaining("(" + config.attentionHeadDim() + ")")
+                    .hasMessageContaining("missing");
+        }
+    }
+
+    @Test
+    void namesAWeightWhoseShapeDisagreesWithTheConfig() throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(goldens.file("transformer_config.json").toFile());
+        TransformerConfig golden = TransformerConfig.fromJson(json);
+        // Same width, twice the heads at half the size: only the per-head norms change shape.
+        int heads = golden.numAttentionHeads() * 2;
+        int headDim = golden.attentionHeadDim() / 2;
+        json.put("num_attention_heads", heads).put("attention_head_dim", headDim);
+        json.putArray("rope_axes_dim").add(headDim / 4).add(headDim / 4).add(headDim - 2 * (headDim / 4));
+        TransformerConfig config = TransformerConfig.fromJson(json);
+        try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
+            assertThatThrownBy(() -> PackedTransformer.load(weights, config, new DjlKernels(), manager))
+                    .isInstanceOf(TensorFormatException.class)
+                    .hasMessageContaining("transformer_blocks.0.attn.norm_q.weight")
+                    .hasMessageContaining("(" + golden.attentionHeadDim() + ")")
+                    .hasMessageContaining("(" + headDim + ")");
+        }
+    }
+
+    @Test
+    void refusesACheckpointWithBlocksTheConfigDoesNotHave() throws IOException {
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(goldens.file("transformer_config.json").toFile());
+        int layers = json.get("num_layers").asInt();
+        json.put("num_layers", layers - 1);
+        TransformerConfig config = TransformerConfig.fromJson(json);
+        try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
+            assertThatThrownBy(() -> PackedTransformer.load(weights, config, new DjlKernels(), manager))
+                    .isInstanceOf(TensorFormatException.class)
+                    .hasMessageContaining("transformer_blocks." + (layers - 1) + ".");
+        }
+    }
+
+    @Test
+    void rejectsRopeAxesThatDoNotFillTheHead() {
+        ObjectNode json = new ObjectMapper().createObjectNode().put("attention_head_dim", 16);
+        json.putArray("rope_axes_dim").add(4).add(4).add(4);
+        assertThatThrownBy(() -> TransformerConfig.fromJson(json)).hasMessageContaining("rope_axes_dim");
+    }
+
+    private SafetensorsWeights openWeights() throws IOException {
+        return SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, new DjlKernels());
+    }
+
+    /** A checkpoint that lacks one key (an incomplete download or a different model). */
+    private record Without(Weights weights, String key) implements Weights {
+        @Override
+        public NDArray get(String name, NDManager manager) {
+            return weights.get(name, manager);
+        }
+
+        @Override
+        public NDArray getFloat32(String name, NDManager manager) {
+            return weights.getFloat32(name, manager);
+        }
+
+        @Override
+        public boolean contains(String name) {
+            return !name.equals(key) && weights.contains(name);
+        }
+
+        @Override
+        public Set<String> keys() {
+            return weights.keys().stream().filter(k -> !k.equals(key)).collect(Collectors.toUnmodifiableSet());
+        }
+
+        @Override
+        public Weights scope(String prefix) {
+            throw new UnsupportedOperationException("the model reads full keys");
+        }
+
+        @Override
+        public Precision precision() {
+            return weights.precision();
+        }
+    }
+}
