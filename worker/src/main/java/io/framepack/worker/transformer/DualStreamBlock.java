@@ -65,29 +65,49 @@ final class DualStreamBlock {
         return adaNorm.modulate(image, mod.get(0), mod.get(1));
     }
 
-    /** Image tokens {@code [1, N, d]} with RoPE table {@code [1, N, 2·headDim]}, context tokens {@code [1, M, d]}. */
+    /**
+     * Image tokens {@code [1, N, d]} with RoPE table {@code [1, N, 2·headDim]}, context tokens
+     * {@code [1, M, d]}. Large intermediates are freed at their last use (see {@link Scratch});
+     * sums and products are written operand-swapped where that helps, which is bitwise the same.
+     */
     Streams forward(Streams in, NDArray conditioning, NDArray ropeTable) {
         // Modulation order: shift, scale, gate for attention, then shift, scale, gate for the MLP.
         NDList mod = adaNorm.modulation(norm1, conditioning, 6);
         NDList ctxMod = adaNorm.modulation(norm1Context, conditioning, 6);
-        NDArray x = adaNorm.modulate(in.image(), mod.get(0), mod.get(1));
-        NDArray y = adaNorm.modulate(in.context(), ctxMod.get(0), ctxMod.get(1));
 
-        NDArray q = Rope.apply(Heads.rmsNorm(Heads.split(toQ.forward(x), heads), normQ, numerics), ropeTable, numerics);
-        NDArray k = Rope.apply(Heads.rmsNorm(Heads.split(toK.forward(x), heads), normK, numerics), ropeTable, numerics);
+        NDArray x = Scratch.keep(() -> adaNorm.modulate(in.image(), mod.get(0), mod.get(1)), in.image());
+        NDArray q = Rope.apply(projectHeads(toQ, normQ, x), ropeTable, numerics);
+        NDArray k = Rope.apply(projectHeads(toK, normK, x), ropeTable, numerics);
         NDArray v = Heads.split(toV.forward(x), heads);
-        NDArray cq = Heads.rmsNorm(Heads.split(addQ.forward(y), heads), normAddedQ, numerics);
-        NDArray ck = Heads.rmsNorm(Heads.split(addK.forward(y), heads), normAddedK, numerics);
+        x.close();
+        NDArray y = Scratch.keep(() -> adaNorm.modulate(in.context(), ctxMod.get(0), ctxMod.get(1)), in.context());
+        NDArray cq = projectHeads(addQ, normAddedQ, y);
+        NDArray ck = projectHeads(addK, normAddedK, y);
         NDArray cv = Heads.split(addV.forward(y), heads);
-        NDArray attended = Heads.attend(numerics.kernels(), q.concat(cq, 1), k.concat(ck, 1), v.concat(cv, 1), null);
+        y.close();
+        NDArray attended = Scratch.keep(() -> Heads.attend(numerics.kernels(), q.concat(cq, 1), k.concat(ck, 1),
+                v.concat(cv, 1), null), q, k, v);
+        Scratch.free(q, k, v, cq, ck, cv);
+
         long imageTokens = in.image().getShape().get(1);
         NDList parts = attended.split(new long[] {imageTokens}, 1);
+        NDArray image = Scratch.keep(() -> toOut.forward(parts.get(0)).mul(mod.get(2)).add(in.image()), parts.get(0));
+        NDArray context = Scratch.keep(() -> toAddOut.forward(parts.get(1)).mul(ctxMod.get(2)).add(in.context()),
+                parts.get(1));
+        Scratch.free(attended);
+        return new Streams(feedForward(ff, image, mod.get(3), mod.get(4), mod.get(5)),
+                feedForward(ffContext, context, ctxMod.get(3), ctxMod.get(4), ctxMod.get(5)));
+    }
 
-        NDArray image = in.image().add(toOut.forward(parts.get(0)).mul(mod.get(2)));
-        NDArray context = in.context().add(toAddOut.forward(parts.get(1)).mul(ctxMod.get(2)));
-        image = image.add(mod.get(5).mul(ff.forward(adaNorm.modulate(image, mod.get(3), mod.get(4)))));
-        context = context.add(ctxMod.get(5).mul(
-                ffContext.forward(adaNorm.modulate(context, ctxMod.get(3), ctxMod.get(4)))));
-        return new Streams(image, context);
+    /** {@code RMSNorm(split(linear(x)))}: queries or keys per head. */
+    private NDArray projectHeads(Linear linear, NDArray norm, NDArray x) {
+        return Scratch.keep(() -> Heads.rmsNorm(Heads.split(linear.forward(x), heads), norm, numerics), x);
+    }
+
+    /** {@code x + gate · FF(LN(x)·(1 + scale) + shift)}; frees {@code x}. */
+    private NDArray feedForward(Mlp mlp, NDArray x, NDArray shift, NDArray scale, NDArray gate) {
+        NDArray out = Scratch.keep(() -> mlp.forward(adaNorm.modulate(x, shift, scale)).mul(gate).add(x), x);
+        x.close();
+        return out;
     }
 }

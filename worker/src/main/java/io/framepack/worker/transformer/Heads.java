@@ -21,7 +21,7 @@ final class Heads {
 
     /** Per-head RMSNorm with a learnt weight {@code [d]} (statistics in float32, rounded before the weight). */
     static NDArray rmsNorm(NDArray x, NDArray weight, Numerics numerics) {
-        return Norms.rmsNorm(x, weight, QK_NORM_EPS, numerics::round);
+        return Scratch.keep(() -> Norms.rmsNorm(x, weight, QK_NORM_EPS, numerics::round), x);
     }
 
     /**

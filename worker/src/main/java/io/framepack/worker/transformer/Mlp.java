@@ -48,8 +48,9 @@ final class Mlp {
         return load(params, "net.0.proj", "net.2", dim, hidden, dim, activation, numerics);
     }
 
+    /** The hidden activation (4× wider than the model) is freed before this returns. */
     NDArray forward(NDArray x) {
-        return second.forward(activate(activation, first.forward(x), numerics));
+        return Scratch.keep(() -> second.forward(activate(activation, first.forward(x), numerics)), x);
     }
 
     /** {@code activation(x)} computed as PyTorch's fused kernel does: in float32, rounded once. */

@@ -82,11 +82,19 @@ final class Rope {
         long d = shape.get(3);
         NDArray cos = table.get(new NDIndex(":, :, :{}", d)).expandDims(2);
         NDArray sin = table.get(new NDIndex(":, :, {}:", d)).expandDims(2);
-        NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), d / 2, 2);
+        NDArray cosTerm = Scratch.keep(() -> numerics.toFloat32(x).mul(cos), x);
+        NDArray sinTerm = Scratch.keep(() -> numerics.toFloat32(rotatePairs(x)).mul(sin), x);
+        cosTerm.addi(sinTerm);
+        sinTerm.close();
+        return numerics.roundReplacing(cosTerm);
+    }
+
+    /** {@code (a, b) → (−b, a)} for each channel pair {@code (2k, 2k+1)}. */
+    private static NDArray rotatePairs(NDArray x) {
+        Shape shape = x.getShape();
+        NDArray pairs = x.reshape(shape.get(0), shape.get(1), shape.get(2), shape.get(3) / 2, 2);
         NDArray real = pairs.get(new NDIndex("..., 0"));
         NDArray imag = pairs.get(new NDIndex("..., 1"));
-        NDArray rotated = imag.neg().stack(real, 4).reshape(shape);
-        NDArray out = numerics.toFloat32(x).mul(cos).add(numerics.toFloat32(rotated).mul(sin));
-        return numerics.round(out);
+        return imag.neg().stack(real, 4).reshape(shape);
     }
 }

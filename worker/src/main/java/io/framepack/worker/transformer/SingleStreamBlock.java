@@ -39,28 +39,33 @@ final class SingleStreamBlock {
         this.numerics = numerics;
     }
 
+    /** As the dual-stream block: large intermediates are freed at their last use (see {@link Scratch}). */
     Streams forward(Streams in, NDArray conditioning, NDArray ropeTable) {
         long imageTokens = in.image().getShape().get(1);
         NDArray residual = in.image().concat(in.context(), 1);
         // Modulation order: shift, scale, gate.
         NDList mod = adaNorm.modulation(norm, conditioning, 3);
-        NDArray z = adaNorm.modulate(residual, mod.get(0), mod.get(1));
-        NDArray mlp = Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics);
-
-        NDArray q = rotateImagePart(Heads.rmsNorm(Heads.split(toQ.forward(z), heads), normQ, numerics),
-                imageTokens, ropeTable);
-        NDArray k = rotateImagePart(Heads.rmsNorm(Heads.split(toK.forward(z), heads), normK, numerics),
-                imageTokens, ropeTable);
+        NDArray z = Scratch.keep(() -> adaNorm.modulate(residual, mod.get(0), mod.get(1)), residual);
+        NDArray mlp = Scratch.keep(() -> Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics), z);
+        NDArray q = queryOrKey(toQ, normQ, z, imageTokens, ropeTable);
+        NDArray k = queryOrKey(toK, normK, z, imageTokens, ropeTable);
         NDArray v = Heads.split(toV.forward(z), heads);
-        NDArray attended = Heads.attend(numerics.kernels(), q, k, v, null);
-
-        NDArray out = mod.get(2).mul(projOut.forward(attended.concat(mlp, 2))).add(residual);
+        z.close();
+        NDArray attended = Scratch.keep(() -> Heads.attend(numerics.kernels(), q, k, v, null), q, k, v);
+        Scratch.free(q, k, v);
+        NDArray out = Scratch.keep(() -> projOut.forward(attended.concat(mlp, 2)).mul(mod.get(2)).add(residual),
+                attended, mlp);
+        Scratch.free(attended, mlp, residual);
         NDList parts = out.split(new long[] {imageTokens}, 1);
         return new Streams(parts.get(0), parts.get(1));
     }
 
-    private NDArray rotateImagePart(NDArray perHead, long imageTokens, NDArray ropeTable) {
-        NDList parts = perHead.split(new long[] {imageTokens}, 1);
-        return Rope.apply(parts.get(0), ropeTable, numerics).concat(parts.get(1), 1);
+    /** Per-head normed queries or keys, the image part rotated by RoPE, the context part not. */
+    private NDArray queryOrKey(Linear linear, NDArray norm, NDArray z, long imageTokens, NDArray ropeTable) {
+        return Scratch.keep(() -> {
+            NDList parts = Heads.rmsNorm(Heads.split(linear.forward(z), heads), norm, numerics)
+                    .split(new long[] {imageTokens}, 1);
+            return Rope.apply(parts.get(0), ropeTable, numerics).concat(parts.get(1), 1);
+        }, z);
     }
 }
