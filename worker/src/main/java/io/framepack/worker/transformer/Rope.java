@@ -74,10 +74,25 @@ final class Rope {
     }
 
     /**
+     * Rotates the image tokens of per-head queries or keys {@code [B, N + M, H, d]}, the first
+     * {@code N} (the table's rows); the {@code M} context tokens that may follow keep no position.
+     * Frees {@code x}.
+     */
+    static NDArray rotateImageTokens(NDArray x, NDArray table, Numerics numerics) {
+        long imageTokens = table.getShape().get(1);
+        NDArray rotated = x.getShape().get(1) == imageTokens ? apply(x, table, numerics) : Scratch.keep(() -> {
+            NDList parts = x.split(new long[] {imageTokens}, 1);
+            return apply(parts.get(0), table, numerics).concat(parts.get(1), 1);
+        }, x);
+        x.close();
+        return rotated;
+    }
+
+    /**
      * Rotates query or key heads {@code [B, N, H, d]} by a table {@code [1, N, 2d]}: channel pairs
      * {@code (a, b) → (a·cos − b·sin, b·cos + a·sin)}, computed in float32 and rounded back.
      */
-    static NDArray apply(NDArray x, NDArray table, Numerics numerics) {
+    private static NDArray apply(NDArray x, NDArray table, Numerics numerics) {
         Shape shape = x.getShape();
         long d = shape.get(3);
         NDArray cos = table.get(new NDIndex(":, :, :{}", d)).expandDims(2);

@@ -11,31 +11,19 @@ import io.framepack.worker.nn.Linear;
  */
 final class SingleStreamBlock {
     private final Linear norm;
-    private final Linear toQ;
-    private final Linear toK;
-    private final Linear toV;
-    private final NDArray normQ;
-    private final NDArray normK;
+    private final QkvProjection qkv;
     private final Linear projMlp;
     private final Linear projOut;
-    private final int heads;
     private final AdaLayerNorm adaNorm;
     private final Numerics numerics;
 
     SingleStreamBlock(ParameterReader params, TransformerConfig config, AdaLayerNorm adaNorm, Numerics numerics) {
         this.adaNorm = adaNorm;
         int dim = config.innerDim();
-        int headDim = config.attentionHeadDim();
         this.norm = params.linear("norm.linear", dim, 3L * dim);
-        ParameterReader attn = params.scope("attn");
-        this.toQ = attn.linear("to_q", dim, dim);
-        this.toK = attn.linear("to_k", dim, dim);
-        this.toV = attn.linear("to_v", dim, dim);
-        this.normQ = attn.tensor("norm_q.weight", headDim);
-        this.normK = attn.tensor("norm_k.weight", headDim);
+        this.qkv = QkvProjection.image(params.scope("attn"), config, numerics);
         this.projMlp = params.linear("proj_mlp", dim, config.mlpDim());
         this.projOut = params.linear("proj_out", (long) dim + config.mlpDim(), dim);
-        this.heads = config.numAttentionHeads();
         this.numerics = numerics;
     }
 
@@ -47,9 +35,9 @@ final class SingleStreamBlock {
         NDList mod = adaNorm.modulation(norm, conditioning, 3);
         NDArray z = Scratch.keep(() -> adaNorm.modulate(residual, mod.get(0), mod.get(1)), residual);
         NDArray mlp = Scratch.keep(() -> Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics), z);
-        NDArray q = queryOrKey(toQ, normQ, z, imageTokens, ropeTable);
-        NDArray k = queryOrKey(toK, normK, z, imageTokens, ropeTable);
-        NDArray v = Heads.split(toV.forward(z), heads);
+        NDArray q = Rope.rotateImageTokens(qkv.queries(z), ropeTable, numerics);
+        NDArray k = Rope.rotateImageTokens(qkv.keys(z), ropeTable, numerics);
+        NDArray v = qkv.values(z);
         z.close();
         NDArray attended = Scratch.keep(() -> Heads.attend(numerics.kernels(), q, k, v, null), q, k, v);
         Scratch.free(q, k, v);
@@ -60,12 +48,4 @@ final class SingleStreamBlock {
         return new Streams(parts.get(0), parts.get(1));
     }
 
-    /** Per-head normed queries or keys, the image part rotated by RoPE, the context part not. */
-    private NDArray queryOrKey(Linear linear, NDArray norm, NDArray z, long imageTokens, NDArray ropeTable) {
-        return Scratch.keep(() -> {
-            NDList parts = Heads.rmsNorm(Heads.split(linear.forward(z), heads), norm, numerics)
-                    .split(new long[] {imageTokens}, 1);
-            return Rope.apply(parts.get(0), ropeTable, numerics).concat(parts.get(1), 1);
-        }, z);
-    }
 }
