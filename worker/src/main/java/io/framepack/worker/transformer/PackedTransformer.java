@@ -6,12 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * FramePack's packed HunyuanVideo transformer ({@code HunyuanVideoTransformer3DModelPacked}): it
@@ -35,11 +37,10 @@ public final class PackedTransformer implements AutoCloseable {
     private final OutputHead head;
     private TeaCache teaCache;
 
-    private PackedTransformer(Weights weights, TransformerConfig config, Kernels kernels, NDManager manager) {
+    private PackedTransformer(ParameterReader params, TransformerConfig config, Numerics numerics, NDManager manager) {
         this.config = config;
-        this.numerics = new Numerics(weights.precision(), kernels);
+        this.numerics = numerics;
         this.manager = manager;
-        ParameterReader params = new ParameterReader(weights, manager);
         Rope rope = new Rope(config.ropeTheta(), config.ropeAxesDim());
         AdaLayerNorm adaNorm = new AdaLayerNorm(config.innerDim(), numerics, manager);
         this.embedders = new PatchEmbedders(params, config, rope, numerics);
@@ -69,9 +70,25 @@ public final class PackedTransformer implements AutoCloseable {
      * {@link #close()} frees. Every key is checked against the shape the config implies.
      */
     public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent) {
+        Numerics numerics = new Numerics(weights.precision(), kernels);
+        return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent);
+    }
+
+    /**
+     * The architecture of {@code config} with random weights (uniform ±1/√fan_in, norms 1, biases
+     * 0): for speed and memory benchmarks at full size where the checkpoint is not available.
+     */
+    public static PackedTransformer withRandomWeights(TransformerConfig config, Precision precision, Kernels kernels,
+                                                      NDManager parent, long seed) {
+        Numerics numerics = new Numerics(precision, kernels);
+        return build(manager -> ParameterReader.random(numerics, manager, seed), config, numerics, parent);
+    }
+
+    private static PackedTransformer build(Function<NDManager, ParameterReader> parameters, TransformerConfig config,
+                                           Numerics numerics, NDManager parent) {
         NDManager manager = parent.newSubManager();
         try {
-            return new PackedTransformer(weights, config, kernels, manager);
+            return new PackedTransformer(parameters.apply(manager), config, numerics, manager);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -14,33 +14,50 @@ import java.util.TreeSet;
  * Reads the transformer's parameters by their official key names and checks each against the
  * shape the config implies, so a checkpoint that does not fit its config fails with the key and
  * both shapes instead of a broadcasting error deep inside a forward. Remembers what it read, so
- * keys the model never used can be reported.
+ * keys the model never used can be reported. Can instead initialise every parameter randomly
+ * (benchmarks of the full-size model on a machine without the checkpoint).
  */
 final class ParameterReader {
-    private final Weights weights;
-    private final NDManager manager;
+    /** Where parameter values come from. */
+    private interface Source {
+        NDArray read(String key, Shape shape, boolean float32);
+
+        /** Keys of the source that are not in {@code used}. */
+        Set<String> unread(Set<String> used);
+    }
+
+    private final Source source;
     private final String prefix;
     private final Set<String> used;
 
-    ParameterReader(Weights weights, NDManager manager) {
-        this(weights, manager, "", new TreeSet<>());
-    }
-
-    private ParameterReader(Weights weights, NDManager manager, String prefix, Set<String> used) {
-        this.weights = weights;
-        this.manager = manager;
+    private ParameterReader(Source source, String prefix, Set<String> used) {
+        this.source = source;
         this.prefix = prefix;
         this.used = used;
     }
 
+    /** Parameters from a checkpoint, in its store's compute precision, attached to {@code manager}. */
+    static ParameterReader of(Weights weights, NDManager manager) {
+        return new ParameterReader(new Checkpoint(weights, manager), "", new TreeSet<>());
+    }
+
+    /**
+     * Random parameters of the right shapes: matrices and kernels uniform in ±1/√fan_in (PyTorch's
+     * default scale), norm weights 1, biases 0; for speed and memory measurements only.
+     */
+    static ParameterReader random(Numerics numerics, NDManager manager, long seed) {
+        manager.getEngine().setRandomSeed((int) seed);
+        return new ParameterReader(new RandomInit(numerics, manager), "", new TreeSet<>());
+    }
+
     /** A reader for the sub-module {@code name}, e.g. {@code scope("transformer_blocks.3")}. */
     ParameterReader scope(String name) {
-        return new ParameterReader(weights, manager, prefix + name + ".", used);
+        return new ParameterReader(source, prefix + name + ".", used);
     }
 
     /** A parameter in compute precision. */
     NDArray tensor(String name, long... shape) {
-        return checked(name, shape, false);
+        return read(name, shape, false);
     }
 
     /** {@code name.weight [out, in]} and {@code name.bias [out]} in compute precision. */
@@ -50,36 +67,65 @@ final class ParameterReader {
 
     /** A linear layer kept in float32 whatever the compute precision (the fp32 output head). */
     Linear linearFloat32(String name, long in, long out) {
-        return new Linear(checked(name + ".weight", new long[] {out, in}, true),
-                checked(name + ".bias", new long[] {out}, true));
+        return new Linear(read(name + ".weight", new long[] {out, in}, true),
+                read(name + ".bias", new long[] {out}, true));
     }
 
-    /** Checkpoint keys under this reader's scope that no layer has read. */
+    /** Keys of the source that no layer has read. */
     Set<String> unused() {
-        Set<String> unused = new TreeSet<>();
-        for (String key : weights.keys()) {
-            if (key.startsWith(prefix) && !used.contains(key)) {
-                unused.add(key);
-            }
-        }
-        return unused;
+        return source.unread(used);
     }
 
-    private NDArray checked(String name, long[] shape, boolean float32) {
+    private NDArray read(String name, long[] shape, boolean float32) {
         String key = prefix + name;
-        Shape expected = new Shape(shape);
-        if (!weights.contains(key)) {
-            throw new TensorFormatException("transformer weight " + key + " " + expected
-                    + " is missing from the checkpoint");
-        }
-        NDArray value = float32 ? weights.getFloat32(key, manager) : weights.get(key, manager);
-        if (!value.getShape().equals(expected)) {
-            Shape actual = value.getShape();
-            value.close();
-            throw new TensorFormatException("transformer weight " + key + " has shape " + actual
-                    + " in the checkpoint, but the config implies " + expected);
-        }
+        NDArray value = source.read(key, new Shape(shape), float32);
         used.add(key);
         return value;
+    }
+
+    private record Checkpoint(Weights weights, NDManager manager) implements Source {
+        @Override
+        public NDArray read(String key, Shape expected, boolean float32) {
+            if (!weights.contains(key)) {
+                throw new TensorFormatException("transformer weight " + key + " " + expected
+                        + " is missing from the checkpoint");
+            }
+            NDArray value = float32 ? weights.getFloat32(key, manager) : weights.get(key, manager);
+            if (!value.getShape().equals(expected)) {
+                Shape actual = value.getShape();
+                value.close();
+                throw new TensorFormatException("transformer weight " + key + " has shape " + actual
+                        + " in the checkpoint, but the config implies " + expected);
+            }
+            return value;
+        }
+
+        @Override
+        public Set<String> unread(Set<String> used) {
+            Set<String> unread = new TreeSet<>(weights.keys());
+            unread.removeAll(used);
+            return unread;
+        }
+    }
+
+    private record RandomInit(Numerics numerics, NDManager manager) implements Source {
+        @Override
+        public NDArray read(String key, Shape shape, boolean float32) {
+            NDArray value;
+            if (shape.dimension() >= 2) {
+                float bound = (float) (1 / Math.sqrt(shape.size() / shape.get(0)));
+                value = manager.randomUniform(-bound, bound, shape);
+            } else if (key.endsWith(".weight")) {
+                value = manager.ones(shape);
+            } else {
+                value = manager.zeros(shape);
+            }
+            return float32 ? value : numerics.roundReplacing(value);
+        }
+
+        @Override
+        public Set<String> unread(Set<String> used) {
+            return Set.of();
+        }
     }
 }

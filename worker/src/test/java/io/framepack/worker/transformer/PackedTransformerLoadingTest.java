@@ -50,6 +50,26 @@ class PackedTransformerLoadingTest {
         }
     }
 
+    /** Full-size benchmarks need the model without its checkpoint; a forward must still be finite. */
+    @Test
+    void buildsARandomlyInitialisedModelThatRuns() throws IOException {
+        TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
+        try (NDManager manager = NDManager.newBaseManager();
+             PackedTransformer model = PackedTransformer.withRandomWeights(config, Precision.FLOAT32, new DjlKernels(),
+                     manager, 42)) {
+            String forward = "transformer_forward_case";
+            TransformerInputs inputs = TransformerInputs.withoutContext(goldens.tensor(forward, "hidden_states", manager),
+                    goldens.tensor(forward, "timestep", manager), goldens.tensor(forward, "encoder_hidden_states", manager),
+                    goldens.tensor(forward, "encoder_attention_mask", manager),
+                    goldens.tensor(forward, "pooled_projections", manager), goldens.tensor(forward, "guidance", manager),
+                    goldens.tensor(forward, "image_embeddings", manager), null);
+            NDArray velocity = model.forward(inputs);
+            assertThat(velocity.getShape()).isEqualTo(inputs.hiddenStates().getShape());
+            assertThat(velocity.isNaN().any().getBoolean()).isFalse();
+            assertThat(velocity.abs().max().getFloat()).isPositive();
+        }
+    }
+
     @Test
     void namesAMissingWeightWithItsExpectedShape() throws IOException {
         TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
