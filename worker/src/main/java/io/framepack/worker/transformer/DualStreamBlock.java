@@ -43,7 +43,7 @@ final class DualStreamBlock {
      */
     NDArray modulatedImage(NDArray image, NDArray conditioning) {
         NDList mod = adaNorm.modulation(norm1, conditioning, 6);
-        return adaNorm.modulate(image, mod.get(0), mod.get(1));
+        return Scratch.keep(() -> adaNorm.modulate(image, mod.get(0), mod.get(1)), image);
     }
 
     /**

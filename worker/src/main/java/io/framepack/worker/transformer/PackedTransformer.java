@@ -166,28 +166,28 @@ public final class PackedTransformer implements AutoCloseable {
     /** All blocks (or TeaCache's shortcut), returning the image tokens. */
     private NDArray runBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope) {
         if (teaCache == null) {
-            return runAllBlocks(streams, c, ropeTable, scope);
+            return runAllBlocks(streams, c, ropeTable, scope, false);
         }
         NDArray probe = dualBlocks.get(0).modulatedImage(streams.image(), c);
         if (!teaCache.shouldCompute(probe)) {
             return teaCache.reuse(streams.image());
         }
-        NDArray out = runAllBlocks(streams, c, ropeTable, scope);
+        NDArray out = runAllBlocks(streams, c, ropeTable, scope, true);
         teaCache.rememberResidual(out.sub(streams.image()));
         return out;
     }
 
     /**
      * Runs the blocks, each in its own memory scope so that a block's intermediates and its
-     * input streams are freed as soon as the next block has what it needs; the packed input
-     * streams themselves stay alive (TeaCache needs them).
+     * input streams are freed as soon as the next block has what it needs; with
+     * {@code keepInput} the packed input streams stay alive (TeaCache subtracts them).
      */
-    private NDArray runAllBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope) {
+    private NDArray runAllBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope, boolean keepInput) {
         List<Block> blocks = new ArrayList<>();
         dualBlocks.forEach(b -> blocks.add(b::forward));
         singleBlocks.forEach(b -> blocks.add(b::forward));
         Streams current = streams;
-        boolean ownsCurrent = false;
+        boolean ownsCurrent = !keepInput;
         for (Block block : blocks) {
             try (NDManager blockScope = scope.newSubManager()) {
                 if (ownsCurrent) {
