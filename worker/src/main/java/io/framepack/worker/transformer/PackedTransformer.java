@@ -7,9 +7,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -72,6 +75,19 @@ public final class PackedTransformer implements AutoCloseable {
     public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent) {
         Numerics numerics = new Numerics(weights.precision(), kernels);
         return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent);
+    }
+
+    /**
+     * Opens a Hugging Face component folder ({@code config.json} plus single or sharded
+     * safetensors, e.g. {@code FramePackI2V_HY/}) in {@code precision}. Every tensor is copied to
+     * the device while loading, so the files are closed again before this returns.
+     */
+    public static PackedTransformer open(Path componentDir, Precision precision, Kernels kernels, NDManager parent)
+            throws IOException {
+        TransformerConfig config = TransformerConfig.read(componentDir.resolve("config.json"));
+        try (SafetensorsWeights weights = SafetensorsWeights.open(componentDir, precision, kernels)) {
+            return load(weights, config, kernels, parent);
+        }
     }
 
     /**

@@ -11,8 +11,11 @@ import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -47,6 +50,18 @@ class PackedTransformerLoadingTest {
              PackedTransformer model = PackedTransformer.load(weights, config, new DjlKernels(), manager)) {
             assertThat(model.config().numAttentionHeads()).isEqualTo(config.numAttentionHeads());
             assertThat(config.ropeAxesDim()).hasSize(3);
+        }
+    }
+
+    /** A component folder as the checkpoint ships: config.json next to the safetensors. */
+    @Test
+    void opensAComponentFolder(@TempDir Path dir) throws IOException {
+        Files.copy(goldens.file("transformer_config.json"), dir.resolve("config.json"));
+        Files.copy(goldens.file("transformer.safetensors"), dir.resolve("diffusion_pytorch_model.safetensors"));
+        try (NDManager manager = NDManager.newBaseManager();
+             PackedTransformer model = PackedTransformer.open(dir, Precision.FLOAT32, new DjlKernels(), manager)) {
+            assertThat(model.config()).usingRecursiveComparison()
+                    .isEqualTo(TransformerConfig.read(goldens.file("transformer_config.json")));
         }
     }
 
