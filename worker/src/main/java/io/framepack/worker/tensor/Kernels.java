@@ -25,6 +25,20 @@ public interface Kernels extends AutoCloseable {
     /** Whether {@link #toBfloat16} works, i.e. bfloat16 compute is possible. */
     boolean supportsBfloat16();
 
+    /**
+     * PyTorch's fused {@code gelu(x, approximate="tanh")} in {@code x}'s dtype (float32 inside,
+     * one rounding). DJL has only the erf GELU; composing the tanh form costs about eight passes
+     * over the transformer's largest activations, so the kernel pack should provide it.
+     */
+    default NDArray geluTanh(NDArray x) {
+        throw new UnsupportedOperationException("no fused tanh GELU in " + getClass().getSimpleName());
+    }
+
+    /** Whether {@link #geluTanh} is available. */
+    default boolean supportsGeluTanh() {
+        return false;
+    }
+
     @Override
     void close();
 }
