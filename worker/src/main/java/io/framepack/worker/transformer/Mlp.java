@@ -53,8 +53,15 @@ final class Mlp {
         return Scratch.keep(() -> second.forward(activate(activation, first.forward(x), numerics)), x);
     }
 
-    /** {@code activation(x)} computed as PyTorch's fused kernel does: in float32, rounded once. */
+    /**
+     * {@code activation(x)} as PyTorch's fused kernel computes it: the kernel pack's fused GELU
+     * where it has one (the MLP activations are the largest arrays of a forward), otherwise
+     * composed in float32 and rounded once.
+     */
     static NDArray activate(Activation activation, NDArray x, Numerics numerics) {
+        if (activation == Activation.GELU_TANH && numerics.kernels().supportsGeluTanh()) {
+            return numerics.kernels().geluTanh(x);
+        }
         return numerics.inFloat32(x, activation.op);
     }
 }
