@@ -5,7 +5,8 @@ import ai.djl.ndarray.NDArray;
 /**
  * Operations DJL 0.36 lacks or runs slowly, behind one interface so that every model calls the
  * same code on CPU and GPU: the TorchScript kernel pack where it is loaded, otherwise a pure-DJL
- * composition with the same semantics.
+ * composition with the same semantics. Like DJL's own ops, every result is attached to the
+ * manager of the (first) input array: callers free temporaries by closing that manager.
  */
 public interface Kernels extends AutoCloseable {
 
