@@ -141,7 +141,7 @@ public final class PackedTransformer implements AutoCloseable {
      * {@code inputs.hiddenStates()}. Intermediates are freed before returning.
      */
     public NDArray forward(TransformerInputs inputs) {
-        validate(inputs);
+        InputCheck.check(inputs, config);
         NDManager caller = inputs.hiddenStates().getManager();
         try (NDManager scope = caller.newSubManager(manager.getDevice())) {
             TransformerInputs in = onDevice(inputs, scope);
@@ -159,7 +159,7 @@ public final class PackedTransformer implements AutoCloseable {
 
     /** The packed image tokens and RoPE table of {@code inputs} (what the blocks see), for inspection. */
     PatchEmbedders.PackedTokens pack(TransformerInputs inputs) {
-        validate(inputs);
+        InputCheck.check(inputs, config);
         return embedders.embed(inputs, inputs.hiddenStates().getManager());
     }
 
@@ -228,51 +228,6 @@ public final class PackedTransformer implements AutoCloseable {
     /** A dual- or single-stream block as the block loop sees it. */
     private interface Block {
         Streams forward(Streams in, NDArray conditioning, NDArray ropeTable);
-    }
-
-    private void validate(TransformerInputs in) {
-        require(in.hiddenStates(), "hidden_states");
-        require(in.timestep(), "timestep");
-        require(in.guidance(), "guidance");
-        require(in.encoderHiddenStates(), "encoder_hidden_states");
-        require(in.encoderAttentionMask(), "encoder_attention_mask");
-        require(in.pooledProjections(), "pooled_projections");
-        if (imageProjection != null) {
-            require(in.imageEmbeddings(), "image_embeddings (the checkpoint has an image projection)");
-        }
-        long[] shape = in.hiddenStates().getShape().getShape();
-        if (shape.length != 5 || shape[0] != 1 || shape[1] != config.inChannels()) {
-            throw new IllegalArgumentException("hidden_states must be [1, " + config.inChannels()
-                    + ", T, h, w] (batch 1), got " + in.hiddenStates().getShape());
-        }
-        checkPair(in.cleanLatents(), in.cleanLatentIndices(), "clean_latents", shape);
-        checkPair(in.cleanLatents2x(), in.cleanLatent2xIndices(), "clean_latents_2x", shape);
-        checkPair(in.cleanLatents4x(), in.cleanLatent4xIndices(), "clean_latents_4x", shape);
-    }
-
-    private static void checkPair(NDArray latents, NDArray indices, String name, long[] hiddenShape) {
-        if ((latents == null) != (indices == null)) {
-            throw new IllegalArgumentException(name + " and its indices must be given together");
-        }
-        if (latents == null) {
-            return;
-        }
-        long[] shape = latents.getShape().getShape();
-        if (shape.length != 5 || shape[0] != 1 || shape[1] != hiddenShape[1]
-                || shape[3] != hiddenShape[3] || shape[4] != hiddenShape[4]) {
-            throw new IllegalArgumentException(name + " must be [1, " + hiddenShape[1] + ", n, " + hiddenShape[3]
-                    + ", " + hiddenShape[4] + "] like the noisy latents, got " + latents.getShape());
-        }
-        if (indices.getShape().dimension() != 2 || indices.getShape().get(1) != shape[2]) {
-            throw new IllegalArgumentException(name + " has " + shape[2] + " frames but its indices are "
-                    + indices.getShape());
-        }
-    }
-
-    private static void require(NDArray array, String name) {
-        if (array == null) {
-            throw new IllegalArgumentException("transformer input " + name + " is missing");
-        }
     }
 
     /** The inputs, scoped to this forward and on the model's device. */

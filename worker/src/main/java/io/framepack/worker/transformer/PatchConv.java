@@ -20,14 +20,8 @@ final class PatchConv {
                 new Shape(kt, kh, kw));
     }
 
-    /** {@code [B, C, T, H, W]} (sides multiples of the kernel) → {@code [B, d, T/kt, H/kh, W/kw]}. */
+    /** {@code [B, C, T, H, W]} (sides multiples of the kernel, checked by the caller) → {@code [B, d, T/kt, H/kh, W/kw]}. */
     NDArray grid(NDArray latents) {
-        Shape shape = latents.getShape();
-        for (int i = 0; i < 3; i++) {
-            if (shape.get(2 + i) % kernel.get(i) != 0) {
-                throw new IllegalArgumentException("latent " + shape + " is not a multiple of the patch " + kernel);
-            }
-        }
         return latents.getNDArrayInternal().convolution(latents, weight, bias, kernel, new Shape(0, 0, 0),
                 new Shape(1, 1, 1), 1).singletonOrThrow();
     }

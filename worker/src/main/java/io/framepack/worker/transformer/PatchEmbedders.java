@@ -52,29 +52,20 @@ final class PatchEmbedders {
         long noisyCount = tokens.getShape().get(1);
 
         if (in.cleanLatents() != null && in.cleanLatentIndices() != null) {
-            requireCleanEmbedder();
             tokens = prepend(clean1x.tokens(numerics.round(in.cleanLatents())), tokens);
             table = prepend(rope.tokens(in.cleanLatentIndices(), height, width, manager), table);
         }
         if (in.cleanLatents2x() != null && in.cleanLatent2xIndices() != null) {
-            requireCleanEmbedder();
             tokens = prepend(clean2x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents2x()), 2, 4, 4)),
                     tokens);
             table = prepend(rope.pooledTokens(in.cleanLatent2xIndices(), height, width, 2, manager), table);
         }
         if (in.cleanLatents4x() != null && in.cleanLatent4xIndices() != null) {
-            requireCleanEmbedder();
             tokens = prepend(clean4x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents4x()), 4, 8, 8)),
                     tokens);
             table = prepend(rope.pooledTokens(in.cleanLatent4xIndices(), height, width, 4, manager), table);
         }
         return new PackedTokens(tokens, table, noisyCount, frames, height, width);
-    }
-
-    private void requireCleanEmbedder() {
-        if (clean1x == null) {
-            throw new IllegalArgumentException("clean latents given, but the checkpoint config has no clean_x_embedder");
-        }
     }
 
     private static NDArray prepend(NDArray head, NDArray rest) {

@@ -18,6 +18,7 @@ import java.util.List;
 import static io.framepack.worker.ParityAssert.assertClose;
 import static io.framepack.worker.ParityAssert.relativeMaxError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The packed transformer against forwards of the official model (float32, CPU). */
 class PackedTransformerParityTest {
@@ -129,6 +130,26 @@ class PackedTransformerParityTest {
             } finally {
                 model.disableTeaCache();
             }
+        }
+    }
+
+    @Test
+    void rejectsInputsThatDoNotFitTheConfigByName() {
+        try (NDManager m = manager.newSubManager()) {
+            TransformerInputs good = forwardInputs(m);
+            TransformerInputs noImage = TransformerInputs.withoutContext(good.hiddenStates(), good.timestep(),
+                    good.encoderHiddenStates(), good.encoderAttentionMask(), good.pooledProjections(), good.guidance(),
+                    null, good.latentIndices());
+            assertThatThrownBy(() -> model.forward(noImage)).hasMessageContaining("image_embeddings is missing");
+            TransformerInputs wideText = TransformerInputs.withoutContext(good.hiddenStates(), good.timestep(),
+                    good.encoderHiddenStates().concat(good.encoderHiddenStates(), 2), good.encoderAttentionMask(),
+                    good.pooledProjections(), good.guidance(), good.imageEmbeddings(), good.latentIndices());
+            assertThatThrownBy(() -> model.forward(wideText)).hasMessageContaining("encoder_hidden_states")
+                    .hasMessageContaining("[1, *, " + model.config().textEmbedDim() + "]");
+            TransformerInputs unindexed = new TransformerInputs(good.hiddenStates(), good.timestep(),
+                    good.encoderHiddenStates(), good.encoderAttentionMask(), good.pooledProjections(), good.guidance(),
+                    good.imageEmbeddings(), good.latentIndices(), good.cleanLatents(), null, null, null, null, null);
+            assertThatThrownBy(() -> model.forward(unindexed)).hasMessageContaining("clean_latents and its indices");
         }
     }
 
