@@ -116,8 +116,10 @@ public final class PackedTransformer implements AutoCloseable {
     }
 
     /**
-     * Turns TeaCache on for a section of {@code steps} sampler steps (one forward per step),
-     * dropping any state of a previous section; call at the start of every section.
+     * Turns TeaCache on for a section of {@code steps} sampler steps, dropping any state of a
+     * previous section; call at the start of every section (the official default threshold is
+     * 0.15). Like the official state machine it counts forward calls, so with real CFG (two
+     * calls per step) it reproduces the reference's interleaving of positive and negative calls.
      */
     public void enableTeaCache(int steps, double relativeL1Threshold) {
         disableTeaCache();

@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * The architecture of {@code HunyuanVideoTransformer3DModelPacked}, read from the checkpoint's
  * {@code config.json}; absent fields take the official class defaults (the 13 B model), so the
- * same code builds the tiny golden model and the released one.
+ * same code builds the tiny golden model and the released one. {@code guidance_embeds} is not
+ * read: the official class always builds the guidance embedder.
  */
 public record TransformerConfig(
         int inChannels,
