@@ -2,6 +2,7 @@ package io.framepack.worker.transformer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -46,26 +47,25 @@ final class PatchEmbedders {
         long height = post.get(3);
         long width = post.get(4);
         NDArray indices = in.latentIndices() != null ? in.latentIndices()
-                : manager.arange(0, (int) frames, 1, ai.djl.ndarray.types.DataType.INT64).expandDims(0);
+                : manager.arange(0, (int) frames, 1, DataType.INT64).expandDims(0);
         NDArray tokens = Grid3d.toTokens(latentGrid);
         NDArray table = rope.tokens(indices, height, width, manager);
-        long noisyCount = tokens.getShape().get(1);
 
-        if (in.cleanLatents() != null && in.cleanLatentIndices() != null) {
+        if (in.cleanLatents() != null) {
             tokens = prepend(clean1x.tokens(numerics.round(in.cleanLatents())), tokens);
             table = prepend(rope.tokens(in.cleanLatentIndices(), height, width, manager), table);
         }
-        if (in.cleanLatents2x() != null && in.cleanLatent2xIndices() != null) {
+        if (in.cleanLatents2x() != null) {
             tokens = prepend(clean2x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents2x()), 2, 4, 4)),
                     tokens);
             table = prepend(rope.pooledTokens(in.cleanLatent2xIndices(), height, width, 2, manager), table);
         }
-        if (in.cleanLatents4x() != null && in.cleanLatent4xIndices() != null) {
+        if (in.cleanLatents4x() != null) {
             tokens = prepend(clean4x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents4x()), 4, 8, 8)),
                     tokens);
             table = prepend(rope.pooledTokens(in.cleanLatent4xIndices(), height, width, 4, manager), table);
         }
-        return new PackedTokens(tokens, table, noisyCount, frames, height, width);
+        return new PackedTokens(tokens, table, frames, height, width);
     }
 
     private static NDArray prepend(NDArray head, NDArray rest) {
@@ -74,8 +74,9 @@ final class PatchEmbedders {
 
     /**
      * The packed sequence: {@code tokens [1, N, d]}, its RoPE table {@code [1, N, 2·headDim]}
-     * (float32), and the grid of the noisy latents, whose {@code noisyCount} tokens end the sequence.
+     * (float32), and the post-patch grid of the noisy latents, whose {@code frames · height · width}
+     * tokens end the sequence.
      */
-    record PackedTokens(NDArray tokens, NDArray ropeTable, long noisyCount, long frames, long height, long width) {
+    record PackedTokens(NDArray tokens, NDArray ropeTable, long frames, long height, long width) {
     }
 }
