@@ -1,0 +1,152 @@
+package io.framepack.worker.runtime.storage;
+
+import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.junit.S3ProxyExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Against a real S3 protocol server (s3proxy, in-process), through the AWS SDK the worker ships with. */
+class S3StoreTest {
+    @RegisterExtension
+    static final S3ProxyExtension S3 = S3ProxyExtension.builder()
+            .withCredentials(AuthenticationType.AWS_V2_OR_V4, "access", "secret")
+            .build();
+
+    @TempDir
+    Path scratch;
+    S3Store store;
+
+    static S3Location location(String bucket, String prefix) {
+        S3Location location = new S3Location();
+        location.bucket = bucket;
+        location.prefix = prefix;
+        location.endpoint = S3.getUri().toString();
+        location.pathStyle = true;
+        return location;
+    }
+
+    static S3Store connect(S3Location location, String accessKey, Path scratch) {
+        return S3Store.connect(location, StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, "secret")),
+                scratch);
+    }
+
+    @BeforeEach
+    void createBucket() {
+        store = connect(location("renders", "team/job-1"), "access", scratch);
+        try (S3Client client = S3Client.builder()
+                .endpointOverride(S3.getUri()).forcePathStyle(true)
+                .region(Region.US_EAST_1)
+                .httpClient(UrlConnectionHttpClient.builder().build())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("access", "secret")))
+                .build()) {
+            client.createBucket(b -> b.bucket("renders"));
+        }
+    }
+
+    @Test
+    void objectsRoundTripUnderThePrefix() throws IOException {
+        store.write("a/one.txt", "first".getBytes(StandardCharsets.UTF_8));
+        store.write("a/two.txt", "second".getBytes(StandardCharsets.UTF_8));
+        store.write("b.txt", "third".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(store.list("a/")).containsExactly("a/one.txt", "a/two.txt");
+        assertThat(new String(store.read("a/two.txt").orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("second");
+        assertThat(store.size("b.txt")).contains(5L);
+        assertThat(store.read("missing")).isEmpty();
+        assertThat(store.size("missing")).isEmpty();
+        assertThat(store.locate("b.txt")).isEqualTo("s3://renders/team/job-1/b.txt");
+
+        store.delete("a/one.txt");
+        assertThat(store.list("")).containsExactly("a/two.txt", "b.txt");
+        assertThat(stagedFiles()).isEmpty();
+    }
+
+    @Test
+    void uncommittedObjectIsNeverVisible() throws IOException {
+        try (ObjectStore.PendingObject pending = store.create("video.mp4")) {
+            pending.stream().write(new byte[4096]);
+        }
+        assertThat(store.list("")).isEmpty();
+        assertThat(stagedFiles()).isEmpty();
+    }
+
+    @Test
+    void checkpointsSaveAndVerifyOnS3() throws IOException {
+        CheckpointIdentity job = new CheckpointIdentity("ns/v/1", "spec", "model");
+        CheckpointStore checkpoints = new CheckpointStore(store, 2);
+        for (int section = 1; section <= 3; section++) {
+            checkpoints.save(CheckpointFixtures.checkpoint(job, section));
+        }
+        List<String> warnings = new ArrayList<>();
+        assertThat(checkpoints.loadLatest(job, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(3);
+        assertThat(store.list("").stream().filter(k -> k.endsWith("manifest.json"))).hasSize(2);
+
+        // Corrupt the newest object in place: the previous checkpoint is used.
+        String newest = store.list("ckpt-000003").stream().filter(k -> k.endsWith("history_latents.bin")).findFirst().orElseThrow();
+        store.write(newest, new byte[10]);
+
+        assertThat(checkpoints.loadLatest(job, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(2);
+        assertThat(warnings).singleElement().asString().contains("s3://renders/team/job-1/ckpt-000003-");
+    }
+
+    @Test
+    void missingBucketIsAClearError() {
+        S3Store nowhere = connect(location("no-such-bucket", ""), "access", scratch);
+        assertThatThrownBy(() -> nowhere.write("x", new byte[1]))
+                .isInstanceOf(StorageException.class)
+                .hasMessageStartingWith("cannot write s3://no-such-bucket/x: NoSuchBucket (HTTP 404)");
+        assertThatThrownBy(() -> nowhere.list(""))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("NoSuchBucket");
+    }
+
+    @Test
+    void wrongCredentialsAreAClearError() {
+        S3Store denied = connect(location("renders", ""), "intruder", scratch);
+        assertThatThrownBy(() -> denied.write("x", new byte[1]))
+                .isInstanceOf(StorageException.class)
+                .hasMessageStartingWith("cannot write s3://renders/x: InvalidAccessKeyId (HTTP 403)");
+        assertThat(stagedFiles()).isEmpty();
+    }
+
+    @Test
+    void unreachableEndpointIsAClearError() {
+        S3Location closed = location("renders", "");
+        closed.endpoint = "http://127.0.0.1:9";
+        S3Store unreachable = connect(closed, "access", scratch);
+        assertThatThrownBy(() -> unreachable.list(""))
+                .isInstanceOf(StorageException.class)
+                .hasMessageStartingWith("cannot list s3://renders/: ");
+    }
+
+    private List<Path> stagedFiles() {
+        try (Stream<Path> files = Files.list(scratch)) {
+            return files.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
