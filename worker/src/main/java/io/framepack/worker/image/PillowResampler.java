@@ -87,6 +87,7 @@ public final class PillowResampler {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = filter.support * filterScale;
+            double inverseScale = 1.0 / filterScale;
             int[] start = new int[outSize];
             int[] count = new int[outSize];
             int[][] weights = new int[outSize][];
@@ -99,7 +100,7 @@ public final class PillowResampler {
                 double[] w = new double[n];
                 double sum = 0.0;
                 for (int i = 0; i < n; i++) {
-                    w[i] = filter.weight((i + min - center + 0.5) / filterScale);
+                    w[i] = filter.weight((i + min - center + 0.5) * inverseScale);
                     sum += w[i];
                 }
                 int[] fixed = new int[n];
