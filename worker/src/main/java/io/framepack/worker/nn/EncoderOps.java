@@ -20,8 +20,9 @@ public final class EncoderOps {
                 throw new IllegalArgumentException("token id " + id + " outside the embedding table of " + vocab);
             }
         }
-        NDArray index = table.getManager().create(ids);
-        return table.get(new NDIndex("{}", index)).expandDims(0);
+        try (NDArray index = table.getManager().create(ids)) {
+            return table.get(new NDIndex("{}", index)).expandDims(0);
+        }
     }
 
     /** Boolean {@code [N, N]}: position i may attend to j ≤ i. */
