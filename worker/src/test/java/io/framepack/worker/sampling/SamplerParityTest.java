@@ -1,0 +1,79 @@
+package io.framepack.worker.sampling;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.framepack.worker.GoldenCases;
+import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.transformer.TransformerConfig;
+import io.framepack.worker.transformer.TransformerInputs;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.framepack.worker.ParityAssert.relativeMaxError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * UniPC with real CFG, guidance rescale and distilled guidance, driving the real packed
+ * transformer, against every step the official sampler recorded ({@code sampler_case}).
+ */
+class SamplerParityTest {
+    private static final double TOLERANCE = 1e-3;
+    private static final String CASE = "sampler_case";
+    private static final String FORWARD = "transformer_forward_case";
+
+    @Test
+    void everyStepAndTheOutputMatchTheOfficialSampler() throws IOException {
+        GoldenCases goldens = GoldenCases.load();
+        JsonNode info = goldens.caseInfo(CASE);
+        DjlKernels kernels = new DjlKernels();
+        try (NDManager m = NDManager.newBaseManager();
+             SafetensorsWeights weights = SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, kernels);
+             PackedTransformer transformer = PackedTransformer.load(weights,
+                     TransformerConfig.read(goldens.file("transformer_config.json")), kernels, m)) {
+            NDArray guidance = FlowMatchDenoiser.guidance(info.path("distilled_guidance").asDouble(), Precision.FLOAT32, m);
+            TransformerInputs positive = new TransformerInputs(null, null,
+                    goldens.tensor(FORWARD, "encoder_hidden_states", m), goldens.tensor(FORWARD, "encoder_attention_mask", m),
+                    goldens.tensor(FORWARD, "pooled_projections", m), guidance,
+                    goldens.tensor(FORWARD, "image_embeddings", m), goldens.tensor(FORWARD, "latent_indices", m),
+                    goldens.tensor(FORWARD, "clean_latents", m), goldens.tensor(FORWARD, "clean_latent_indices", m),
+                    goldens.tensor(FORWARD, "clean_latents_2x", m), goldens.tensor(FORWARD, "clean_latent_2x_indices", m),
+                    goldens.tensor(FORWARD, "clean_latents_4x", m), goldens.tensor(FORWARD, "clean_latent_4x_indices", m));
+            TransformerInputs negative = new TransformerInputs(null, null,
+                    goldens.tensor(CASE, "negative_encoder_hidden_states", m),
+                    goldens.tensor(CASE, "negative_encoder_attention_mask", m),
+                    goldens.tensor(CASE, "negative_pooled_projections", m), guidance,
+                    positive.imageEmbeddings(), positive.latentIndices(), positive.cleanLatents(),
+                    positive.cleanLatentIndices(), positive.cleanLatents2x(), positive.cleanLatent2xIndices(),
+                    positive.cleanLatents4x(), positive.cleanLatent4xIndices());
+            Denoiser denoiser = new FlowMatchDenoiser(transformer::forward, positive, negative,
+                    info.path("cfg").asDouble(), info.path("guidance_rescale").asDouble(),
+                    new Numerics(Precision.FLOAT32, kernels));
+
+            NDArray noise = goldens.tensor(CASE, "noise", m);
+            float[] sigmas = SigmaSchedule.sigmas(info.path("steps").asInt(), info.path("mu").asDouble());
+            List<String> report = new ArrayList<>();
+            List<Double> errors = new ArrayList<>();
+            NDArray output = new FlowMatchUniPc().sample(noise, sigmas, denoiser, (step, x, denoised) -> {
+                double xError = relativeMaxError(x, goldens.tensor(CASE, "step_" + step + "_x", m));
+                double x0Error = relativeMaxError(denoised, goldens.tensor(CASE, "step_" + step + "_denoised", m));
+                report.add(String.format("step %d: x %.2e, denoised %.2e", step, xError, x0Error));
+                errors.add(xError);
+                errors.add(x0Error);
+            });
+            double outputError = relativeMaxError(output, goldens.tensor(CASE, "output", m));
+            report.add(String.format("output %.2e", outputError));
+            System.out.println("sampler_case parity: " + report);
+            assertThat(report).hasSize(info.path("steps").asInt() + 1);
+            assertThat(errors).allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
+            assertThat(outputError).isLessThanOrEqualTo(TOLERANCE);
+        }
+    }
+}
