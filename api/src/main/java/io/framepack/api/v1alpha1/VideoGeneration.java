@@ -1,0 +1,32 @@
+package io.framepack.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** One image-to-video render: what to render, where to read and write, and how far it got. */
+@Group(VideoGeneration.GROUP)
+@Version(VideoGeneration.VERSION)
+@Plural("videogenerations")
+@ShortNames("vg")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Progress", jsonPath = ".status.progress", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Variant", jsonPath = ".spec.render.variant", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Seconds", jsonPath = ".spec.render.seconds", type = AdditionalPrinterColumn.Type.NUMBER, priority = 1)
+@AdditionalPrinterColumn(name = "Node", jsonPath = ".status.nodeName", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Preemptions", jsonPath = ".status.attempts.preemptions", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Message", jsonPath = ".status.message", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class VideoGeneration extends CustomResource<VideoGenerationSpec, VideoGenerationStatus> implements Namespaced {
+    public static final String GROUP = "framepack.io";
+    public static final String VERSION = "v1alpha1";
+
+    @Override
+    protected VideoGenerationStatus initStatus() {
+        return new VideoGenerationStatus();
+    }
+}
