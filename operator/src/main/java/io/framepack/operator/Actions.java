@@ -1,0 +1,102 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import org.jboss.logging.Logger;
+
+import java.net.HttpURLConnection;
+import java.time.Instant;
+import java.util.UUID;
+
+/** Carries out a {@link Decision}: creates or changes cluster objects and records Events. */
+final class Actions {
+    private static final Logger LOG = Logger.getLogger(Actions.class);
+    private static final int EVENT_MESSAGE_LIMIT = 1024;
+
+    private final WorkerObjects objects;
+
+    Actions(WorkerObjects objects) {
+        this.objects = objects;
+    }
+
+    void execute(VideoGeneration vg, Decision decision, Context<VideoGeneration> context) {
+        KubernetesClient client = context.getClient();
+        for (Decision.Action action : decision.actions()) {
+            if (action instanceof Decision.CreateWorker) {
+                createWorker(vg, context);
+            } else if (action instanceof Decision.SetJobSuspended suspend) {
+                context.resourceOperations().jsonPatch(context.getSecondaryResource(Job.class).orElseThrow(), job -> {
+                    job.getSpec().setSuspend(suspend.suspended());
+                    return job;
+                });
+            }
+        }
+        decision.notices().forEach(notice -> event(client, vg, notice));
+    }
+
+    /** Everything but the Job first, so the pod never starts without its ConfigMaps and ServiceAccount. */
+    private void createWorker(VideoGeneration vg, Context<VideoGeneration> context) {
+        KubernetesClient client = context.getClient();
+        createIfAbsent(client, objects.serviceAccount(vg));
+        createIfAbsent(client, objects.role(vg));
+        createIfAbsent(client, objects.roleBinding(vg));
+        createIfAbsent(client, objects.jobConfigMap(vg));
+        createIfAbsent(client, objects.progressConfigMap(vg));
+        try {
+            // Through the operator's own operations, so the Job is in the cache at once and a
+            // reconcile that follows immediately cannot create it a second time.
+            context.resourceOperations().create(objects.job(vg));
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+    }
+
+    private static void createIfAbsent(KubernetesClient client, HasMetadata object) {
+        try {
+            client.resource(object).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+    }
+
+    /** Best effort: a lost Event must not fail the reconcile. */
+    static void event(KubernetesClient client, VideoGeneration vg, Decision.Notice notice) {
+        String now = Instant.now().toString();
+        String message = notice.message() == null ? "" : notice.message();
+        if (message.length() > EVENT_MESSAGE_LIMIT) {
+            message = message.substring(0, EVENT_MESSAGE_LIMIT - 3) + "...";
+        }
+        try {
+            client.v1().events().inNamespace(vg.getMetadata().getNamespace()).resource(new EventBuilder()
+                    .withNewMetadata()
+                    .withName(vg.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13))
+                    .withNamespace(vg.getMetadata().getNamespace())
+                    .endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(vg.getApiVersion())
+                            .withKind(vg.getKind()).withName(vg.getMetadata().getName())
+                            .withNamespace(vg.getMetadata().getNamespace()).withUid(vg.getMetadata().getUid())
+                            .build())
+                    .withType(notice.warning() ? "Warning" : "Normal")
+                    .withReason(notice.reason())
+                    .withMessage(message)
+                    .withFirstTimestamp(now)
+                    .withLastTimestamp(now)
+                    .withCount(1)
+                    .withNewSource().withComponent(Names.OPERATOR_NAME).endSource()
+                    .withReportingComponent("framepack.io/" + Names.OPERATOR_NAME)
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            LOG.warnf("Could not record event %s on %s: %s", notice.reason(), vg.getMetadata().getName(), e.getMessage());
+        }
+    }
+}

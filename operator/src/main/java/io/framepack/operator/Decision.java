@@ -1,0 +1,30 @@
+package io.framepack.operator;
+
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+
+import java.util.List;
+
+/**
+ * What the status logic concluded: the new status, what to change in the cluster, what to tell
+ * people (Events) and what to count (metrics).
+ */
+public record Decision(VideoGenerationStatus status, List<Action> actions, List<Notice> notices,
+                       List<VideoGenerationStatus.SectionStatus> newSections,
+                       List<VideoGenerationStatus.AttemptRecord> newAttempts) {
+
+    /** A change to make in the cluster. */
+    public sealed interface Action {
+    }
+
+    /** Create the worker Job and what it needs (idempotent: existing objects are kept). */
+    public record CreateWorker() implements Action {
+    }
+
+    /** Suspend or resume the existing worker Job. */
+    public record SetJobSuspended(boolean suspended) implements Action {
+    }
+
+    /** A Kubernetes Event on the VideoGeneration. */
+    public record Notice(boolean warning, String reason, String message) {
+    }
+}

@@ -1,0 +1,21 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.framepack.api.worker.WorkerProgress;
+
+import java.util.List;
+
+/**
+ * Everything the decision needs, read once per reconcile from the informer caches.
+ *
+ * @param specProblems     reasons the spec cannot be rendered (empty when valid)
+ * @param specHash         hash of the pixel-defining spec (null when invalid)
+ * @param job              the worker Job, or null
+ * @param pods             the worker pods of that Job, oldest first
+ * @param progress         the worker's last progress report for this render, or null
+ * @param progressProblem  why the progress ConfigMap could not be read, or null
+ */
+public record Observation(List<String> specProblems, String specHash, Job job, List<Pod> pods,
+                          WorkerProgress progress, String progressProblem) {
+}

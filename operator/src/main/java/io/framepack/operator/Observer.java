@@ -1,0 +1,61 @@
+package io.framepack.operator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerProgress;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+
+/** Reads the worker Job, its pods and the progress ConfigMap of one render from the informer caches. */
+final class Observer {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final OperatorConfig config;
+    private final WorkerObjects objects;
+
+    Observer(OperatorConfig config, WorkerObjects objects) {
+        this.config = config;
+        this.objects = objects;
+    }
+
+    Observation observe(VideoGeneration vg, Context<VideoGeneration> context) {
+        List<String> problems = SpecValidator.validate(vg, config.defaults());
+        String specHash = problems.isEmpty() ? objects.specHash(vg) : null;
+        Job job = context.getSecondaryResource(Job.class).orElse(null);
+        List<Pod> pods = job == null ? List.of() : context.getSecondaryResources(Pod.class).stream()
+                .filter(pod -> ownedBy(pod, job))
+                .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),
+                                Comparator.nullsFirst(Comparator.naturalOrder()))
+                        .thenComparing(p -> p.getMetadata().getName()))
+                .toList();
+        WorkerProgress progress = null;
+        String progressProblem = null;
+        ConfigMap progressMap = context.getSecondaryResource(ConfigMap.class).orElse(null);
+        String json = progressMap == null || progressMap.getData() == null ? null
+                : progressMap.getData().get(WorkerContract.PROGRESS_KEY);
+        if (json != null && !json.isBlank()) {
+            try {
+                progress = JSON.readValue(json, WorkerProgress.class);
+            } catch (IOException e) {
+                progressProblem = "unreadable progress report in ConfigMap " + Names.progressConfigMap(vg) + ": " + e.getMessage();
+            }
+        }
+        return new Observation(problems, specHash, job, pods, progress, progressProblem);
+    }
+
+    /** Pods of an earlier Job of the same name (a re-created resource) may linger until garbage collection. */
+    private static boolean ownedBy(Pod pod, Job job) {
+        List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
+        return owners != null && owners.stream().anyMatch(o -> o.getUid().equals(job.getMetadata().getUid()));
+    }
+}

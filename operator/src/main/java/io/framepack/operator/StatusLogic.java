@@ -1,0 +1,541 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerProgress;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one place that turns an {@link Observation} into the resource status and the actions to
+ * take. Pure: no client, no clock (the time is an argument), no side effects, so every situation
+ * (preemption, crash loop, Kueue, suspend) is decided the same way whether it is replayed after a
+ * restart or seen live.
+ */
+public final class StatusLogic {
+    /** Ended pods remembered in status; enough for any backoffLimit the CRD accepts. */
+    static final int HISTORY_LIMIT = 110;
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final Set<String> IMAGE_PULL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName");
+    private static final Set<String> CONFIG_WAITING = Set.of("CreateContainerConfigError", "CreateContainerError");
+
+    private StatusLogic() {
+    }
+
+    public static Decision decide(VideoGeneration vg, Observation observation, Instant now) {
+        return new Run(vg, observation, now).decide();
+    }
+
+    public static boolean isTerminal(Phase phase) {
+        return phase == Phase.Succeeded || phase == Phase.Failed;
+    }
+
+    private static final class Run {
+        private final VideoGeneration vg;
+        private final VideoGenerationSpec spec;
+        private final Observation observation;
+        private final String now;
+        private final long generation;
+        private final VideoGenerationStatus old;
+        private final VideoGenerationStatus status;
+        private final List<Decision.Action> actions = new ArrayList<>();
+        private final List<Decision.Notice> notices = new ArrayList<>();
+        private final List<SectionStatus> newSections = new ArrayList<>();
+        private final List<AttemptRecord> newAttempts = new ArrayList<>();
+        /** Why the render cannot go on without a person (kstatus Stalled), null when it can. */
+        private String stalledReason;
+        /** Reason for Reconciling/Progressing while the render is under way. */
+        private String activityReason = Reasons.STARTING;
+        private Pod activePod;
+
+        Run(VideoGeneration vg, Observation observation, Instant now) {
+            this.vg = vg;
+            this.spec = vg.getSpec();
+            this.observation = observation;
+            this.now = now.toString();
+            Long gen = vg.getMetadata().getGeneration();
+            this.generation = gen == null ? 0 : gen;
+            this.old = vg.getStatus() == null ? new VideoGenerationStatus() : vg.getStatus();
+            this.status = SERIALIZATION.clone(old);
+            if (status.conditions == null) {
+                status.conditions = new ArrayList<>();
+            }
+            if (status.sections == null) {
+                status.sections = new ArrayList<>();
+            }
+            if (status.attempts == null) {
+                status.attempts = new VideoGenerationStatus.Attempts();
+            }
+        }
+
+        Decision decide() {
+            status.observedGeneration = generation;
+            if (observation.job() == null) {
+                decideWithoutJob();
+            } else {
+                decideWithJob(observation.job());
+            }
+            finishConditions();
+            if (status.phase != old.phase) {
+                notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
+            }
+            return new Decision(status, actions, notices, newSections, newAttempts);
+        }
+
+        private void decideWithoutJob() {
+            if (!observation.specProblems().isEmpty()) {
+                fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
+                return;
+            }
+            boolean invalidBefore = Conditions.find(old.conditions, Conditions.STALLED)
+                    .filter(c -> Reasons.INVALID_SPEC.equals(c.getReason())).isPresent();
+            if (isTerminal(old.phase) && !invalidBefore) {
+                // The Job is gone after the render ended (ttlSecondsAfterFinished): the outcome stands.
+                stalledReason = old.phase == Phase.Failed ? Conditions.find(old.conditions, Conditions.STALLED)
+                        .map(c -> c.getReason()).orElse(Reasons.FAILED) : null;
+                return;
+            }
+            actions.add(new Decision.CreateWorker());
+            status.jobName = Names.job(vg);
+            status.specHash = observation.specHash();
+            status.completionTime = null;
+            if (Boolean.TRUE.equals(spec.suspend)) {
+                status.phase = Phase.Suspended;
+                status.message = "Suspended before the first section; set spec.suspend to false to start";
+                scheduled(false, Reasons.SUSPENDED, status.message);
+            } else if (spec.queueName != null) {
+                status.phase = Phase.Queued;
+                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
+                scheduled(false, Reasons.QUEUED, status.message);
+            } else {
+                status.phase = Phase.Pending;
+                status.message = "Creating the worker Job";
+                scheduled(false, Reasons.CREATED, status.message);
+            }
+        }
+
+        private void decideWithJob(Job job) {
+            status.jobName = job.getMetadata().getName();
+            if (status.specHash == null) {
+                status.specHash = observation.specHash();
+            }
+            activePod = observation.pods().stream()
+                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                    .filter(p -> "Pending".equals(p.getStatus().getPhase()) || "Running".equals(p.getStatus().getPhase()))
+                    .reduce((first, second) -> second).orElse(null);
+            recordEndedPods();
+            applyProgress();
+
+            Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
+            boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
+            Boolean wantSuspended = Boolean.TRUE.equals(spec.suspend) ? Boolean.TRUE
+                    : spec.queueName == null ? Boolean.FALSE : null; // with a queue, Kueue resumes the Job
+            if (finished.isEmpty() && wantSuspended != null && wantSuspended != jobSuspended) {
+                actions.add(new Decision.SetJobSuspended(wantSuspended));
+                jobSuspended = wantSuspended;
+            }
+
+            if (finished.isPresent() && "Complete".equals(finished.get().getType())) {
+                succeed(finished.get());
+            } else if (finished.isPresent()) {
+                failFromJob(finished.get());
+            } else if (jobSuspended) {
+                suspendedOrQueued();
+            } else if (activePod == null) {
+                betweenPods();
+            } else if ("Running".equals(activePod.getStatus().getPhase())) {
+                running(activePod);
+            } else {
+                pending(activePod);
+            }
+        }
+
+        /** Each pod that ended before the render did is recorded once: preemptions and crashes. */
+        private void recordEndedPods() {
+            Set<String> known = new java.util.HashSet<>();
+            status.attempts.history.forEach(r -> known.add(r.podName));
+            for (Pod pod : observation.pods()) {
+                if (!"Failed".equals(pod.getStatus().getPhase()) || known.contains(pod.getMetadata().getName())) {
+                    continue;
+                }
+                AttemptRecord record = classify(pod);
+                if (Reasons.PREEMPTED.equals(record.reason)) {
+                    status.attempts.preemptions++;
+                } else {
+                    status.attempts.failures++;
+                }
+                status.attempts.history.add(record);
+                if (status.attempts.history.size() > HISTORY_LIMIT) {
+                    status.attempts.history.remove(0);
+                }
+                newAttempts.add(record);
+                notices.add(new Decision.Notice(true, record.reason, record.message));
+            }
+        }
+
+        private AttemptRecord classify(Pod pod) {
+            AttemptRecord record = new AttemptRecord();
+            record.podName = pod.getMetadata().getName();
+            record.sectionsCompleted = status.sectionsCompleted == null ? 0 : status.sectionsCompleted;
+            ContainerStateTerminated terminated = workerTermination(pod);
+            record.exitCode = terminated == null ? null : terminated.getExitCode();
+            record.time = terminated != null && terminated.getFinishedAt() != null ? terminated.getFinishedAt() : now;
+            Optional<PodCondition> disruption = podCondition(pod, "DisruptionTarget").filter(c -> "True".equals(c.getStatus()));
+            String after = " after " + record.sectionsCompleted + " section(s)";
+            if (disruption.isPresent()) {
+                record.reason = Reasons.PREEMPTED;
+                record.message = "Pod " + record.podName + " was disrupted" + after + " (" + disruption.get().getReason()
+                        + (disruption.get().getMessage() == null ? "" : ": " + disruption.get().getMessage())
+                        + "); a new pod resumes from the last checkpoint";
+            } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
+                record.reason = Reasons.OOM_KILLED;
+                record.message = "Worker ran out of memory" + after + " (limit " + memoryLimit()
+                        + "); raise spec.resources.memory";
+            } else if (record.exitCode != null && record.exitCode == ExitCode.INVALID_INPUT.code) {
+                record.reason = Reasons.INVALID_INPUT;
+                record.message = "Worker rejected its input: " + workerMessage("see the pod log");
+            } else {
+                record.reason = Reasons.CRASHED;
+                record.message = "Worker exited with code " + (record.exitCode == null ? "unknown" : record.exitCode) + after
+                        + (terminated != null && terminated.getMessage() != null ? ": " + terminated.getMessage() : "");
+            }
+            return record;
+        }
+
+        private void applyProgress() {
+            WorkerProgress progress = observation.progress();
+            if (progress == null || (progress.jobId != null && !progress.jobId.equals(Names.jobId(vg)))) {
+                return;
+            }
+            if (progress.sectionsTotal != null) {
+                status.sectionsTotal = progress.sectionsTotal;
+            }
+            if (progress.sectionsCompleted != null) {
+                status.sectionsCompleted = progress.sectionsCompleted;
+            }
+            mergeSections(progress);
+            if (progress.lastCheckpoint != null) {
+                WorkerProgress.Checkpoint c = progress.lastCheckpoint;
+                VideoGenerationStatus.CheckpointStatus checkpoint = new VideoGenerationStatus.CheckpointStatus();
+                checkpoint.section = c.section;
+                checkpoint.location = c.location;
+                checkpoint.time = c.time;
+                checkpoint.sizeBytes = c.sizeBytes;
+                status.lastCheckpoint = checkpoint;
+            }
+            if (progress.output != null) {
+                VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
+                output.location = progress.output.location;
+                output.sizeBytes = progress.output.sizeBytes;
+                output.frames = progress.output.frames;
+                status.output = output;
+            }
+            boolean live = activePod != null && activePod.getMetadata().getName().equals(progress.podName);
+            status.currentSection = live ? progress.currentSection : null;
+            status.currentStep = live ? progress.currentStep : null;
+            status.stepsPerSection = progress.stepsPerSection != null ? progress.stepsPerSection : status.stepsPerSection;
+        }
+
+        private void mergeSections(WorkerProgress progress) {
+            Map<Integer, SectionStatus> byIndex = new TreeMap<>();
+            status.sections.forEach(s -> byIndex.put(s.index, s));
+            for (WorkerProgress.Section reported : progress.sections == null ? List.<WorkerProgress.Section>of() : progress.sections) {
+                SectionStatus known = byIndex.get(reported.index);
+                if (known != null && Objects.equals(known.finishedAt, reported.finishedAt)) {
+                    continue;
+                }
+                SectionStatus section = new SectionStatus();
+                section.index = reported.index;
+                section.startedAt = reported.startedAt;
+                section.finishedAt = reported.finishedAt;
+                section.durationSeconds = reported.durationSeconds;
+                section.frames = reported.frames;
+                section.attempt = reported.attempt != null ? reported.attempt : attemptOf(progress.podName);
+                byIndex.put(section.index, section);
+                newSections.add(section);
+                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED, "Section " + (section.index + 1)
+                        + (status.sectionsTotal == null ? "" : " of " + status.sectionsTotal) + " finished"
+                        + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
+            }
+            status.sections = new ArrayList<>(byIndex.values());
+            if (status.sectionsTotal != null) {
+                int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
+                status.sectionsCompleted = completed;
+                status.progress = completed + "/" + status.sectionsTotal;
+            }
+        }
+
+        /** 1-based attempt of a pod: ended pods are numbered in the order they were recorded. */
+        private int attemptOf(String podName) {
+            List<AttemptRecord> history = status.attempts.history;
+            for (int i = 0; i < history.size(); i++) {
+                if (history.get(i).podName.equals(podName)) {
+                    return i + 1;
+                }
+            }
+            return history.size() + 1;
+        }
+
+        private void succeed(JobCondition complete) {
+            status.phase = Phase.Succeeded;
+            status.completionTime = complete.getLastTransitionTime() != null ? complete.getLastTransitionTime() : now;
+            status.currentSection = null;
+            status.currentStep = null;
+            status.message = "Rendered " + (status.sectionsTotal == null ? "all" : status.sectionsTotal) + " sections"
+                    + (status.output == null || status.output.location == null ? "" : "; video at " + status.output.location);
+            scheduledFromPod(lastPod());
+        }
+
+        private void failFromJob(JobCondition failed) {
+            String reason = failed.getReason() == null ? Reasons.FAILED : failed.getReason();
+            String at = " at " + (status.progress == null ? "section 0" : "section " + status.progress);
+            switch (reason) {
+                case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
+                        + status.attempts.failures + " time(s), more than spec.backoffLimit="
+                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + at + "; last failure: " + lastFailureMessage());
+                case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
+                        + spec.activeDeadlineSeconds + at);
+                case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
+                        + workerMessage(failed.getMessage()));
+                default -> fail(reason, "Worker Job failed" + at + ": " + failed.getMessage());
+            }
+            status.completionTime = failed.getLastTransitionTime() != null ? failed.getLastTransitionTime() : now;
+        }
+
+        private void fail(String reason, String message) {
+            status.phase = Phase.Failed;
+            status.message = message;
+            status.currentSection = null;
+            status.currentStep = null;
+            if (status.completionTime == null) {
+                status.completionTime = now;
+            }
+            stalledReason = reason;
+        }
+
+        private void suspendedOrQueued() {
+            if (Boolean.TRUE.equals(spec.suspend)) {
+                status.phase = Phase.Suspended;
+                status.message = "Suspended after " + (status.progress == null ? "0 sections" : status.progress + " sections")
+                        + "; set spec.suspend to false to resume";
+                scheduled(false, Reasons.SUSPENDED, status.message);
+            } else {
+                status.phase = Phase.Queued;
+                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
+                scheduled(false, Reasons.QUEUED, status.message);
+            }
+            status.currentSection = null;
+            status.currentStep = null;
+        }
+
+        /** The Job runs but has no live pod: a failed pod is being replaced, or the first is on its way. */
+        private void betweenPods() {
+            status.phase = Phase.Pending;
+            List<AttemptRecord> history = status.attempts.history;
+            AttemptRecord last = history.isEmpty() ? null : history.get(history.size() - 1);
+            if (last == null) {
+                status.message = "Waiting for the Job controller to create the worker pod";
+                activityReason = Reasons.STARTING;
+            } else if (Reasons.PREEMPTED.equals(last.reason)) {
+                status.message = "Preempted after " + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
+                activityReason = Reasons.PREEMPTED;
+            } else {
+                status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
+                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + " failures used)";
+                activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
+            }
+            scheduled(false, activityReason, status.message);
+        }
+
+        private void running(Pod pod) {
+            status.phase = Phase.Running;
+            if (status.startTime == null) {
+                status.startTime = pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
+            }
+            scheduledFromPod(pod);
+            WorkerProgress progress = observation.progress();
+            boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
+            String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
+            if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
+                activityReason = Reasons.RESUMED;
+                status.message = "Resumed from section " + progress.resumedFromSection + " after "
+                        + describeAttempts() + "; " + describeWork(progress) + sections;
+            } else {
+                activityReason = Reasons.RENDERING;
+                status.message = (live ? describeWork(progress) : "Worker starting") + sections;
+            }
+        }
+
+        private void pending(Pod pod) {
+            status.phase = Phase.Pending;
+            status.podName = pod.getMetadata().getName();
+            Optional<PodCondition> unschedulable = podCondition(pod, "PodScheduled")
+                    .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()));
+            Optional<String> waiting = workerWaiting(pod);
+            if (unschedulable.isPresent()) {
+                activityReason = Reasons.UNSCHEDULABLE;
+                status.message = "Waiting for a node with " + gpuDescription() + ": " + unschedulable.get().getMessage();
+                scheduled(false, Reasons.UNSCHEDULABLE, status.message);
+                if (!Reasons.UNSCHEDULABLE.equals(conditionReason(Conditions.SCHEDULED))) {
+                    notices.add(new Decision.Notice(true, Reasons.UNSCHEDULABLE, status.message));
+                }
+                return;
+            }
+            scheduledFromPod(pod);
+            String reason = waiting.map(w -> w.split(":", 2)[0]).orElse("");
+            if (IMAGE_PULL_WAITING.contains(reason) || CONFIG_WAITING.contains(reason)) {
+                stalledReason = IMAGE_PULL_WAITING.contains(reason) ? Reasons.IMAGE_PULL_ERROR : Reasons.CONTAINER_CONFIG_ERROR;
+                status.message = (IMAGE_PULL_WAITING.contains(reason) ? "Cannot pull the worker image: "
+                        : "Cannot start the worker container (check Secrets and volumes): ") + waiting.get();
+                if (!stalledReason.equals(conditionReason(Conditions.STALLED))) {
+                    notices.add(new Decision.Notice(true, stalledReason, status.message));
+                }
+            } else {
+                activityReason = Reasons.STARTING;
+                status.message = "Starting the worker" + (pod.getSpec().getNodeName() == null ? "" : " on " + pod.getSpec().getNodeName());
+            }
+        }
+
+        private void scheduledFromPod(Pod pod) {
+            if (pod == null) {
+                return;
+            }
+            status.podName = pod.getMetadata().getName();
+            String node = pod.getSpec().getNodeName();
+            if (node != null) {
+                status.nodeName = node;
+                scheduled(true, "Scheduled", "Worker pod " + status.podName + " runs on " + node);
+            }
+        }
+
+        private void scheduled(boolean value, String reason, String message) {
+            Conditions.set(status.conditions, Conditions.SCHEDULED, value, reason, message, generation, now);
+        }
+
+        private void finishConditions() {
+            Phase phase = status.phase == null ? Phase.Pending : status.phase;
+            status.phase = phase;
+            String message = status.message;
+            boolean stalled = stalledReason != null;
+            Conditions.set(status.conditions, Conditions.READY, phase == Phase.Succeeded,
+                    phase == Phase.Succeeded ? Reasons.SUCCEEDED : phase.name(), message, generation, now);
+            Conditions.set(status.conditions, Conditions.STALLED, stalled,
+                    stalled ? stalledReason : Reasons.AS_EXPECTED, stalled ? message : "", generation, now);
+            boolean working = !stalled && (phase == Phase.Pending || phase == Phase.Queued || phase == Phase.Running);
+            Conditions.set(status.conditions, Conditions.RECONCILING, working,
+                    working ? activityReason : phase.name(), working ? message : "", generation, now);
+            boolean progressing = !stalled && phase == Phase.Running;
+            Conditions.set(status.conditions, Conditions.PROGRESSING, progressing,
+                    progressing ? activityReason : (stalled ? stalledReason : phase == Phase.Pending ? activityReason : phase.name()),
+                    message, generation, now);
+            if (status.lastCheckpoint != null) {
+                VideoGenerationStatus.CheckpointStatus c = status.lastCheckpoint;
+                Conditions.set(status.conditions, Conditions.CHECKPOINTED, true, Reasons.CHECKPOINT_SAVED,
+                        "State after section " + c.section + " saved at " + c.location, generation, now);
+            } else {
+                Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
+                        "No section finished yet", generation, now);
+            }
+            if (status.sectionsTotal != null && status.sectionsCompleted != null) {
+                status.progress = status.sectionsCompleted + "/" + status.sectionsTotal;
+            }
+        }
+
+        private String conditionReason(String type) {
+            return Conditions.find(old.conditions, type).map(c -> c.getReason()).orElse(null);
+        }
+
+        private Pod lastPod() {
+            List<Pod> pods = observation.pods();
+            return pods.isEmpty() ? null : pods.get(pods.size() - 1);
+        }
+
+        private String describeAttempts() {
+            int preemptions = status.attempts.preemptions;
+            int failures = status.attempts.failures;
+            List<String> parts = new ArrayList<>();
+            if (preemptions > 0) {
+                parts.add(preemptions + " preemption(s)");
+            }
+            if (failures > 0) {
+                parts.add(failures + " failure(s)");
+            }
+            return String.join(" and ", parts);
+        }
+
+        private static String describeWork(WorkerProgress progress) {
+            if (progress.state == WorkerProgress.State.Sampling && progress.currentSection != null) {
+                return "sampling section " + (progress.currentSection + 1)
+                        + (progress.currentStep == null ? "" : ", step " + progress.currentStep
+                        + (progress.stepsPerSection == null ? "" : "/" + progress.stepsPerSection));
+            }
+            return "worker " + String.valueOf(progress.state).toLowerCase();
+        }
+
+        private String workerMessage(String fallback) {
+            WorkerProgress progress = observation.progress();
+            return progress != null && progress.message != null ? progress.message : fallback;
+        }
+
+        private String lastFailureMessage() {
+            return status.attempts.history.stream().filter(r -> !Reasons.PREEMPTED.equals(r.reason))
+                    .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
+        }
+
+        private String memoryLimit() {
+            return spec.resources == null || spec.resources.memory == null ? "none set" : spec.resources.memory;
+        }
+
+        private String gpuDescription() {
+            int gpus = spec.resources == null || spec.resources.gpus == null ? 1 : spec.resources.gpus;
+            return gpus == 0 ? "room for the worker" : gpus + " free " + spec.resources.gpuResourceName;
+        }
+    }
+
+    private static Optional<JobCondition> jobCondition(Job job, String type) {
+        return job.getStatus() == null || job.getStatus().getConditions() == null ? Optional.empty()
+                : job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+    }
+
+    private static Optional<PodCondition> podCondition(Pod pod, String type) {
+        return pod.getStatus() == null || pod.getStatus().getConditions() == null ? Optional.empty()
+                : pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    private static Optional<ContainerStatus> workerStatus(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
+                : pod.getStatus().getContainerStatuses().stream()
+                .filter(c -> Names.WORKER_CONTAINER.equals(c.getName())).findFirst();
+    }
+
+    private static ContainerStateTerminated workerTermination(Pod pod) {
+        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
+    }
+
+    /** "Reason: message" of the worker container while it waits to start. */
+    private static Optional<String> workerWaiting(Pod pod) {
+        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getWaiting)
+                .map(w -> w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage()));
+    }
+}

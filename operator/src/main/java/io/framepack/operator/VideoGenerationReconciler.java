@@ -1,0 +1,93 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.WorkerContract;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Reconciles a VideoGeneration into one worker Job and mirrors the Job, its pods and the worker's
+ * progress report into the resource status: observe, decide ({@link StatusLogic}), act.
+ */
+@ControllerConfiguration(name = VideoGenerationReconciler.NAME)
+@RBACRule(apiGroups = "", resources = {"configmaps", "serviceaccounts"}, verbs = {"get", "list", "watch", "create", "update", "patch", "delete"})
+@RBACRule(apiGroups = "", resources = "pods", verbs = {"get", "list", "watch"})
+@RBACRule(apiGroups = "", resources = "events", verbs = {"create", "patch"})
+@RBACRule(apiGroups = "batch", resources = "jobs", verbs = {"get", "list", "watch", "create", "update", "patch", "delete"})
+@RBACRule(apiGroups = "rbac.authorization.k8s.io", resources = {"roles", "rolebindings"}, verbs = {"get", "create", "bind", "escalate"})
+public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
+    static final String NAME = "videogeneration";
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    private final Observer observer;
+    private final Actions actions;
+    private final RenderMetrics metrics;
+
+    public VideoGenerationReconciler(OperatorConfig config, RenderMetrics metrics) {
+        WorkerObjects objects = new WorkerObjects(config);
+        this.observer = new Observer(config, objects);
+        this.actions = new Actions(objects);
+        this.metrics = metrics;
+    }
+
+    @Override
+    public List<EventSource<?, VideoGeneration>> prepareEventSources(EventSourceContext<VideoGeneration> context) {
+        metrics.bindRenderCount(context.getPrimaryCache());
+        var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, VideoGeneration.class)
+                .withLabelSelector(Names.RENDER_LABEL).build(), context);
+        // Pods belong to the Job; the render label on the pod template leads back to the resource.
+        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, VideoGeneration.class)
+                .withLabelSelector(Names.RENDER_LABEL)
+                .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
+                        pod.getMetadata().getLabels().get(Names.RENDER_LABEL), pod.getMetadata().getNamespace())))
+                .build(), context);
+        var progress = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, VideoGeneration.class)
+                .withLabelSelector(WorkerContract.PROGRESS_LABEL).build(), context);
+        return List.of(jobs, pods, progress);
+    }
+
+    @Override
+    public UpdateControl<VideoGeneration> reconcile(VideoGeneration vg, Context<VideoGeneration> context) {
+        Observation observation = observer.observe(vg, context);
+        Decision decision = StatusLogic.decide(vg, observation, Instant.now());
+        actions.execute(vg, decision, context);
+        metrics.record(decision);
+        if (!Objects.equals(SERIALIZATION.asJson(decision.status()), SERIALIZATION.asJson(vg.getStatus()))) {
+            VideoGeneration updated = new VideoGeneration();
+            updated.setMetadata(vg.getMetadata());
+            updated.setSpec(vg.getSpec());
+            updated.setStatus(decision.status());
+            // A full status replace guarded by resourceVersion: a reconcile that read a stale status
+            // gets a conflict and is retried instead of counting the same pod failure twice.
+            context.resourceOperations().updatePrimaryStatus(updated);
+        }
+        return UpdateControl.noUpdate();
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<VideoGeneration> updateErrorStatus(VideoGeneration vg, Context<VideoGeneration> context,
+                                                                       Exception error) {
+        metrics.reconcileError(error);
+        Actions.event(context.getClient(), vg, new Decision.Notice(true, Reasons.RECONCILE_ERROR,
+                error.getClass().getSimpleName() + ": " + error.getMessage()));
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+}

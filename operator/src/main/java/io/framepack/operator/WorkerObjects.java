@@ -1,0 +1,327 @@
+package io.framepack.operator;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.StorageLocation;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerJob;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Renders the Kubernetes objects of one render: the worker Job, the ConfigMap with the
+ * {@link WorkerJob}, the empty progress ConfigMap, and a ServiceAccount whose Role may only touch
+ * that progress ConfigMap. Pure: same resource and configuration, same objects.
+ */
+public final class WorkerObjects {
+    static final String JOB_VOLUME = "job";
+    private static final String JOB_FILE_NAME = WorkerContract.JOB_FILE.substring(WorkerContract.JOB_FILE.lastIndexOf('/') + 1);
+    private static final String JOB_DIR = WorkerContract.JOB_FILE.substring(0, WorkerContract.JOB_FILE.lastIndexOf('/'));
+    private static final ObjectMapper CANONICAL_JSON = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+            .configure(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY, true)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    private final OperatorConfig config;
+
+    public WorkerObjects(OperatorConfig config) {
+        this.config = config;
+    }
+
+    /** Hash of everything that defines the pixels: input, render settings and model location. */
+    public String specHash(VideoGeneration vg) {
+        VideoGenerationSpec spec = vg.getSpec();
+        Map<String, Object> defining = new LinkedHashMap<>();
+        defining.put("input", spec.input);
+        defining.put("render", spec.render);
+        defining.put("model", ResolvedStorage.resolve(spec, config.defaults()).model());
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
+            return HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot hash the spec", e);
+        }
+    }
+
+    public WorkerJob workerJob(VideoGeneration vg) {
+        VideoGenerationSpec spec = vg.getSpec();
+        ResolvedStorage storage = ResolvedStorage.resolve(spec, config.defaults());
+        WorkerJob job = new WorkerJob();
+        job.jobId = Names.jobId(vg);
+        job.specHash = specHash(vg);
+        job.prompt = spec.input.prompt;
+        job.negativePrompt = spec.input.negativePrompt == null ? "" : spec.input.negativePrompt;
+        job.image.url = spec.input.image.url;
+        job.image.s3 = spec.input.image.s3;
+        job.image.inline = spec.input.image.inline;
+        if (spec.input.image.pvc != null) {
+            job.image.file = WorkerContract.INPUT_MOUNT + "/" + spec.input.image.pvc.path;
+        }
+        job.render = spec.render;
+        job.modelDir = WorkerContract.MODEL_MOUNT;
+        job.output = workerStorage(storage.output(), WorkerContract.OUTPUT_MOUNT);
+        job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
+        job.checkpointEvery = config.worker().checkpointEvery();
+        job.keepCheckpoints = config.worker().keepCheckpoints();
+        return job;
+    }
+
+    private static WorkerJob.Storage workerStorage(StorageLocation location, String mount) {
+        WorkerJob.Storage storage = new WorkerJob.Storage();
+        if (location.pvc != null) {
+            storage.directory = mount;
+        } else {
+            storage.s3 = location.s3;
+        }
+        return storage;
+    }
+
+    public ConfigMap jobConfigMap(VideoGeneration vg) {
+        String json;
+        try {
+            json = CANONICAL_JSON.writerWithDefaultPrettyPrinter().writeValueAsString(workerJob(vg));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the worker job", e);
+        }
+        return new ConfigMapBuilder().withMetadata(metadata(vg, Names.jobConfigMap(vg)).build())
+                .withImmutable(true)
+                .addToData(JOB_FILE_NAME, json)
+                .build();
+    }
+
+    /** Created empty by the operator, so the worker's Role can name it; the worker fills it. */
+    public ConfigMap progressConfigMap(VideoGeneration vg) {
+        return new ConfigMapBuilder()
+                .withMetadata(metadata(vg, Names.progressConfigMap(vg))
+                        .addToLabels(WorkerContract.PROGRESS_LABEL, vg.getMetadata().getName()).build())
+                .build();
+    }
+
+    public ServiceAccount serviceAccount(VideoGeneration vg) {
+        return new ServiceAccountBuilder().withMetadata(metadata(vg, Names.worker(vg)).build()).build();
+    }
+
+    public Role role(VideoGeneration vg) {
+        return new RoleBuilder().withMetadata(metadata(vg, Names.worker(vg)).build())
+                .addNewRule()
+                .withApiGroups("")
+                .withResources("configmaps")
+                .withResourceNames(Names.progressConfigMap(vg))
+                .withVerbs("get", "update", "patch")
+                .endRule()
+                .build();
+    }
+
+    public RoleBinding roleBinding(VideoGeneration vg) {
+        return new RoleBindingBuilder().withMetadata(metadata(vg, Names.worker(vg)).build())
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", Names.worker(vg))
+                .addNewSubject().withKind("ServiceAccount").withName(Names.worker(vg))
+                .withNamespace(vg.getMetadata().getNamespace()).endSubject()
+                .build();
+    }
+
+    /** The Job with one worker pod. With a queue it starts suspended until Kueue admits it. */
+    public Job job(VideoGeneration vg) {
+        VideoGenerationSpec spec = vg.getSpec();
+        ObjectMetaBuilder meta = metadata(vg, Names.job(vg));
+        if (spec.queueName != null) {
+            meta.addToLabels(Names.KUEUE_QUEUE_LABEL, spec.queueName);
+        }
+        boolean suspended = Boolean.TRUE.equals(spec.suspend) || spec.queueName != null;
+        return new JobBuilder().withMetadata(meta.build())
+                .withNewSpec()
+                .withParallelism(1)
+                .withCompletions(1)
+                .withSuspend(suspended)
+                .withBackoffLimit(spec.backoffLimit == null ? 3 : spec.backoffLimit)
+                .withActiveDeadlineSeconds(spec.activeDeadlineSeconds)
+                .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
+                // A replacement pod starts only once the old one is gone: never two writers of one checkpoint.
+                .withPodReplacementPolicy("Failed")
+                .withNewPodFailurePolicy()
+                .addNewRule().withAction("Ignore")
+                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                .addNewRule().withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("In")
+                .withValues(ExitCode.INVALID_INPUT.code).endOnExitCodes()
+                .endRule()
+                .addNewRule().withAction("Count")
+                .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("NotIn")
+                .withValues(ExitCode.INVALID_INPUT.code).endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .withNewTemplate()
+                .withNewMetadata().addToLabels(Names.RENDER_LABEL, vg.getMetadata().getName())
+                .addToLabels(Names.MANAGED_BY, Names.OPERATOR_NAME).endMetadata()
+                .withSpec(podSpec(vg))
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private PodSpec podSpec(VideoGeneration vg) {
+        VideoGenerationSpec spec = vg.getSpec();
+        ResolvedStorage storage = ResolvedStorage.resolve(spec, config.defaults());
+        OperatorConfig.Worker worker = config.worker();
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> mounts = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName(JOB_VOLUME).withNewConfigMap()
+                .withName(Names.jobConfigMap(vg)).endConfigMap().build());
+        mounts.add(new VolumeMountBuilder().withName(JOB_VOLUME).withMountPath(JOB_DIR).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder().withName("scratch").withNewEmptyDir()
+                .withSizeLimit(new Quantity(worker.scratchSize())).endEmptyDir().build());
+        mounts.add(new VolumeMountBuilder().withName("scratch").withMountPath(WorkerContract.SCRATCH_MOUNT).build());
+        addPvc("model", storage.model(), WorkerContract.MODEL_MOUNT, true, true, volumes, mounts);
+        if (spec.input.image.pvc != null) {
+            // The image path stays in the job file; the claim root is mounted so the path resolves as given.
+            addPvc("input", spec.input.image.pvc, WorkerContract.INPUT_MOUNT, true, false, volumes, mounts);
+        }
+        if (storage.output().pvc != null) {
+            addPvc("output", storage.output().pvc, WorkerContract.OUTPUT_MOUNT, false, true, volumes, mounts);
+        }
+        if (storage.checkpoints().pvc != null) {
+            addPvc("checkpoints", storage.checkpoints().pvc, WorkerContract.CHECKPOINT_MOUNT, false, true, volumes, mounts);
+        }
+
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        Map<String, Quantity> requests = new LinkedHashMap<>();
+        int gpus = spec.resources.gpus == null ? 1 : spec.resources.gpus;
+        if (gpus > 0) {
+            limits.put(spec.resources.gpuResourceName, new Quantity(Integer.toString(gpus)));
+        }
+        if (spec.resources.memory != null) {
+            limits.put("memory", new Quantity(spec.resources.memory));
+            requests.put("memory", new Quantity(spec.resources.memory));
+        }
+        if (spec.resources.cpu != null) {
+            requests.put("cpu", new Quantity(spec.resources.cpu));
+        }
+
+        PodSpecBuilder pod = new PodSpecBuilder()
+                .withRestartPolicy("Never")
+                .withServiceAccountName(Names.worker(vg))
+                .withTerminationGracePeriodSeconds((long) worker.terminationGraceSeconds())
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true).withRunAsUser(worker.runAsUser()).withRunAsGroup(worker.runAsUser())
+                .withFsGroup(worker.runAsUser())
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .withVolumes(volumes)
+                .addNewContainer()
+                .withName(Names.WORKER_CONTAINER)
+                .withImage(worker.image())
+                .withImagePullPolicy(worker.imagePullPolicy())
+                .withCommand("framepack-worker", "run")
+                .withEnv(env(vg, storage, gpus))
+                .withVolumeMounts(mounts)
+                .withNewResources().withLimits(limits).withRequests(requests).endResources()
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .endContainer();
+        if (spec.scheduling != null) {
+            pod.withNodeSelector(spec.scheduling.nodeSelector)
+                    .withTolerations(spec.scheduling.tolerations)
+                    .withAffinity(spec.scheduling.affinity)
+                    .withPriorityClassName(spec.scheduling.priorityClassName)
+                    .withRuntimeClassName(spec.scheduling.runtimeClassName);
+        }
+        return pod.build();
+    }
+
+    private static void addPvc(String name, PvcLocation pvc, String mountPath, boolean readOnly, boolean subPath,
+                               List<Volume> volumes, List<VolumeMount> mounts) {
+        volumes.add(new VolumeBuilder().withName(name).withNewPersistentVolumeClaim()
+                .withClaimName(pvc.claimName).withReadOnly(readOnly).endPersistentVolumeClaim().build());
+        VolumeMountBuilder mount = new VolumeMountBuilder().withName(name).withMountPath(mountPath).withReadOnly(readOnly);
+        if (subPath && pvc.path != null && !pvc.path.isEmpty()) {
+            mount.withSubPath(pvc.path);
+        }
+        mounts.add(mount.build());
+    }
+
+    private List<EnvVar> env(VideoGeneration vg, ResolvedStorage storage, int gpus) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVar(WorkerContract.ENV_PROGRESS_CONFIGMAP, Names.progressConfigMap(vg), null));
+        env.add(new EnvVarBuilder().withName(WorkerContract.ENV_NAMESPACE).withNewValueFrom()
+                .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
+        env.add(new EnvVarBuilder().withName(WorkerContract.ENV_POD_NAME).withNewValueFrom()
+                .withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+        // Leave a margin inside the kubelet's grace period for the process to exit after its checkpoint.
+        int grace = Math.max(1, config.worker().terminationGraceSeconds() - 10);
+        env.add(new EnvVar(WorkerContract.ENV_GRACE_SECONDS, Integer.toString(grace), null));
+        if (gpus == 0) {
+            env.add(new EnvVar(WorkerContract.ENV_DEVICE, "cpu", null));
+        }
+        Stream.of(vg.getSpec().input.image.s3,
+                        storage.output().s3,
+                        storage.checkpoints().s3)
+                .filter(s3 -> s3 != null && s3.credentialsSecret != null)
+                .map(s3 -> s3.credentialsSecret)
+                .findFirst()
+                .ifPresent(secret -> {
+                    env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
+                    env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
+                });
+        return env;
+    }
+
+    private static EnvVar secretEnv(String key, String secret) {
+        return new EnvVarBuilder().withName(key).withNewValueFrom()
+                .withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom().build();
+    }
+
+    private static ObjectMetaBuilder metadata(VideoGeneration vg, String name) {
+        return new ObjectMetaBuilder().withName(name).withNamespace(vg.getMetadata().getNamespace())
+                .addToLabels(Names.RENDER_LABEL, vg.getMetadata().getName())
+                .addToLabels(Names.MANAGED_BY, Names.OPERATOR_NAME)
+                .withOwnerReferences(ownerReference(vg));
+    }
+
+    /** Controller owner reference: the garbage collector deletes these objects with the resource. */
+    static OwnerReference ownerReference(HasMetadata owner) {
+        return new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
+                .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
+                .withController(true).withBlockOwnerDeletion(true).build();
+    }
+}
