@@ -119,26 +119,11 @@ public final class PillowResampler {
 
     private static RgbImage horizontalPass(RgbImage in, Coefficients c, int firstRow, int rows) {
         int outWidth = c.start.length;
-        byte[] src = in.pixels();
         byte[] out = new byte[outWidth * rows * 3];
         for (int y = 0; y < rows; y++) {
             int rowBase = (y + firstRow) * in.width() * 3;
             for (int x = 0; x < outWidth; x++) {
-                int[] k = c.weights[x];
-                int base = rowBase + c.start[x] * 3;
-                int r = 1 << (PRECISION_BITS - 1);
-                int g = r;
-                int b = r;
-                for (int i = 0; i < k.length; i++) {
-                    int p = base + i * 3;
-                    r += (src[p] & 0xFF) * k[i];
-                    g += (src[p + 1] & 0xFF) * k[i];
-                    b += (src[p + 2] & 0xFF) * k[i];
-                }
-                int o = (y * outWidth + x) * 3;
-                out[o] = clip8(r);
-                out[o + 1] = clip8(g);
-                out[o + 2] = clip8(b);
+                applyTaps(in.pixels(), rowBase + c.start[x] * 3, 3, c.weights[x], out, (y * outWidth + x) * 3);
             }
         }
         return new RgbImage(outWidth, rows, out);
@@ -147,28 +132,30 @@ public final class PillowResampler {
     private static RgbImage verticalPass(RgbImage in, Coefficients c, int rowOffset) {
         int outHeight = c.start.length;
         int width = in.width();
-        byte[] src = in.pixels();
         byte[] out = new byte[width * outHeight * 3];
         for (int y = 0; y < outHeight; y++) {
-            int[] k = c.weights[y];
             int firstRow = c.start[y] - rowOffset;
             for (int x = 0; x < width; x++) {
-                int r = 1 << (PRECISION_BITS - 1);
-                int g = r;
-                int b = r;
-                for (int i = 0; i < k.length; i++) {
-                    int p = ((firstRow + i) * width + x) * 3;
-                    r += (src[p] & 0xFF) * k[i];
-                    g += (src[p + 1] & 0xFF) * k[i];
-                    b += (src[p + 2] & 0xFF) * k[i];
-                }
-                int o = (y * width + x) * 3;
-                out[o] = clip8(r);
-                out[o + 1] = clip8(g);
-                out[o + 2] = clip8(b);
+                applyTaps(in.pixels(), (firstRow * width + x) * 3, width * 3, c.weights[y], out, (y * width + x) * 3);
             }
         }
         return new RgbImage(width, outHeight, out);
+    }
+
+    /** One RGB output pixel: the taps {@code k} over input pixels {@code stride} bytes apart from {@code base}. */
+    private static void applyTaps(byte[] src, int base, int stride, int[] k, byte[] out, int o) {
+        int r = 1 << (PRECISION_BITS - 1);
+        int g = r;
+        int b = r;
+        for (int i = 0; i < k.length; i++) {
+            int p = base + i * stride;
+            r += (src[p] & 0xFF) * k[i];
+            g += (src[p + 1] & 0xFF) * k[i];
+            b += (src[p + 2] & 0xFF) * k[i];
+        }
+        out[o] = clip8(r);
+        out[o + 1] = clip8(g);
+        out[o + 2] = clip8(b);
     }
 
     private static byte clip8(int accumulator) {

@@ -2,16 +2,19 @@ package io.framepack.worker.image;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Norms;
 import io.framepack.worker.nn.PreNormEncoderLayer;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code SiglipVisionModel}'s {@code last_hidden_state}: non-overlapping patch convolution, learned
@@ -28,6 +31,7 @@ public final class SiglipVisionEncoder implements AutoCloseable {
     private final List<PreNormEncoderLayer> layers = new ArrayList<>();
     private final NDArray postNormWeight;
     private final NDArray postNormBias;
+    private final UnaryOperator<NDArray> toComputeDtype;
 
     private SiglipVisionEncoder(Weights weights, SiglipVisionConfig config, Kernels kernels, NDManager parent) {
         this.config = config;
@@ -49,6 +53,9 @@ public final class SiglipVisionEncoder implements AutoCloseable {
         }
         this.postNormWeight = w.get("post_layernorm.weight", manager);
         this.postNormBias = w.get("post_layernorm.bias", manager);
+        // DJL cannot name bfloat16 in toType; the kernel pack rounds the float32 pixels instead.
+        this.toComputeDtype = weights.precision() == Precision.BFLOAT16 ? kernels::toBfloat16
+                : x -> x.toType(patchWeight.getDataType(), false);
     }
 
     /** Loads the tower's weights onto {@code manager}'s device; close to release them. */
@@ -65,7 +72,7 @@ public final class SiglipVisionEncoder implements AutoCloseable {
             throw new IllegalArgumentException("pixel_values must be [B, " + config.numChannels() + ", "
                     + config.imageSize() + ", " + config.imageSize() + "], got " + shape);
         }
-        NDArray pixels = pixelValues.toType(patchWeight.getDataType(), false);
+        NDArray pixels = toComputeDtype.apply(pixelValues.toType(DataType.FLOAT32, false));
         int p = config.patchSize();
         NDArray patches = Conv2d.conv2d(pixels, patchWeight, patchBias, new Shape(p, p), new Shape(0, 0),
                 new Shape(1, 1), 1).singletonOrThrow();
