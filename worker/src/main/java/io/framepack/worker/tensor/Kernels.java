@@ -1,6 +1,9 @@
 package io.framepack.worker.tensor;
 
 import ai.djl.ndarray.NDArray;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
 
 /**
  * Operations DJL 0.36 lacks or runs slowly, behind one interface so that every model calls the
@@ -9,6 +12,20 @@ import ai.djl.ndarray.NDArray;
  * manager of the (first) input array: callers free temporaries by closing that manager.
  */
 public interface Kernels extends AutoCloseable {
+
+    /**
+     * The TorchScript kernel pack when this engine's libtorch loads it, otherwise (with a warning
+     * saying why) the pure-DJL fallback, which computes in float32 only.
+     */
+    static Kernels load() {
+        try {
+            return TorchScriptKernels.load();
+        } catch (IOException | RuntimeException e) {
+            LoggerFactory.getLogger(Kernels.class).warn("TorchScript kernel pack not loaded, using the DJL fallback "
+                    + "(float32 only, attention materialises its score matrix): {}", e.toString());
+            return new DjlKernels();
+        }
+    }
 
     /**
      * Rounds a floating array to bfloat16. The result's DJL dtype reads UNKNOWN but it works with

@@ -1,0 +1,81 @@
+"""Writes the worker's TorchScript kernel pack: the few operations DJL 0.36 lacks or runs slowly.
+
+DJL cannot create bfloat16 tensors, has no scaled-dot-product attention (composing it materialises
+the L x L score matrix: 17 GB per layer at FramePack's 19k tokens) and only the erf GELU. PyTorch's
+own kernels, scripted here, fill those gaps; the worker calls them through DJL's TorchScript support.
+
+    python make_kernel_pack.py OUT.pt        # then copy OUT.pt into the worker's resources
+
+The file is checked before it is written: every method against eager PyTorch on random inputs, and on
+a CUDA machine that attention over 19k tokens stays far below the size of its score matrix.
+"""
+import sys
+
+import torch
+import torch.nn.functional as F
+
+
+class KernelPack(torch.nn.Module):
+    @torch.jit.export
+    def to_bf16(self, x: torch.Tensor) -> torch.Tensor:
+        """Round to bfloat16 (round to nearest even), the only way the worker gets bf16 tensors."""
+        return x.to(torch.bfloat16)
+
+    @torch.jit.export
+    def sdpa(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """softmax(q k^T / sqrt(d)) v over [B, H, N, D]; fused (flash / cuDNN / mem-efficient) on CUDA."""
+        return F.scaled_dot_product_attention(q, k, v)
+
+    @torch.jit.export
+    def sdpa_masked(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """As sdpa, with a boolean mask broadcastable to [B, H, Nq, Nk] (True = may attend)."""
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+    @torch.jit.export
+    def gelu_tanh(self, x: torch.Tensor) -> torch.Tensor:
+        """The tanh GELU of the transformer MLPs in one pass (float32 inside, one rounding)."""
+        return F.gelu(x, approximate="tanh")
+
+
+def check(pack: torch.jit.ScriptModule, device: str) -> None:
+    g = torch.Generator(device="cpu").manual_seed(0)
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=g).to(device)
+
+    x = rand(4, 37) * 100
+    assert torch.equal(pack.to_bf16(x), x.to(torch.bfloat16))
+    assert torch.equal(pack.gelu_tanh(x), F.gelu(x, approximate="tanh"))
+    q, k, v = rand(1, 3, 50, 16), rand(1, 3, 60, 16), rand(1, 3, 60, 16)
+    mask = torch.rand(1, 1, 50, 60, generator=g).to(device) > 0.3
+    mask[..., 0] = True
+    torch.testing.assert_close(pack.sdpa(q, k, v), F.scaled_dot_product_attention(q, k, v))
+    torch.testing.assert_close(pack.sdpa_masked(q, k, v, mask),
+                               F.scaled_dot_product_attention(q, k, v, attn_mask=mask))
+    if device == "cuda":
+        tokens, heads, dim = 19_000, 24, 128
+        q, k, v = (torch.randn(1, heads, tokens, dim, device=device, dtype=torch.bfloat16) for _ in range(3))
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        pack.sdpa(q, k, v)
+        torch.cuda.synchronize()
+        extra = torch.cuda.max_memory_allocated() - before
+        scores = heads * tokens * tokens * 2
+        assert extra < scores / 50, f"attention used {extra} bytes, the score matrix has {scores}"
+        print(f"sdpa at {tokens} tokens: {extra / 2**20:.0f} MiB beyond its inputs (scores: {scores / 2**30:.1f} GiB)")
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_kernel_pack.py OUT.pt")
+    pack = torch.jit.script(KernelPack().eval())
+    check(pack, "cpu")
+    if torch.cuda.is_available():
+        check(pack, "cuda")
+    pack.save(sys.argv[1])
+    print(f"wrote {sys.argv[1]} with torch {torch.__version__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+package io.framepack.worker.tensor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * The TorchScript kernel pack ({@value #RESOURCE}, written by {@code worker/kernels/make_kernel_pack.py}):
+ * PyTorch's bfloat16 cast, fused scaled-dot-product attention (never materialises the score matrix
+ * on a GPU) and tanh GELU, called through DJL's TorchScript support. The pack has no parameters,
+ * so one instance serves every device.
+ */
+public final class TorchScriptKernels implements Kernels {
+    /** Classpath location of the pack. */
+    public static final String RESOURCE = "/io/framepack/worker/kernels/framepack-kernels.pt";
+
+    private final NDManager manager;
+    private final PtSymbolBlock module;
+
+    private TorchScriptKernels(NDManager manager, PtSymbolBlock module) {
+        this.manager = manager;
+        this.module = module;
+    }
+
+    /**
+     * Loads the pack from the classpath.
+     *
+     * @throws IOException if the resource is missing or unreadable
+     * @throws ai.djl.engine.EngineException if libtorch cannot load it (e.g. an older file format)
+     */
+    public static TorchScriptKernels load() throws IOException {
+        NDManager manager = NDManager.newBaseManager();
+        try (InputStream in = TorchScriptKernels.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IOException("kernel pack " + RESOURCE + " is not on the classpath");
+            }
+            return new TorchScriptKernels(manager, JniUtils.loadModule((PtNDManager) manager, in, false, false));
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public NDArray toBfloat16(NDArray x) {
+        return call("to_bf16", x);
+    }
+
+    @Override
+    public NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        return mask == null ? call("sdpa", q, k, v) : call("sdpa_masked", q, k, v, mask);
+    }
+
+    @Override
+    public boolean supportsBfloat16() {
+        return true;
+    }
+
+    @Override
+    public NDArray geluTanh(NDArray x) {
+        return call("gelu_tanh", x);
+    }
+
+    @Override
+    public boolean supportsGeluTanh() {
+        return true;
+    }
+
+    /** Runs a pack method on tensors; the result is attached to the first argument's manager. */
+    private NDArray call(String method, NDArray... args) {
+        IValue[] inputs = new IValue[args.length];
+        try {
+            for (int i = 0; i < args.length; i++) {
+                inputs[i] = IValue.from((PtNDArray) args[i]);
+            }
+            try (IValue result = IValueUtils.runMethod(module, method, inputs)) {
+                return result.toTensor((PtNDManager) args[0].getManager());
+            }
+        } finally {
+            for (IValue input : inputs) {
+                if (input != null) {
+                    input.close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        module.close();
+        manager.close();
+    }
+}
