@@ -3,6 +3,7 @@ package io.framepack.worker.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.Scalars;
 
 import java.util.function.UnaryOperator;
 
@@ -38,7 +39,7 @@ public final class Norms {
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps, UnaryOperator<NDArray> toInputDtype) {
         NDArray wide = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = wide.square().mean(new int[] {-1}, true);
-        NDArray normed = wide.mul(variance.add(eps).pow(-0.5f));
+        NDArray normed = wide.mul(variance.add(Scalars.of(eps)).pow(Scalars.of(-0.5f)));
         if (x.getDataType() != DataType.FLOAT32) {
             normed = toInputDtype.apply(normed);
         }

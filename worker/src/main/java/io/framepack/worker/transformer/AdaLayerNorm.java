@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;
+import io.framepack.worker.tensor.Scalars;
 
 /**
  * Adaptive LayerNorm: per-block shift/scale/gate vectors projected from {@code SiLU(c)}, and
@@ -34,7 +35,7 @@ final class AdaLayerNorm {
 
     /** {@code LN(x)·(1 + scale) + shift}. */
     NDArray modulate(NDArray x, NDArray shift, NDArray scale) {
-        return norm(x).mul(scale.add(1f)).add(shift);
+        return norm(x).mul(scale.add(Scalars.of(1f))).add(shift);
     }
 
     /** LayerNorm over the channels without affine (eps 1e-6), as in every AdaLN and {@code norm2}. */
