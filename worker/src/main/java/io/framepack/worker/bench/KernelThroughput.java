@@ -1,0 +1,75 @@
+package io.framepack.worker.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.Kernels;
+
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * Throughput of the two operations that dominate a transformer forward, as the worker runs them
+ * (DJL with the kernel pack, bfloat16 on a GPU): a square matrix product and scaled-dot-product
+ * attention at FramePack's full-size sequence. {@code worker/kernels/torch_throughput.py} measures
+ * the same shapes in PyTorch for comparison.
+ *
+ * <pre>kernel-throughput [--device gpu|cpu] [--matrix 8192] [--tokens 18293] [--heads 24] [--head-dim 128]</pre>
+ */
+public final class KernelThroughput {
+    private KernelThroughput() {
+    }
+
+    public static void main(String[] args) {
+        java.util.Map<String, String> options = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Device device = options.getOrDefault("device", "gpu").equals("gpu") ? Device.gpu() : Device.cpu();
+        long n = Long.parseLong(options.getOrDefault("matrix", "8192"));
+        long tokens = Long.parseLong(options.getOrDefault("tokens", "18293"));
+        long heads = Long.parseLong(options.getOrDefault("heads", "24"));
+        long headDim = Long.parseLong(options.getOrDefault("head-dim", "128"));
+        try (Kernels kernels = Kernels.load(); NDManager manager = NDManager.newBaseManager(device)) {
+            boolean bf16 = kernels.supportsBfloat16() && device.isGpu();
+            Supplier<String> dtype = () -> bf16 ? "bfloat16" : "float32";
+            NDArray a = random(manager, kernels, bf16, new Shape(n, n));
+            NDArray b = random(manager, kernels, bf16, new Shape(n, n));
+            double matmul = time(() -> a.matMul(b), 3, 10);
+            report("matmul %dx%dx%d %s".formatted(n, n, n, dtype.get()), matmul, 2.0 * n * n * n);
+            Shape qkv = new Shape(1, heads, tokens, headDim);
+            NDArray q = random(manager, kernels, bf16, qkv);
+            NDArray k = random(manager, kernels, bf16, qkv);
+            NDArray v = random(manager, kernels, bf16, qkv);
+            double sdpa = time(() -> kernels.attention(q, k, v, null), 2, 5);
+            report("sdpa %dx%dx%d %s".formatted(heads, tokens, headDim, dtype.get()), sdpa,
+                    4.0 * heads * tokens * tokens * headDim);
+        }
+    }
+
+    private static NDArray random(NDManager manager, Kernels kernels, boolean bf16, Shape shape) {
+        NDArray x = manager.randomNormal(shape);
+        return bf16 ? kernels.toBfloat16(x) : x;
+    }
+
+    /** Median seconds of {@code runs} calls after {@code warmup}, each waited for by reading one element. */
+    private static double time(Supplier<NDArray> op, int warmup, int runs) {
+        double[] seconds = new double[runs];
+        for (int i = 0; i < warmup + runs; i++) {
+            long start = System.nanoTime();
+            try (NDArray out = op.get()) {
+                out.flatten().get(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
+            }
+            if (i >= warmup) {
+                seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+            }
+        }
+        java.util.Arrays.sort(seconds);
+        return seconds[runs / 2];
+    }
+
+    private static void report(String what, double seconds, double flops) {
+        System.out.printf(Locale.ROOT, "%-40s %8.3f ms  %7.1f TFLOP/s%n", what, seconds * 1e3, flops / seconds / 1e12);
+    }
+}
