@@ -30,6 +30,10 @@ public final class VideoPublisher {
         this.jobId = jobId;
     }
 
+    public String location() {
+        return store.location();
+    }
+
     public record Published(String location, String sidecarLocation, long sizeBytes) {
     }
 

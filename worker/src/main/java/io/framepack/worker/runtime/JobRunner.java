@@ -1,0 +1,186 @@
+package io.framepack.worker.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
+import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.output.Mp4Writer;
+import io.framepack.worker.runtime.output.PixelFrames;
+import io.framepack.worker.runtime.output.PreviewImage;
+import io.framepack.worker.runtime.output.VideoPublisher;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.runtime.storage.StorageException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Drives one render to its end: resumes from the newest valid checkpoint, runs the remaining
+ * sections, checkpoints after them, stops cleanly at a safe point on SIGTERM, and publishes the
+ * MP4 with its sidecar. Every outcome maps to one {@link ExitCode}.
+ */
+public final class JobRunner {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String RENDER_STATE = "render";
+    private static final String TIMINGS = "sectionSeconds";
+
+    /** Builds the engine for a request (loads models, encodes prompt and image); may report phases. */
+    @FunctionalInterface
+    public interface RenderFactory {
+        SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException;
+    }
+
+    private final RenderRequest request;
+    private final RenderFactory factory;
+    private final CheckpointStore checkpoints;
+    private final VideoPublisher publisher;
+    private final ProgressListener progress;
+    private final Termination termination;
+    private final Path scratch;
+
+    public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
+                     ProgressListener progress, Termination termination, Path scratch) {
+        this.request = request;
+        this.factory = factory;
+        this.checkpoints = checkpoints;
+        this.publisher = publisher;
+        this.progress = progress;
+        this.termination = termination;
+        this.scratch = scratch;
+    }
+
+    public ExitCode run() {
+        try {
+            return render();
+        } catch (Termination.StopRequested e) {
+            progress.on(new ProgressEvent.Terminated(e.getMessage(), ExitCode.TERMINATED.code));
+            return ExitCode.TERMINATED;
+        } catch (InvalidInputException e) {
+            return failed(e.reason(), e.getMessage(), ExitCode.INVALID_INPUT);
+        } catch (CheckpointMismatchException e) {
+            return failed("CheckpointMismatch", e.getMessage(), ExitCode.INVALID_INPUT);
+        } catch (StorageException e) {
+            return failed("StorageError", e.getMessage(), ExitCode.FAILURE);
+        } catch (IOException | RuntimeException e) {
+            return failed("Error", e.getClass().getSimpleName() + ": " + e.getMessage(), ExitCode.FAILURE);
+        }
+    }
+
+    private ExitCode failed(String reason, String message, ExitCode code) {
+        progress.on(new ProgressEvent.Failed(reason, message, code.code));
+        return code;
+    }
+
+    private ExitCode render() throws IOException {
+        CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
+        progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
+        Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
+        termination.checkpoint();
+        try (SectionedRender render = factory.open(request, progress)) {
+            ArrayNode timings = JSON.createArrayNode();
+            if (resumed.isPresent()) {
+                Checkpoint checkpoint = resumed.get();
+                render.restore(new SectionedRender.Snapshot(checkpoint.sectionsCompleted(),
+                        (ObjectNode) checkpoint.state().get(RENDER_STATE), checkpoint.tensors()));
+                timings.addAll((ArrayNode) checkpoint.state().withArray(TIMINGS));
+            }
+            progress.on(new ProgressEvent.JobStarted(request.jobId(), render.sectionsTotal(), render.stepsPerSection(),
+                    resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
+            int saved = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
+            try {
+                saved = runSections(render, identity, timings, saved);
+            } catch (Termination.StopRequested stop) {
+                // The aborted section left the state of the last finished one: make sure it is kept.
+                if (render.sectionsCompleted() > saved) {
+                    save(render, identity, timings);
+                }
+                throw stop;
+            }
+            if (saved < render.sectionsCompleted()) {
+                save(render, identity, timings);
+            }
+            publish(render, timings);
+        }
+        progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "Render finished"));
+        return ExitCode.SUCCESS;
+    }
+
+    /** @return sections completed at the last saved checkpoint */
+    private int runSections(SectionedRender render, CheckpointIdentity identity, ArrayNode timings, int saved)
+            throws IOException {
+        while (render.sectionsCompleted() < render.sectionsTotal()) {
+            termination.checkpoint();
+            long started = System.nanoTime();
+            SectionedRender.SectionResult result = render.runNextSection((section, step, steps) -> {
+                progress.on(new ProgressEvent.Step(section, step, steps));
+                termination.checkpoint();
+            });
+            double seconds = (System.nanoTime() - started) / 1e9;
+            timings.add(seconds);
+            progress.on(new ProgressEvent.SectionDone(result.section(), render.sectionsCompleted(), render.sectionsTotal(),
+                    result.frames(), seconds));
+            int completed = render.sectionsCompleted();
+            if (completed % request.checkpointEvery() == 0 || completed == render.sectionsTotal()) {
+                save(render, identity, timings);
+                saved = completed;
+            }
+            if (result.preview() != null) {
+                String location = publisher.publishPreview(request.outputName(), completed, PreviewImage.png(result.preview()));
+                progress.on(new ProgressEvent.PreviewWritten(result.section(), location));
+            }
+        }
+        return saved;
+    }
+
+    private void save(SectionedRender render, CheckpointIdentity identity, ArrayNode timings) throws IOException {
+        SectionedRender.Snapshot snapshot = render.snapshot();
+        ObjectNode state = JSON.createObjectNode();
+        state.set(RENDER_STATE, snapshot.scalars());
+        state.set(TIMINGS, timings.deepCopy());
+        CheckpointStore.Saved saved = checkpoints.save(new Checkpoint(identity, snapshot.sectionsCompleted(), state,
+                snapshot.tensors()));
+        progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(), saved.bytes(),
+                saved.seconds()));
+    }
+
+    private void publish(SectionedRender render, ArrayNode timings) throws IOException {
+        progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
+        Files.createDirectories(scratch);
+        Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");
+        try {
+            var pixels = render.pixels();
+            int frames = PixelFrames.frameCount(pixels);
+            Mp4Writer.write(pixels, request.settings().crf, mp4);
+            VideoPublisher.Published published = publisher.publish(request.outputName(), mp4, sidecar(frames, timings));
+            progress.on(new ProgressEvent.OutputWritten(published.location(), published.sidecarLocation(),
+                    published.sizeBytes(), frames));
+        } finally {
+            Files.deleteIfExists(mp4);
+        }
+    }
+
+    private ObjectNode sidecar(int frames, ArrayNode timings) {
+        ObjectNode sidecar = JSON.createObjectNode();
+        sidecar.put("prompt", request.prompt());
+        sidecar.put("negativePrompt", request.negativePrompt());
+        sidecar.put("seed", request.settings().seed);
+        sidecar.set("settings", JSON.valueToTree(request.settings()));
+        sidecar.put("specHash", request.specHash());
+        sidecar.put("modelId", request.modelId());
+        sidecar.put("frames", frames);
+        sidecar.put("fps", Mp4Writer.FPS);
+        sidecar.put("codec", "h264 (libx264, yuv420p)");
+        sidecar.set("sectionSeconds", timings);
+        sidecar.put("createdAt", Instant.now().toString());
+        return sidecar;
+    }
+}
