@@ -10,12 +10,18 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * {@code SiglipImageProcessor.preprocess} for one RGB image: Pillow resize to a fixed size (aspect
- * ratio not kept), {@code pixel · rescale} in double stored as float32, {@code (x − mean) / std} in
+ * {@code SiglipImageProcessor.preprocess} for one RGB image: resize to a fixed size (aspect ratio
+ * not kept), {@code pixel · rescale} in double stored as float32, {@code (x − mean) / std} in
  * float32, channels first. Values come from the {@code feature_extractor/preprocessor_config.json}.
+ *
+ * <p>The resize arithmetic depends on the transformers version: the PIL processor of the version
+ * FramePack pins (4.46.2) resizes with Pillow ({@link PillowResampler.FixedPoint#PILLOW}, the
+ * default); the torchvision-based processors of later versions, which produced the golden tensors,
+ * use libtorch's uint8 antialiased kernel ({@link PillowResampler.FixedPoint#TORCH_UINT8}). The two
+ * differ by one step on rare values.
  */
 public record SiglipPreprocessor(int height, int width, PillowResampler.Filter resample, double rescaleFactor,
-                                 float[] mean, float[] std) {
+                                 float[] mean, float[] std, PillowResampler.FixedPoint resizeArithmetic) {
 
     public static SiglipPreprocessor read(Path preprocessorConfig) throws IOException {
         return fromJson(new ObjectMapper().readTree(preprocessorConfig.toFile()));
@@ -31,7 +37,12 @@ public record SiglipPreprocessor(int height, int width, PillowResampler.Filter r
         int width = size.isInt() ? size.asInt() : size.path("width").asInt(224);
         return new SiglipPreprocessor(height, width, pillowFilter(json.path("resample").asInt(3)),
                 json.path("rescale_factor").asDouble(1 / 255.0),
-                floats(json.path("image_mean"), 0.5f), floats(json.path("image_std"), 0.5f));
+                floats(json.path("image_mean"), 0.5f), floats(json.path("image_std"), 0.5f),
+                PillowResampler.FixedPoint.PILLOW);
+    }
+
+    public SiglipPreprocessor withResizeArithmetic(PillowResampler.FixedPoint arithmetic) {
+        return new SiglipPreprocessor(height, width, resample, rescaleFactor, mean, std, arithmetic);
     }
 
     /** Pillow's resample codes: 1 LANCZOS, 3 BICUBIC (the only ones the official processors use). */
@@ -56,7 +67,7 @@ public record SiglipPreprocessor(int height, int width, PillowResampler.Filter r
 
     /** {@code pixel_values [1, 3, height, width]} in float32. */
     public NDArray pixelValues(RgbImage image, NDManager manager) {
-        RgbImage resized = PillowResampler.resize(image, width, height, resample);
+        RgbImage resized = PillowResampler.resize(image, width, height, resample, resizeArithmetic);
         int plane = width * height;
         float[] values = new float[3 * plane];
         for (int i = 0; i < plane; i++) {
