@@ -1,0 +1,180 @@
+package io.framepack.worker.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.sampling.FlowMatchDenoiser;
+import io.framepack.worker.sampling.FlowMatchUniPc;
+import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.sampling.SigmaSchedule;
+import io.framepack.worker.sampling.VelocityModel;
+import io.framepack.worker.text.PromptEmbedding;
+import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.TransformerInputs;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * The FramePack generation loop (the official demos' {@code worker}): section after section,
+ * draw the section's noise, pack the context the schedule selects from the latent history,
+ * sample K latent frames with UniPC, grow the history, decode the new part and blend it into the
+ * video. All per-job data lives in a {@link SectionLoopState}, which this class only changes once
+ * a section has completed, so a job can stop after any section and continue exactly from a saved
+ * state.
+ */
+public final class SectionLoop {
+    private static final int LATENT_CHANNELS = 16;
+
+    private final SectionSchedule schedule;
+    private final SamplingSettings settings;
+    private final Conditioning conditioning;
+    private final VelocityModel model;
+    private final Numerics numerics;
+    private final VideoDecoder decoder;
+    private final NoiseSource noise;
+    private final NDManager computeManager;
+    private final BooleanSupplier stopRequested;
+    private final FlowMatchUniPc sampler = new FlowMatchUniPc();
+
+    /**
+     * @param conditioning   prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
+     * @param numerics       the precision the model computes in (the sampler rounds its inputs the same way)
+     * @param decoder        the VAE; null samples latents only (no pixel history)
+     * @param noise          the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
+     * @param computeManager where sampling runs (its device); the history stays on the CPU
+     * @param stopRequested  polled before every section and after every step; true stops the job
+     */
+    public SectionLoop(SectionSchedule schedule, SamplingSettings settings, Conditioning conditioning,
+                       VelocityModel model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
+                       NDManager computeManager, BooleanSupplier stopRequested) {
+        this.schedule = schedule;
+        this.settings = settings;
+        this.conditioning = conditioning;
+        this.model = model;
+        this.numerics = numerics;
+        this.decoder = decoder;
+        this.noise = noise;
+        this.computeManager = computeManager;
+        this.stopRequested = stopRequested;
+    }
+
+    public SectionSchedule schedule() {
+        return schedule;
+    }
+
+    /** A fresh job state for the start latent {@code [1,16,1,h,w]} (the VAE-encoded start image). */
+    public SectionLoopState start(NDArray startLatent) {
+        if (startLatent.getShape().dimension() != 5 || startLatent.getShape().get(1) != LATENT_CHANNELS
+                || startLatent.getShape().get(2) != 1) {
+            throw new IllegalArgumentException("start latent must be [1,16,1,h,w], got " + startLatent.getShape());
+        }
+        return SectionLoopState.initial(schedule, startLatent, computeManager);
+    }
+
+    public boolean finished(SectionLoopState state) {
+        return state.sectionsCompleted() >= schedule.sections();
+    }
+
+    /** Runs every remaining section. */
+    public void run(SectionLoopState state, GenerationListener listener) {
+        while (!finished(state)) {
+            runSection(state, listener);
+        }
+    }
+
+    /**
+     * Generates the next section and advances {@code state}, then tells the listener.
+     *
+     * @throws GenerationCancelledException when a stop was requested (the state is unchanged)
+     */
+    public void runSection(SectionLoopState state, GenerationListener listener) {
+        int section = state.sectionsCompleted();
+        if (finished(state)) {
+            throw new IllegalStateException("all " + schedule.sections() + " sections are done");
+        }
+        checkStop(state);
+        SectionSchedule.Extension extension;
+        NDArray pixels;
+        try (NDManager cpu = state.manager().newSubManager();
+             NDManager device = computeManager.newSubManager()) {
+            for (NDArray array : state.tensors().values()) {
+                array.tempAttach(cpu);
+            }
+            NDArray start = state.startLatent().toType(DataType.FLOAT32, false);
+            Shape startShape = start.getShape();
+            Shape latentShape = new Shape(startShape.get(0), LATENT_CHANNELS, schedule.window(), startShape.get(3),
+                    startShape.get(4));
+            NDArray sectionNoise = noise.draw(section, latentShape, device);
+
+            NDArray sampled = sample(section, sectionNoise, schedule.context(state.historyLatents(), start), device,
+                    state, listener);
+            NDArray sampledCpu = sampled.toDevice(Device.cpu(), false);
+            sampledCpu.attach(cpu);
+            extension = schedule.extend(state.historyLatents(), sampledCpu, start, section);
+            pixels = decoder == null ? null : decode(state, extension, section, cpu);
+            extension.history().attach(state.manager());
+            if (pixels != null) {
+                pixels.attach(state.manager());
+            }
+        }
+        state.advance(extension.history(), extension.addedFrames(), pixels);
+        listener.onSectionDone(section, schedule.sections(), state);
+    }
+
+    private NDArray sample(int section, NDArray sectionNoise, SectionSchedule.ContextLatents context, NDManager device,
+                           SectionLoopState state, GenerationListener listener) {
+        SectionIndices indices = schedule.indices(section);
+        SectionSchedule.ContextLatents onDevice = new SectionSchedule.ContextLatents(
+                context.clean().toDevice(device.getDevice(), false), context.clean2x().toDevice(device.getDevice(), false),
+                context.clean4x().toDevice(device.getDevice(), false));
+        NDArray guidance = FlowMatchDenoiser.guidance(settings.distilledGuidance(), numerics.precision(), device);
+        TransformerInputs positive = inputs(conditioning.positive(), guidance, onDevice, indices, device);
+        TransformerInputs negative = settings.cfg() == 1.0 ? null
+                : inputs(conditioning.negative(), guidance, onDevice, indices, device);
+        FlowMatchDenoiser denoiser = new FlowMatchDenoiser(model, positive, negative, settings.cfg(),
+                settings.cfgRescale(), numerics);
+
+        Shape shape = sectionNoise.getShape();
+        float[] sigmas = SigmaSchedule.sigmas(settings.steps(),
+                SigmaSchedule.mu(SigmaSchedule.noisyTokens(shape.get(2), shape.get(3), shape.get(4))));
+        model.startSection(settings.steps());
+        return sampler.sample(sectionNoise, sigmas, denoiser, (step, x, denoised) -> {
+            listener.onStep(section, schedule.sections(), step, settings.steps(), denoised);
+            checkStop(state);
+        });
+    }
+
+    private TransformerInputs inputs(PromptEmbedding prompt, NDArray guidance, SectionSchedule.ContextLatents context,
+                                     SectionIndices indices, NDManager device) {
+        return new TransformerInputs(null, null, prompt.llamaStates(), prompt.llamaMask(), prompt.clipPooled(),
+                guidance, conditioning.imageEmbeddings(), SectionIndices.toArray(indices.latent(), device),
+                context.clean(), SectionIndices.toArray(indices.clean(), device),
+                context.clean2x(), SectionIndices.toArray(indices.clean2x(), device),
+                context.clean4x(), SectionIndices.toArray(indices.clean4x(), device));
+    }
+
+    /** The video after this section: the first decode is the whole history, later ones a slice blended in. */
+    private NDArray decode(SectionLoopState state, SectionSchedule.Extension extension, int section, NDManager cpu) {
+        int generatedFrames = state.generatedLatentFrames() + extension.addedFrames();
+        NDArray generated = schedule.generated(extension.history(), generatedFrames);
+        if (state.historyPixels() == null) {
+            return onCpu(decoder.decode(generated), cpu);
+        }
+        NDArray current = onCpu(decoder.decode(schedule.decodeSlice(generated, section)), cpu);
+        return schedule.mergePixels(state.historyPixels(), current);
+    }
+
+    private static NDArray onCpu(NDArray array, NDManager cpu) {
+        NDArray placed = array.toDevice(Device.cpu(), false);
+        placed.attach(cpu);
+        return placed;
+    }
+
+    private void checkStop(SectionLoopState state) {
+        if (stopRequested.getAsBoolean()) {
+            throw new GenerationCancelledException(state.sectionsCompleted());
+        }
+    }
+}

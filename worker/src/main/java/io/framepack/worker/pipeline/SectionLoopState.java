@@ -1,0 +1,196 @@
+package io.framepack.worker.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything the section loop carries from one section to the next, and so everything a
+ * checkpoint must hold to continue a job exactly (reference §6): the latent history (float32,
+ * including its 19 zero padding frames), the start latent (bits as given: it cannot be
+ * recomputed), the decoded video so far (its blends cannot be recomputed from the latents), and
+ * the counters. The noise generator's position is the number of sections completed: each section
+ * draws exactly one noise tensor of the same shape.
+ *
+ * <p>All arrays live on the CPU in a manager owned by this object; {@link #close()} frees them.
+ * A state is only changed by the loop after a section has completed, so it is consistent
+ * whenever the loop is not inside {@code runSection}.
+ */
+public final class SectionLoopState implements AutoCloseable {
+    public static final String START_LATENT = "start_latent";
+    public static final String HISTORY_LATENTS = "history_latents";
+    public static final String HISTORY_PIXELS = "history_pixels";
+    public static final String SECTIONS_COMPLETED = "sections_completed";
+    public static final String GENERATED_LATENT_FRAMES = "generated_latent_frames";
+    public static final String NOISE_DRAWS = "noise_draws";
+
+    private final NDManager manager;
+    private final NDArray startLatent;
+    private NDArray historyLatents;
+    private NDArray historyPixels;
+    private int sectionsCompleted;
+    private int generatedLatentFrames;
+
+    private SectionLoopState(NDManager manager, NDArray startLatent, NDArray historyLatents, NDArray historyPixels,
+                             int sectionsCompleted, int generatedLatentFrames) {
+        this.manager = manager;
+        this.startLatent = startLatent;
+        this.historyLatents = historyLatents;
+        this.historyPixels = historyPixels;
+        this.sectionsCompleted = sectionsCompleted;
+        this.generatedLatentFrames = generatedLatentFrames;
+    }
+
+    /** The state before the first section of {@code schedule}, for the start latent {@code [1,16,1,h,w]}. */
+    static SectionLoopState initial(SectionSchedule schedule, NDArray startLatent, NDManager parent) {
+        NDManager manager = parent.newSubManager(Device.cpu());
+        NDArray start = startLatent.toDevice(manager.getDevice(), true);
+        start.attach(manager);
+        NDArray start32 = start.toType(DataType.FLOAT32, true);
+        NDArray history = schedule.initialHistory(start32);
+        start32.close();
+        return new SectionLoopState(manager, start, history, null, 0, schedule.initialGeneratedFrames());
+    }
+
+    /**
+     * A state saved as {@link #tensors()} and {@link #scalars()}, checked for consistency with
+     * {@code schedule}. The arrays are copied into a CPU manager owned by the new state.
+     *
+     * @throws IllegalArgumentException when anything is missing or the pieces do not fit together
+     */
+    public static SectionLoopState restore(SectionSchedule schedule, Map<String, NDArray> tensors,
+                                           Map<String, Long> scalars, NDManager parent) {
+        int sections = (int) required(scalars, SECTIONS_COMPLETED);
+        int frames = (int) required(scalars, GENERATED_LATENT_FRAMES);
+        Long draws = scalars.get(NOISE_DRAWS);
+        if (draws != null && draws != sections) {
+            throw new IllegalArgumentException("saved state has " + draws + " noise draws for " + sections
+                    + " completed sections (one per section expected)");
+        }
+        if (sections < 0 || sections > schedule.sections()) {
+            throw new IllegalArgumentException("saved state completed " + sections + " sections; the job has "
+                    + schedule.sections());
+        }
+        NDArray start = requiredTensor(tensors, START_LATENT);
+        NDArray history = requiredTensor(tensors, HISTORY_LATENTS);
+        NDArray pixels = tensors.get(HISTORY_PIXELS);
+        long historyFrames = SectionSchedule.frameCount(history);
+        if (history.getDataType() != DataType.FLOAT32 || historyFrames != SectionSchedule.CONTEXT_FRAMES + frames
+                || start.getShape().get(SectionSchedule.TIME_AXIS) != 1) {
+            throw new IllegalArgumentException("saved latents do not fit together: history " + history.getDataType()
+                    + " " + history.getShape() + ", start " + start.getShape() + ", " + frames + " generated frames");
+        }
+        if (pixels != null && (sections == 0 || SectionSchedule.frameCount(pixels) != 4L * frames - 3)) {
+            throw new IllegalArgumentException("saved pixels " + pixels.getShape() + " do not fit " + sections + " completed sections of " + frames + " latent frames");
+        }
+        NDManager manager = parent.newSubManager(Device.cpu());
+        return new SectionLoopState(manager, copy(start, manager), copy(history, manager),
+                pixels == null ? null : copy(pixels, manager), sections, frames);
+    }
+
+    /** The tensors to checkpoint, by name (pixels only once the first section is decoded). Valid until the next section. */
+    public Map<String, NDArray> tensors() {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        tensors.put(START_LATENT, startLatent);
+        tensors.put(HISTORY_LATENTS, historyLatents);
+        if (historyPixels != null) {
+            tensors.put(HISTORY_PIXELS, historyPixels);
+        }
+        return tensors;
+    }
+
+    /** The counters to checkpoint, by name. */
+    public Map<String, Long> scalars() {
+        Map<String, Long> scalars = new LinkedHashMap<>();
+        scalars.put(SECTIONS_COMPLETED, (long) sectionsCompleted);
+        scalars.put(GENERATED_LATENT_FRAMES, (long) generatedLatentFrames);
+        scalars.put(NOISE_DRAWS, (long) noiseDraws());
+        return scalars;
+    }
+
+    /** The start latent {@code [1,16,1,h,w]} in the dtype it was given. */
+    public NDArray startLatent() {
+        return startLatent;
+    }
+
+    /** float32 {@code [1,16,19+n,h,w]}: the n generated frames plus 19 zero padding frames. */
+    public NDArray historyLatents() {
+        return historyLatents;
+    }
+
+    /** The generated latent frames in video order {@code [1,16,n,h,w]} (the start latent included once it is part of the video). */
+    public NDArray generatedLatents(SectionSchedule schedule) {
+        return schedule.generated(historyLatents, generatedLatentFrames);
+    }
+
+    /** The decoded video so far {@code [1,3,4n−3,H,W]}, or null before the first section. */
+    public NDArray historyPixels() {
+        return historyPixels;
+    }
+
+    public int sectionsCompleted() {
+        return sectionsCompleted;
+    }
+
+    public int generatedLatentFrames() {
+        return generatedLatentFrames;
+    }
+
+    /** Position of the job's noise generator: draws made so far, one per completed section. */
+    public int noiseDraws() {
+        return sectionsCompleted;
+    }
+
+    /** Records a completed section: takes ownership of the new arrays and frees the old ones. */
+    void advance(NDArray newHistoryLatents, int addedFrames, NDArray newHistoryPixels) {
+        NDArray oldLatents = historyLatents;
+        NDArray oldPixels = historyPixels;
+        newHistoryLatents.attach(manager);
+        historyLatents = newHistoryLatents;
+        if (newHistoryPixels != null) {
+            newHistoryPixels.attach(manager);
+            historyPixels = newHistoryPixels;
+        }
+        generatedLatentFrames += addedFrames;
+        sectionsCompleted++;
+        oldLatents.close();
+        if (oldPixels != null && oldPixels != historyPixels) {
+            oldPixels.close();
+        }
+    }
+
+    NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private static long required(Map<String, Long> scalars, String name) {
+        Long value = scalars.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("saved state lacks " + name);
+        }
+        return value;
+    }
+
+    private static NDArray requiredTensor(Map<String, NDArray> tensors, String name) {
+        NDArray value = tensors.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("saved state lacks tensor " + name);
+        }
+        return value;
+    }
+
+    private static NDArray copy(NDArray array, NDManager manager) {
+        NDArray copy = array.toDevice(manager.getDevice(), true);
+        copy.attach(manager);
+        return copy;
+    }
+}

@@ -1,0 +1,159 @@
+package io.framepack.worker.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.framepack.worker.GoldenCases;
+import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.transformer.TransformerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.framepack.worker.ParityAssert.relativeMaxError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whole golden jobs through the section loop with the real tiny transformer, fed the recorded
+ * noise and start latent: every section's sampled latents and history against the official run,
+ * both continuing from the golden history before each section (a resume from a saved state) and
+ * in one uninterrupted run.
+ */
+class SectionLoopParityTest {
+    private static final double TOLERANCE = 1e-3;
+
+    private static GoldenCases goldens;
+    private static NDManager manager;
+    private static DjlKernels kernels;
+    private static SafetensorsWeights weights;
+    private static PackedTransformer transformer;
+
+    @BeforeAll
+    static void loadModel() throws IOException {
+        goldens = GoldenCases.load();
+        manager = NDManager.newBaseManager();
+        kernels = new DjlKernels();
+        weights = SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, kernels);
+        transformer = PackedTransformer.load(weights, TransformerConfig.read(goldens.file("transformer_config.json")),
+                kernels, manager);
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        transformer.close();
+        weights.close();
+        manager.close();
+    }
+
+    @Test
+    void everySectionOfEveryJobResumedFromTheGoldenHistory() {
+        List<String> report = new ArrayList<>();
+        List<Double> errors = new ArrayList<>();
+        for (String job : goldens.jobCases()) {
+            JsonNode info = goldens.caseInfo(job);
+            try (NDManager m = manager.newSubManager()) {
+                SectionLoop loop = loop(job, info, m);
+                NDArray start = goldens.tensor(job, "start_latent", m);
+                for (int s = 0; s < loop.schedule().sections(); s++) {
+                    try (SectionLoopState state = s == 0 ? loop.start(start)
+                            : SectionLoopState.restore(loop.schedule(), Map.of(
+                                    SectionLoopState.START_LATENT, start,
+                                    SectionLoopState.HISTORY_LATENTS, goldens.tensor(job, "s" + (s - 1) + "_history_latents", m)),
+                            Map.of(SectionLoopState.SECTIONS_COMPLETED, (long) s,
+                                    SectionLoopState.GENERATED_LATENT_FRAMES, loggedFrames(info, s - 1)), m)) {
+                        loop.runSection(state, GenerationListener.NONE);
+                        compareSection(job, info, loop.schedule(), state, s, report, errors);
+                    }
+                }
+            }
+        }
+        System.out.println("job parity, section by section: " + report);
+        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
+    }
+
+    @Test
+    void everyJobInOneRun() {
+        List<String> report = new ArrayList<>();
+        List<Double> errors = new ArrayList<>();
+        for (String job : goldens.jobCases()) {
+            JsonNode info = goldens.caseInfo(job);
+            try (NDManager m = manager.newSubManager()) {
+                SectionLoop loop = loop(job, info, m);
+                List<Integer> stepsSeen = new ArrayList<>();
+                try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
+                    loop.run(state, new GenerationListener() {
+                        @Override
+                        public void onStep(int section, int sections, int step, int steps, NDArray denoised) {
+                            stepsSeen.add(step);
+                        }
+
+                        @Override
+                        public void onSectionDone(int section, int sections, SectionLoopState done) {
+                            compareSection(job, info, loop.schedule(), done, section, report, errors);
+                        }
+                    });
+                    assertThat(state.sectionsCompleted()).isEqualTo(info.path("sections").asInt());
+                }
+                assertThat(stepsSeen).hasSize(info.path("sections").asInt() * info.path("steps").asInt());
+            }
+        }
+        System.out.println("job parity, uninterrupted: " + report);
+        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
+    }
+
+    private static SectionLoop loop(String job, JsonNode info, NDManager m) {
+        NoiseSource recorded = (index, shape, target) -> {
+            NDArray noise = goldens.tensor(job, "s" + index + "_noise", target);
+            assertThat(noise.getShape()).isEqualTo(shape);
+            return noise;
+        };
+        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
+                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m, () -> false);
+    }
+
+    private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,
+                                       int s, List<String> report, List<Double> errors) {
+        JsonNode log = info.path("section_log").get(s);
+        assertThat(state.sectionsCompleted()).isEqualTo(s + 1);
+        assertThat(state.noiseDraws()).isEqualTo(s + 1);
+        assertThat((long) state.generatedLatentFrames()).as("%s s%d frames", job, s)
+                .isEqualTo(log.path("total_generated_latent_frames").asLong());
+        assertThat(4L * state.generatedLatentFrames() - 3).as("%s s%d pixel frames", job, s)
+                .isEqualTo(log.path("pixel_frames").asLong());
+        try (NDManager m = state.manager().newSubManager()) {
+            NDArray history = state.historyLatents();
+            double historyError = relativeMaxError(history, goldens.tensor(job, "s" + s + "_history_latents", m));
+            double sampledError = relativeMaxError(sampledFrames(schedule, history, s),
+                    goldens.tensor(job, "s" + s + "_sampled", m));
+            report.add(String.format("%s s%d: sampled %.2e, history %.2e", job, s, sampledError, historyError));
+            errors.add(sampledError);
+            errors.add(historyError);
+        }
+    }
+
+    /** Where the section's K sampled frames sit in the history it just grew. */
+    private static NDArray sampledFrames(SectionSchedule schedule, NDArray history, int s) {
+        long frames = SectionSchedule.frameCount(history);
+        int window = schedule.window();
+        if (schedule instanceof F1Schedule) {
+            return SectionSchedule.frames(history, frames - window, frames);
+        }
+        int from = schedule.isLast(s) ? 1 : 0;
+        return SectionSchedule.frames(history, from, from + window);
+    }
+
+    private static long loggedFrames(JsonNode info, int s) {
+        return info.path("section_log").get(s).path("total_generated_latent_frames").asLong();
+    }
+}
