@@ -54,6 +54,15 @@ class ImageDecoderTest {
     }
 
     @Test
+    void sixteenBitSamplesKeepTheirHighByte() throws Exception {
+        BufferedImage image = new BufferedImage(1, 1, BufferedImage.TYPE_USHORT_GRAY);
+        image.getRaster().setSample(0, 0, 0, 0x64FF);
+        RgbImage rgb = decoder.decode(encode(image, "png"), "deep.png");
+        assertThat(rgb.sample(0, 0, 0)).isEqualTo(0x64);
+        assertThat(rgb.sample(0, 0, 2)).isEqualTo(0x64);
+    }
+
+    @Test
     void jpegDecodes() throws Exception {
         RgbImage rgb = decoder.decode(encode(halves(32, 16), "jpg"), "t.jpg");
         assertThat(rgb.width()).isEqualTo(32);

@@ -40,6 +40,13 @@ class TokenizerTest {
             // 10 template tokens + 4 prompt tokens; the closing <|eot_id|> is cut, as with truncation=True.
             assertThat(cut.ids()).hasSize(14).endsWith(9);
         }
+        try (LlamaPromptTokenizer tokenizer = LlamaPromptTokenizer.open(TestTokenizers.llamaTokenizerJson(dir),
+                TestTokenizers.TEMPLATE, LlamaPromptTokenizer.DEFAULT_MAX_PROMPT_TOKENS)) {
+            // Longer than DJL's own default limit (512): nothing may cut it before the official limit does.
+            TokenizedPrompt cut = tokenizer.tokenize("a cat walks ".repeat(300));
+            assertThat(cut.truncated()).isTrue();
+            assertThat(cut.ids()).hasSize(10 + 256);
+        }
     }
 
     @Test
