@@ -1,0 +1,156 @@
+package io.framepack.worker.runtime.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.InvalidInputException;
+import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.progress.JsonLinesProgress;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.runtime.progress.TerminalProgress;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** A local render. Running the same command again with the same checkpoint directory resumes it. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Render a video from an image and a prompt on this machine.")
+final class GenerateCommand implements Callable<Integer> {
+    enum ProgressStyle { bar, json, none }
+
+    private final JobRunner.RenderFactory engine;
+
+    @Option(names = "--image", description = "Start image (PNG, JPEG, WebP).")
+    Path image;
+    @Option(names = "--prompt", defaultValue = "", description = "What happens in the video.")
+    String prompt;
+    @Option(names = "--negative-prompt", defaultValue = "", description = "Only used when --cfg > 1.")
+    String negativePrompt;
+    @Option(names = "--seconds", defaultValue = "5", description = "Requested duration (default ${DEFAULT-VALUE}).")
+    double seconds;
+    @Option(names = "--seed", defaultValue = "31337")
+    long seed;
+    @Option(names = "--variant", defaultValue = "inverted", description = "inverted (FramePack) or f1 (FramePack-F1).")
+    RenderSettings.Variant variant;
+    @Option(names = "--steps", defaultValue = "25")
+    int steps;
+    @Option(names = "--distilled-guidance", defaultValue = "10")
+    double distilledGuidance;
+    @Option(names = "--cfg", defaultValue = "1", description = "Real CFG scale; 1 disables the negative pass.")
+    double cfg;
+    @Option(names = "--cfg-rescale", defaultValue = "0")
+    double cfgRescale;
+    @Option(names = "--teacache", negatable = true, defaultValue = "true", fallbackValue = "true")
+    boolean teaCache;
+    @Option(names = "--teacache-threshold", defaultValue = "0.15")
+    double teaCacheThreshold;
+    @Option(names = "--crf", defaultValue = "16", description = "x264 constant rate factor.")
+    int crf;
+    @Option(names = "--model-dir", description = "Directory with the official Hugging Face model folders.")
+    Path modelDir;
+    @Option(names = "--out", defaultValue = "framepack.mp4", description = "Output MP4 (default ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--checkpoint-dir", description = "Default: <out>.checkpoints next to the output.")
+    Path checkpointDir;
+    @Option(names = "--checkpoint-every", defaultValue = "1")
+    int checkpointEvery;
+    @Option(names = "--keep-checkpoints", defaultValue = "2")
+    int keepCheckpoints;
+    @Option(names = "--device", description = "cpu or gpu (default: gpu when one is visible).")
+    String device;
+    @Option(names = "--progress", defaultValue = "bar", description = "bar, json (one JSON object per line on stdout) or none.")
+    ProgressStyle progressStyle;
+    @Option(names = "--grace-seconds", defaultValue = "30", description = "Time from SIGTERM to the forced exit.")
+    int graceSeconds;
+
+    GenerateCommand(JobRunner.RenderFactory engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public Integer call() {
+        ProgressListener progress = switch (progressStyle) {
+            case json -> new JsonLinesProgress(System.out);
+            case bar -> new TerminalProgress(System.err, System.console() != null);
+            case none -> event -> { };
+        };
+        RenderRequest request;
+        try {
+            request = request();
+        } catch (RuntimeException | IOException e) {
+            return Launch.early(progress, e instanceof RuntimeException r ? r
+                    : new InvalidInputException(
+                    InvalidInputException.INPUT, e.getMessage(), e)).code;
+        }
+        Path output = out.toAbsolutePath();
+        Path checkpoints = checkpointDir != null ? checkpointDir
+                : output.resolveSibling(baseName(output) + ".checkpoints");
+        ExitCode code = Launch.render(request, engine, new DirectoryStore(checkpoints), keepCheckpoints,
+                new DirectoryStore(output.getParent()), progress, Duration.ofSeconds(graceSeconds),
+                Path.of(System.getProperty("java.io.tmpdir")));
+        return code.code;
+    }
+
+    private RenderRequest request() throws IOException {
+        RenderSettings settings = new RenderSettings();
+        settings.seconds = seconds;
+        settings.seed = seed;
+        settings.variant = variant;
+        settings.steps = steps;
+        settings.distilledGuidance = distilledGuidance;
+        settings.cfg = cfg;
+        settings.cfgRescale = cfgRescale;
+        settings.teaCache.enabled = teaCache;
+        settings.teaCache.threshold = teaCacheThreshold;
+        settings.crf = crf;
+        Path models = modelDir;
+        if (models == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir");
+        }
+        if (image == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
+        }
+        byte[] imageBytes = ImageSources.file(image);
+        String specHash = specHash(settings, imageBytes);
+        return new RenderRequest("local/" + specHash, specHash, Launch.modelId(models), prompt, negativePrompt,
+                settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device);
+    }
+
+    /** Everything that defines the pixels, so that a changed prompt never resumes an old checkpoint. */
+    private String specHash(RenderSettings settings, byte[] imageBytes) throws IOException {
+        Map<String, Object> defining = new LinkedHashMap<>();
+        defining.put("prompt", prompt);
+        defining.put("negativePrompt", negativePrompt);
+        defining.put("image", HexFormat.of().formatHex(sha256().digest(imageBytes)));
+        defining.put("render", settings);
+        byte[] canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+                .writeValueAsBytes(defining);
+        return HexFormat.of().formatHex(sha256().digest(canonical), 0, 12);
+    }
+
+    private static String baseName(Path file) {
+        String name = file.getFileName().toString();
+        return name.toLowerCase(Locale.ROOT).endsWith(".mp4") ? name.substring(0, name.length() - 4) : name;
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

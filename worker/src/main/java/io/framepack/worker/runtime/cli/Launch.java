@@ -1,0 +1,53 @@
+package io.framepack.worker.runtime.cli;
+
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.InvalidInputException;
+import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.ModelFingerprint;
+import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.Termination;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.output.VideoPublisher;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.runtime.storage.ObjectStore;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** What both commands share once they know the request: stores, signals, the runner, the exit code. */
+final class Launch {
+    private Launch() {
+    }
+
+    static ExitCode render(RenderRequest request, JobRunner.RenderFactory engine, ObjectStore checkpointStore, int keep,
+                           ObjectStore outputStore, ProgressListener progress, Duration grace, Path scratch) {
+        Termination termination = Termination.install(grace, ExitCode.TERMINATED.code,
+                () -> progress.on(new ProgressEvent.Terminated("grace period of " + grace.toSeconds()
+                        + " s over before a safe point; exiting with the previous checkpoint", ExitCode.TERMINATED.code)));
+        JobRunner runner = new JobRunner(request, engine, new CheckpointStore(checkpointStore, keep),
+                new VideoPublisher(outputStore, request.jobId()), progress, termination, scratch);
+        return runner.run();
+    }
+
+    static String modelId(Path modelDir) {
+        try {
+            return ModelFingerprint.of(modelDir);
+        } catch (IOException e) {
+            throw new InvalidInputException(InvalidInputException.MODEL, "cannot read model directory " + modelDir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Reports an error found before the runner started (bad job file, missing image) and returns its code. */
+    static ExitCode early(ProgressListener progress, RuntimeException e) {
+        if (e instanceof InvalidInputException invalid) {
+            progress.on(new ProgressEvent.Failed(invalid.reason(), invalid.getMessage(), ExitCode.INVALID_INPUT.code));
+            return ExitCode.INVALID_INPUT;
+        }
+        progress.on(new ProgressEvent.Failed("Error", e.getClass().getSimpleName() + ": " + e.getMessage(),
+                ExitCode.FAILURE.code));
+        return ExitCode.FAILURE;
+    }
+}

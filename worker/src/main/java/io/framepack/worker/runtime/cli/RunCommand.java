@@ -1,0 +1,126 @@
+package io.framepack.worker.runtime.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerJob;
+import io.framepack.worker.runtime.InvalidInputException;
+import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.progress.ConfigMapProgress;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.runtime.progress.TerminalProgress;
+import io.framepack.worker.runtime.storage.ObjectStore;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The in-cluster entry point. Configured only by what the operator renders into the pod: the job
+ * file ({@link WorkerContract#JOB_FILE}), the environment ({@link WorkerContract}) and the
+ * mounted volumes. Progress goes to the job's ConfigMap and, as log lines, to stdout.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Render the job the operator mounted into this pod (see WorkerContract).")
+final class RunCommand implements Callable<Integer> {
+    private final JobRunner.RenderFactory engine;
+    private final Map<String, String> env;
+
+    RunCommand(JobRunner.RenderFactory engine, Map<String, String> env) {
+        this.engine = engine;
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        List<ProgressListener> listeners = new ArrayList<>();
+        listeners.add(new TerminalProgress(System.out, false));
+        ProgressListener log = ProgressListener.all(List.copyOf(listeners));
+        KubernetesClient kubernetes = null;
+        try {
+            String configMap = env.get(WorkerContract.ENV_PROGRESS_CONFIGMAP);
+            if (configMap != null && !configMap.isBlank()) {
+                kubernetes = new KubernetesClientBuilder().withConfig(ConfigMapProgress.tuned(Config.autoConfigure(null))).build();
+                String namespace = env.getOrDefault(WorkerContract.ENV_NAMESPACE, kubernetes.getNamespace());
+                listeners.add(new ConfigMapProgress(kubernetes, namespace, configMap, env.get(WorkerContract.ENV_POD_NAME),
+                        attempt(), Duration.ofSeconds(2), warning -> log.on(new ProgressEvent.Warning(warning))));
+            }
+            ProgressListener progress = ProgressListener.all(listeners);
+            return run(progress).code;
+        } finally {
+            if (kubernetes != null) {
+                kubernetes.close();
+            }
+        }
+    }
+
+    private ExitCode run(ProgressListener progress) {
+        Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
+        WorkerJob job;
+        RenderRequest request;
+        ObjectStore checkpoints;
+        ObjectStore output;
+        try {
+            job = readJob(Path.of(env.getOrDefault(WorkerContract.ENV_JOB_FILE, WorkerContract.JOB_FILE)));
+            String keyPath = Stores.keyPath(job.jobId);
+            checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, scratch);
+            output = Stores.open(job.output, "output", "", scratch);
+            request = new RenderRequest(job.jobId, job.specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
+                    job.negativePrompt, job.render, outputName(job.jobId), job.checkpointEvery == null ? 1 : job.checkpointEvery,
+                    ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
+        } catch (IOException e) {
+            return Launch.early(progress, new IllegalStateException(e.getMessage(), e));
+        } catch (RuntimeException e) {
+            return Launch.early(progress, e);
+        }
+        int grace = Integer.parseInt(env.getOrDefault(WorkerContract.ENV_GRACE_SECONDS, "30"));
+        return Launch.render(request, engine, checkpoints, job.keepCheckpoints == null ? 2 : job.keepCheckpoints,
+                output, progress, Duration.ofSeconds(grace), scratch);
+    }
+
+    private Integer attempt() {
+        String attempt = env.get(WorkerContract.ENV_ATTEMPT);
+        try {
+            return attempt == null ? null : Integer.valueOf(attempt);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    static WorkerJob readJob(Path file) throws IOException {
+        ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        WorkerJob job;
+        try {
+            job = json.readValue(Files.readAllBytes(file), WorkerJob.class);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " does not exist");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " is not a valid job: "
+                    + e.getOriginalMessage());
+        }
+        if (job.jobId == null || job.jobId.isBlank() || job.specHash == null || job.render == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " lacks jobId, specHash or render");
+        }
+        return job;
+    }
+
+    /** The resource's name ({@code namespace/name/uid} → name); collisions are settled by the output's claims. */
+    static String outputName(String jobId) {
+        String[] parts = jobId.split("/");
+        String name = parts.length >= 2 ? parts[1] : parts[0];
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}

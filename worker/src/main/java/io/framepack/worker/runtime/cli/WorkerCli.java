@@ -1,0 +1,65 @@
+package io.framepack.worker.runtime.cli;
+
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.JobRunner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.Map;
+
+/**
+ * {@code framepack-worker}: {@code generate} renders locally, {@code run} is the in-cluster entry
+ * point driven by what the operator mounts into the pod.
+ */
+@Command(name = "framepack-worker", mixinStandardHelpOptions = true, versionProvider = WorkerCli.Version.class,
+        description = "FramePack image-to-video renders that survive being killed.",
+        subcommands = {GenerateCommand.class, RunCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:the video was written",
+                "1:unexpected failure (storage, engine); a retry may succeed",
+                "65:invalid input, model or checkpoint identity; a retry cannot succeed",
+                "75:stopped by SIGTERM/SIGINT after a clean stop; the last finished section is checkpointed",
+                "2:invalid command line"})
+public final class WorkerCli {
+    private final JobRunner.RenderFactory engine;
+    private final Map<String, String> env;
+
+    /**
+     * @param engine builds the render for a request
+     * @param env    the process environment ({@code run} is configured by it)
+     */
+    public WorkerCli(JobRunner.RenderFactory engine, Map<String, String> env) {
+        this.engine = engine;
+        this.env = env;
+    }
+
+    /** Parses and runs; returns the process exit code. */
+    public int execute(String... args) {
+        return new CommandLine(this, new Factory(this))
+                .setExitCodeExceptionMapper(e -> ExitCode.FAILURE.code)
+                .execute(args);
+    }
+
+    /** Hands the engine to the sub-commands picocli instantiates. */
+    private record Factory(WorkerCli cli) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type == GenerateCommand.class) {
+                return type.cast(new GenerateCommand(cli.engine));
+            }
+            if (type == RunCommand.class) {
+                return type.cast(new RunCommand(cli.engine, cli.env));
+            }
+            return CommandLine.defaultFactory().create(type);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = WorkerCli.class.getPackage().getImplementationVersion();
+            return new String[] {"framepack-worker " + (version == null ? "(development build)" : version)};
+        }
+    }
+}
