@@ -14,11 +14,11 @@ import java.nio.file.Path;
  * not kept), {@code pixel · rescale} in double stored as float32, {@code (x − mean) / std} in
  * float32, channels first. Values come from the {@code feature_extractor/preprocessor_config.json}.
  *
- * <p>The resize arithmetic depends on the transformers version: the PIL processor of the version
- * FramePack pins (4.46.2) resizes with Pillow ({@link PillowResampler.FixedPoint#PILLOW}, the
- * default); the torchvision-based processors of later versions, which produced the golden tensors,
- * use libtorch's uint8 antialiased kernel ({@link PillowResampler.FixedPoint#TORCH_UINT8}). The two
- * differ by one step on rare values.
+ * <p>The resize arithmetic depends on the transformers version: the torchvision-based processors
+ * of current versions, which produced the golden tensors we define parity by, use libtorch's uint8
+ * antialiased kernel ({@link PillowResampler.FixedPoint#TORCH_UINT8}, the default); the PIL
+ * processor of the version FramePack's requirements pin (4.46.2) resizes with Pillow
+ * ({@link PillowResampler.FixedPoint#PILLOW}). The two differ by one step on rare values.
  */
 public record SiglipPreprocessor(int height, int width, PillowResampler.Filter resample, double rescaleFactor,
                                  float[] mean, float[] std, PillowResampler.FixedPoint resizeArithmetic) {
@@ -38,7 +38,7 @@ public record SiglipPreprocessor(int height, int width, PillowResampler.Filter r
         return new SiglipPreprocessor(height, width, pillowFilter(json.path("resample").asInt(3)),
                 json.path("rescale_factor").asDouble(1 / 255.0),
                 floats(json.path("image_mean"), 0.5f), floats(json.path("image_std"), 0.5f),
-                PillowResampler.FixedPoint.PILLOW);
+                PillowResampler.FixedPoint.TORCH_UINT8);
     }
 
     public SiglipPreprocessor withResizeArithmetic(PillowResampler.FixedPoint arithmetic) {
