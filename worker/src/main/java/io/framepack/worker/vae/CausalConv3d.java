@@ -1,0 +1,44 @@
+package io.framepack.worker.vae;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv3d;
+import io.framepack.worker.nn.VideoOps;
+
+/**
+ * {@code HunyuanVideoCausalConv3d}: replicate padding of {@code k−1} frames in front and
+ * {@code k/2} on both sides of H and W, then an unpadded Conv3d, so every output frame sees only
+ * its own and earlier input frames. Weights {@code <name>.conv.weight/bias}.
+ */
+final class CausalConv3d {
+    private static final Shape NO_PADDING = new Shape(0, 0, 0);
+    private static final Shape NO_DILATION = new Shape(1, 1, 1);
+
+    private final NDArray weight;
+    private final NDArray bias;
+    private final Shape stride;
+    private final int kernel;
+
+    private CausalConv3d(NDArray weight, NDArray bias, Shape stride, int kernel) {
+        this.weight = weight;
+        this.bias = bias;
+        this.stride = stride;
+        this.kernel = kernel;
+    }
+
+    static CausalConv3d load(VaeParameters params, String name, long in, long out, int kernel, int strideTime,
+                             int strideSpace) {
+        NDArray weight = params.get(name + ".conv.weight", out, in, kernel, kernel, kernel);
+        NDArray bias = params.get(name + ".conv.bias", out);
+        return new CausalConv3d(weight, bias, new Shape(strideTime, strideSpace, strideSpace), kernel);
+    }
+
+    static CausalConv3d load(VaeParameters params, String name, long in, long out, int kernel) {
+        return load(params, name, in, out, kernel, 1, 1);
+    }
+
+    NDArray forward(NDArray x) {
+        return Scope.run(x, input -> Conv3d.conv3d(VideoOps.replicatePad(input, kernel - 1, kernel / 2), weight, bias,
+                stride, NO_PADDING, NO_DILATION).singletonOrThrow());
+    }
+}

@@ -1,0 +1,225 @@
+package io.framepack.worker.vae;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import io.framepack.worker.pipeline.VideoDecoder;
+import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.Weights;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * diffusers' {@code AutoencoderKLHunyuanVideo} as FramePack uses it: encode of the start frame
+ * to a posterior, decode of latent sections with the frame-wise temporal tiling that the official
+ * decode always applies above 4 latent frames, and the cheap latent preview. It computes in
+ * float32 on the CPU and in float16 on a GPU (the official dtype). Its weights live in a manager
+ * of its own that {@link #close()} frees, so a phase can load it and release it after.
+ */
+public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
+    /** Latent frames per temporal tile beyond the first (the official 16 sample frames / 4). */
+    static final int TILE_LATENT_FRAMES = 4;
+    /** Latent frames between the starts of consecutive tiles (12 sample frames / 4). */
+    static final int TILE_LATENT_STRIDE = 3;
+    /** Pixel frames over which consecutive tiles are cross-faded (16 − 12). */
+    static final int TILE_BLEND_FRAMES = 4;
+
+    private final VaeConfig config;
+    private final DataType dtype;
+    private final NDManager manager;
+    private final VaeEncoder encoder;
+    private final VaeDecoder decoder;
+
+    private HunyuanVideoVae(VaeConfig config, VaeParameters params, Kernels kernels, boolean withEncoder) {
+        this.config = config;
+        this.dtype = params.dtype();
+        this.manager = params.manager();
+        this.encoder = withEncoder ? new VaeEncoder(params, config, kernels) : null;
+        this.decoder = new VaeDecoder(params, config, kernels);
+        Set<String> unused = params.unused(withEncoder ? new String[] {"encoder.", "decoder.", "quant_conv.",
+                "post_quant_conv."} : new String[] {"decoder.", "post_quant_conv."});
+        if (!unused.isEmpty()) {
+            throw new TensorFormatException("the VAE checkpoint has " + unused.size()
+                    + " weights its config does not use (config and checkpoint disagree?): "
+                    + unused.stream().limit(10).toList());
+        }
+    }
+
+    /** The compute dtype for a device: float16 on a GPU as the official code, float32 on the CPU. */
+    public static DataType dtypeFor(Device device) {
+        return device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
+    }
+
+    /**
+     * Builds the VAE on {@code parent}'s device in {@code dtype} (FLOAT32 or FLOAT16). Without the
+     * encoder only the decoder's weights are loaded (what a decode phase needs).
+     */
+    public static HunyuanVideoVae load(Weights weights, VaeConfig config, DataType dtype, Kernels kernels,
+                                       NDManager parent, boolean withEncoder) {
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new IllegalArgumentException("the VAE computes in float32 or float16, not " + dtype);
+        }
+        NDManager manager = parent.newSubManager();
+        try {
+            return new HunyuanVideoVae(config, new VaeParameters(weights, dtype, manager), kernels, withEncoder);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the Hugging Face {@code vae/} folder ({@code config.json} plus safetensors) on
+     * {@code parent}'s device in the dtype {@link #dtypeFor} picks. Weights are copied while
+     * loading, so the files are closed again before this returns.
+     */
+    public static HunyuanVideoVae open(Path vaeDir, Kernels kernels, NDManager parent, boolean withEncoder)
+            throws IOException {
+        VaeConfig config = VaeConfig.read(vaeDir.resolve("config.json"));
+        try (SafetensorsWeights weights = SafetensorsWeights.open(vaeDir, Precision.FLOAT32, kernels)) {
+            return load(weights, config, dtypeFor(parent.getDevice()), kernels, parent, withEncoder);
+        }
+    }
+
+    public VaeConfig config() {
+        return config;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /**
+     * Encodes pixels {@code [1, 3, T, H, W]} in [−1, 1] (H, W multiples of 8) to the posterior,
+     * in one piece (the official high-VRAM path; FramePack encodes a single frame).
+     */
+    public Posterior encode(NDArray pixels) {
+        if (encoder == null) {
+            throw new IllegalStateException("this VAE was loaded without its encoder");
+        }
+        checkVideo(pixels, config.inChannels(), "pixels");
+        NDManager owner = pixels.getManager();
+        try (NDManager scope = owner.newSubManager()) {
+            pixels.tempAttach(scope);
+            Posterior posterior = Posterior.fromMoments(encoder.forward(onDevice(pixels).toType(dtype, false)));
+            posterior.mean().attach(owner);
+            posterior.std().attach(owner);
+            return posterior;
+        }
+    }
+
+    /**
+     * The start latent, scaled by the scaling factor (in the VAE's dtype, as the official code),
+     * returned in float32: a posterior sample with noise from {@link Posterior#seededNoise} of
+     * {@code seed}, or the posterior mean when {@code useMean}.
+     */
+    public NDArray encodeStartLatent(NDArray pixels, boolean useMean, long seed) {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray input = pixels.toDevice(manager.getDevice(), true);
+            input.attach(scope);
+            try (Posterior posterior = encode(input)) {
+                NDArray latent = useMean ? posterior.mean()
+                        : posterior.sample(Posterior.seededNoise(seed, posterior.mean().getShape(), scope));
+                NDArray scaled = latent.mul((float) config.scalingFactor()).toType(DataType.FLOAT32, false);
+                scaled.attach(pixels.getManager());
+                return scaled;
+            }
+        }
+    }
+
+    /** Divides by the scaling factor in float32, then decodes in the VAE's dtype (official {@code vae_decode}). */
+    @Override
+    public NDArray decode(NDArray scaledLatents) {
+        checkVideo(scaledLatents, config.latentChannels(), "latents");
+        return Scope.run(scaledLatents, scaled -> {
+            NDArray unscaled = scaled.toType(DataType.FLOAT32, false).div((float) config.scalingFactor());
+            return decodeUnscaled(onDevice(unscaled).toType(dtype, false));
+        });
+    }
+
+    /**
+     * {@code vae.decode(z)} on unscaled latents: more than {@value #TILE_LATENT_FRAMES} frames go
+     * through the frame-wise temporal tiling (tiles of 5 latents every 3, the first pixel frame of
+     * every later tile dropped, 4-frame cross-fades, 13 + 12 + 12 … frames kept).
+     */
+    NDArray decodeUnscaled(NDArray z) {
+        long latentFrames = z.getShape().get(2);
+        if (latentFrames <= TILE_LATENT_FRAMES) {
+            return decoder.forward(z);
+        }
+        List<NDArray> tiles = new ArrayList<>();
+        for (long start = 0; start < latentFrames; start += TILE_LATENT_STRIDE) {
+            long end = Math.min(start + TILE_LATENT_FRAMES + 1, latentFrames);
+            if (start > 0 && end - start == 1) {
+                break; // decodes to one frame, which is dropped: it would add nothing
+            }
+            NDArray tile = z.get(new NDIndex(":, :, {}:{}", start, end));
+            NDArray decoded = decoder.forward(tile);
+            tiles.add(start == 0 ? decoded : Scope.replace(decoded, decoded.get(new NDIndex(":, :, 1:"))));
+        }
+        long keptPerTile = (long) TILE_LATENT_STRIDE * config.temporalCompressionRatio();
+        List<NDArray> kept = new ArrayList<>();
+        for (int i = 0; i < tiles.size(); i++) {
+            if (i > 0) {
+                // In place in the official code: a tile is blended before it serves as the next one's predecessor.
+                tiles.set(i, crossFade(tiles.get(i - 1), tiles.get(i)));
+            }
+            long keep = Math.min(i == 0 ? keptPerTile + 1 : keptPerTile, tiles.get(i).getShape().get(2));
+            kept.add(tiles.get(i).get(new NDIndex(":, :, 0:{}", keep)));
+        }
+        long pixelFrames = (latentFrames - 1) * config.temporalCompressionRatio() + 1;
+        NDArray video = NDArrays.concat(new NDList(kept), 2);
+        NDArray cropped = video.get(new NDIndex(":, :, 0:{}", pixelFrames));
+        return cropped;
+    }
+
+    /** {@code next}'s first E frames become {@code prev[−E + k]·(1 − k/E) + next[k]·(k/E)}. */
+    private static NDArray crossFade(NDArray prev, NDArray next) {
+        long prevFrames = prev.getShape().get(2);
+        long extent = Math.min(Math.min(prevFrames, next.getShape().get(2)), TILE_BLEND_FRAMES);
+        if (extent == 0) {
+            return next;
+        }
+        NDList frames = new NDList();
+        for (long k = 0; k < extent; k++) {
+            double weight = (double) k / extent;
+            NDArray older = prev.get(new NDIndex(":, :, {}:{}", prevFrames - extent + k, prevFrames - extent + k + 1));
+            NDArray newer = next.get(new NDIndex(":, :, {}:{}", k, k + 1));
+            frames.add(older.mul((float) (1 - weight)).add(newer.mul((float) weight)));
+        }
+        frames.add(next.get(new NDIndex(":, :, {}:", extent)));
+        return NDArrays.concat(frames, 2);
+    }
+
+    @Override
+    public NDArray preview(NDArray latents) {
+        return LatentPreview.rgb(latents);
+    }
+
+    private NDArray onDevice(NDArray x) {
+        return x.getDevice().equals(manager.getDevice()) ? x : x.toDevice(manager.getDevice(), false);
+    }
+
+    private static void checkVideo(NDArray x, int channels, String what) {
+        if (x.getShape().dimension() != 5 || x.getShape().get(1) != channels) {
+            throw new IllegalArgumentException(what + " must be [B, " + channels + ", T, H, W], got " + x.getShape());
+        }
+    }
+
+    /** Frees the weights. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
