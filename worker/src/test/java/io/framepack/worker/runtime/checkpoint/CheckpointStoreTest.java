@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.DirectoryStore;
+import io.framepack.worker.runtime.storage.LimitedChannel;
 import io.framepack.worker.runtime.storage.StorageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,7 +136,7 @@ class CheckpointStoreTest {
     void fullDiskDuringASaveLeavesThePreviousCheckpointUsable() throws IOException {
         new CheckpointStore(new DirectoryStore(dir), 2).save(CheckpointFixtures.checkpoint(JOB, 1));
         // A disk with 600 bytes left: the next checkpoint's first tensor does not fit.
-        CheckpointStore full = new CheckpointStore(new DirectoryStore(dir, path -> new QuotaChannel(path, 600)), 2);
+        CheckpointStore full = new CheckpointStore(new DirectoryStore(dir, path -> new LimitedChannel(path, 600, LimitedChannel.DISK_FULL)), 2);
 
         assertThatThrownBy(() -> full.save(CheckpointFixtures.checkpoint(JOB, 2)))
                 .isInstanceOf(StorageException.class)

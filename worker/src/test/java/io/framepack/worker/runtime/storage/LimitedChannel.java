@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.checkpoint;
+package io.framepack.worker.runtime.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,22 +11,44 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** A real file channel on a disk with only {@code free} bytes left: writes beyond fail as ENOSPC does. */
-final class QuotaChannel extends FileChannel {
+/**
+ * A real file channel that accepts only {@code limit} bytes; the write that crosses the limit
+ * writes what still fits and then meets the {@link Limit}: a full disk, or a process that stalls
+ * mid-write until it is killed.
+ */
+public final class LimitedChannel extends FileChannel {
+
+    /** What happens at the limit. */
+    @FunctionalInterface
+    public interface Limit {
+        void reached(Path path) throws IOException;
+    }
+
+    /** ENOSPC, as a full disk reports it. */
+    public static final Limit DISK_FULL = path -> {
+        throw new FileSystemException(path.toString(), null, "No space left on device");
+    };
+
     private final Path path;
     private final FileChannel file;
+    private final Limit limit;
     private long free;
 
-    QuotaChannel(Path path, long free) throws IOException {
+    public LimitedChannel(Path path, long limitBytes, Limit limit) throws IOException {
         this.path = path;
         this.file = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        this.free = free;
+        this.free = limitBytes;
+        this.limit = limit;
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
         if (src.remaining() > free) {
-            throw new FileSystemException(path.toString(), null, "No space left on device");
+            ByteBuffer fits = src.slice().limit((int) free);
+            src.position(src.position() + file.write(fits));
+            free = 0;
+            file.force(true);
+            limit.reached(path);
         }
         int written = file.write(src);
         free -= written;

@@ -1,0 +1,76 @@
+package io.framepack.worker.runtime;
+
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.output.VideoPublisher;
+import io.framepack.worker.runtime.progress.JsonLinesProgress;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import io.framepack.worker.runtime.storage.LimitedChannel;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * A render in its own process, for tests that kill it: JSON-lines progress on stdout, SIGTERM
+ * handling as in the worker. Arguments: {@code engine checkpointDir outputDir stallOn}; with
+ * {@code stallOn} other than {@code none}, a checkpoint object whose path contains it stops
+ * half-written (announced as {@code {"event":"stalled"}}) until the process is killed.
+ */
+public final class RenderProcessMain {
+    private RenderProcessMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String engine = args[0];
+        Path checkpoints = Path.of(args[1]);
+        Path output = Path.of(args[2]);
+        String stallOn = args[3];
+        DirectoryStore store = "none".equals(stallOn) ? new DirectoryStore(checkpoints)
+                : new DirectoryStore(checkpoints, path -> path.toString().contains(stallOn)
+                ? new LimitedChannel(path, 100, RenderProcessMain::stall)
+                : FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        JsonLinesProgress progress = new JsonLinesProgress(System.out);
+        Termination termination = Termination.install(Duration.ofSeconds(20), ExitCode.TERMINATED.code, () -> { });
+        RenderSettings settings = new RenderSettings();
+        RenderRequest request = new RenderRequest("test/" + engine + "/1", "spec", "model", "", "", settings, engine, 1,
+                new byte[0], checkpoints, "cpu");
+        ExitCode code = new JobRunner(request, engine(engine), new CheckpointStore(store, 2),
+                new VideoPublisher(new DirectoryStore(output), request.jobId()), progress, termination,
+                output.resolveSibling(output.getFileName() + ".scratch")).run();
+        System.out.flush();
+        System.exit(code.code);
+    }
+
+    private static JobRunner.RenderFactory engine(String name) {
+        if (name.equals("walk")) {
+            // Slow enough steps that a signal lands inside a section.
+            return (request, progress) -> new RandomWalkRender(3, 3, 11) {
+                @Override
+                public SectionResult runNextSection(StepCallback steps) {
+                    return super.runNextSection((section, step, total) -> {
+                        sleep(60);
+                        steps.onStep(section, step, total);
+                    });
+                }
+            };
+        }
+        throw new IllegalArgumentException("unknown engine " + name);
+    }
+
+    private static void stall(Path path) {
+        System.out.println("{\"event\":\"stalled\",\"path\":\"" + path + "\"}");
+        System.out.flush();
+        sleep(Long.MAX_VALUE);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
