@@ -1,0 +1,70 @@
+package io.framepack.worker.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Initial histories of both schedules, and saved states that do not fit together are refused with a clear message. */
+class SectionLoopStateTest {
+    private static final Shape START = new Shape(1, 16, 1, 4, 6);
+
+    @Test
+    void initialHistoriesPadWithNineteenZeroFrames() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray start = m.ones(START);
+            try (SectionLoopState inverted = SectionLoopState.initial(SectionSchedule.inverted(3, 9), start, m);
+                 SectionLoopState f1 = SectionLoopState.initial(SectionSchedule.f1(3, 9), start, m)) {
+                assertThat(inverted.historyLatents().getShape()).isEqualTo(new Shape(1, 16, 19, 4, 6));
+                assertThat(inverted.historyLatents().sum().getFloat()).isZero();
+                assertThat(inverted.generatedLatentFrames()).isZero();
+                assertThat(f1.historyLatents().getShape()).isEqualTo(new Shape(1, 16, 20, 4, 6));
+                assertThat(f1.generatedLatents(SectionSchedule.f1(3, 9)).contentEquals(start)).isTrue();
+                assertThat(f1.scalars()).containsEntry(SectionLoopState.GENERATED_LATENT_FRAMES, 1L)
+                        .containsEntry(SectionLoopState.NOISE_DRAWS, 0L);
+                assertThat(f1.tensors()).containsOnlyKeys(SectionLoopState.START_LATENT, SectionLoopState.HISTORY_LATENTS);
+            }
+        }
+    }
+
+    @Test
+    void restoreRefusesStatesThatDoNotFit() {
+        SectionSchedule schedule = SectionSchedule.inverted(3, 9);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            Map<String, NDArray> tensors = new HashMap<>();
+            tensors.put(SectionLoopState.START_LATENT, m.zeros(START));
+            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6)));
+            Map<String, Long> scalars = new HashMap<>(Map.of(SectionLoopState.SECTIONS_COMPLETED, 1L,
+                    SectionLoopState.GENERATED_LATENT_FRAMES, 9L, SectionLoopState.NOISE_DRAWS, 1L));
+            try (SectionLoopState restored = SectionLoopState.restore(schedule, tensors, scalars, m)) {
+                assertThat(restored.sectionsCompleted()).isEqualTo(1);
+            }
+
+            scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 10L);
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
+            scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 9L);
+            scalars.put(SectionLoopState.NOISE_DRAWS, 2L);
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .hasMessageContaining("noise draws");
+            scalars.put(SectionLoopState.NOISE_DRAWS, 1L);
+            tensors.put(SectionLoopState.HISTORY_PIXELS, m.zeros(new Shape(1, 3, 30, 32, 48)));
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .hasMessageContaining("saved pixels");
+            tensors.remove(SectionLoopState.HISTORY_LATENTS);
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .hasMessageContaining(SectionLoopState.HISTORY_LATENTS);
+            scalars.put(SectionLoopState.SECTIONS_COMPLETED, 4L);
+            scalars.remove(SectionLoopState.NOISE_DRAWS);
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .hasMessageContaining("the job has 3");
+        }
+    }
+}
