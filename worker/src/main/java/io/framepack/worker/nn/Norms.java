@@ -38,8 +38,13 @@ public final class Norms {
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps, UnaryOperator<NDArray> toInputDtype) {
         NDArray wide = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray variance = wide.square().mean(new int[] {-1}, true);
-        NDArray normed = wide.mul(variance.add(Scalars.of(eps)).pow(Scalars.of(-0.5f)));
+        NDArray squares = wide.square();
+        NDArray variance = squares.mean(new int[] {-1}, true);
+        // Free the float32 temporaries as soon as they are used up (0.2 GB each for the
+        // transformer's queries at 18 k tokens); a widened copy of x is scaled in place.
+        squares.close();
+        NDArray inverseRms = variance.add(Scalars.of(eps)).pow(Scalars.of(-0.5f));
+        NDArray normed = wide == x ? wide.mul(inverseRms) : wide.muli(inverseRms);
         if (x.getDataType() != DataType.FLOAT32) {
             normed = toInputDtype.apply(normed);
         }

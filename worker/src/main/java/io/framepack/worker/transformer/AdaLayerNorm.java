@@ -33,9 +33,9 @@ final class AdaLayerNorm {
                 .expandDims(1).split(parts, 2);
     }
 
-    /** {@code LN(x)·(1 + scale) + shift}. */
+    /** {@code LN(x)·(1 + scale) + shift}, in place on the fresh LayerNorm output (one activation-sized array). */
     NDArray modulate(NDArray x, NDArray shift, NDArray scale) {
-        return norm(x).mul(scale.add(Scalars.of(1f))).add(shift);
+        return norm(x).muli(scale.add(Scalars.of(1f))).addi(shift);
     }
 
     /** LayerNorm over the channels without affine (eps 1e-6), as in every AdaLN and {@code norm2}. */

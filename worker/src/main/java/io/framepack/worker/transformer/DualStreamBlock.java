@@ -72,8 +72,8 @@ final class DualStreamBlock {
 
         long imageTokens = in.image().getShape().get(1);
         NDList parts = attended.split(new long[] {imageTokens}, 1);
-        NDArray image = Scratch.keep(() -> toOut.forward(parts.get(0)).mul(mod.get(2)).add(in.image()), parts.get(0));
-        NDArray context = Scratch.keep(() -> toAddOut.forward(parts.get(1)).mul(ctxMod.get(2)).add(in.context()),
+        NDArray image = Scratch.keep(() -> toOut.forward(parts.get(0)).muli(mod.get(2)).addi(in.image()), parts.get(0));
+        NDArray context = Scratch.keep(() -> toAddOut.forward(parts.get(1)).muli(ctxMod.get(2)).addi(in.context()),
                 parts.get(1));
         Scratch.free(attended);
         return new Streams(feedForward(ff, image, mod.get(3), mod.get(4), mod.get(5)),
@@ -82,7 +82,7 @@ final class DualStreamBlock {
 
     /** {@code x + gate · FF(LN(x)·(1 + scale) + shift)}; frees {@code x}. */
     private NDArray feedForward(Mlp mlp, NDArray x, NDArray shift, NDArray scale, NDArray gate) {
-        NDArray out = Scratch.keep(() -> mlp.forward(adaNorm.modulate(x, shift, scale)).mul(gate).add(x), x);
+        NDArray out = Scratch.keep(() -> mlp.forward(adaNorm.modulate(x, shift, scale)).muli(gate).addi(x), x);
         x.close();
         return out;
     }

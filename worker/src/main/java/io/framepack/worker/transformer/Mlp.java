@@ -48,9 +48,12 @@ final class Mlp {
         return load(params, "net.0.proj", "net.2", dim, hidden, dim, activation, numerics);
     }
 
-    /** The hidden activation (4× wider than the model) is freed before this returns. */
+    /** The hidden activations (4× wider than the model) are freed as soon as they are used up. */
     NDArray forward(NDArray x) {
-        return Scratch.keep(() -> second.forward(activate(activation, first.forward(x), numerics)), x);
+        NDArray hidden = Scratch.keep(() -> activate(activation, first.forward(x), numerics), x);
+        NDArray out = second.forward(hidden);
+        hidden.close();
+        return out;
     }
 
     /**

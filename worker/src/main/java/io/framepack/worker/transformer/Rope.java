@@ -97,8 +97,10 @@ final class Rope {
         long d = shape.get(3);
         NDArray cos = table.get(new NDIndex(":, :, :{}", d)).expandDims(2);
         NDArray sin = table.get(new NDIndex(":, :, {}:", d)).expandDims(2);
-        NDArray cosTerm = Scratch.keep(() -> numerics.toFloat32(x).mul(cos), x);
-        NDArray sinTerm = Scratch.keep(() -> numerics.toFloat32(rotatePairs(x)).mul(sin), x);
+        // In place on fresh float32 copies: one 4-byte temporary of x at a time, not two.
+        NDArray wide = numerics.toFloat32(x);
+        NDArray cosTerm = wide == x ? x.mul(cos) : wide.muli(cos);
+        NDArray sinTerm = Scratch.keep(() -> numerics.toFloat32(rotatePairs(x)).muli(sin), x);
         cosTerm.addi(sinTerm);
         sinTerm.close();
         return numerics.roundReplacing(cosTerm);

@@ -34,16 +34,19 @@ final class SingleStreamBlock {
         // Modulation order: shift, scale, gate.
         NDList mod = adaNorm.modulation(norm, conditioning, 3);
         NDArray z = Scratch.keep(() -> adaNorm.modulate(residual, mod.get(0), mod.get(1)), residual);
-        NDArray mlp = Scratch.keep(() -> Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics), z);
+        // Attention before the MLP branch: the 4x wider MLP activation is not held while the
+        // float32 temporaries of RMSNorm and RoPE are (lower peak memory, same arithmetic).
         NDArray q = Rope.rotateImageTokens(qkv.queries(z), ropeTable, numerics);
         NDArray k = Rope.rotateImageTokens(qkv.keys(z), ropeTable, numerics);
         NDArray v = qkv.values(z);
-        z.close();
         NDArray attended = Scratch.keep(() -> Heads.attend(numerics.kernels(), q, k, v, null), q, k, v);
         Scratch.free(q, k, v);
-        NDArray out = Scratch.keep(() -> projOut.forward(attended.concat(mlp, 2)).mul(mod.get(2)).add(residual),
-                attended, mlp);
-        Scratch.free(attended, mlp, residual);
+        NDArray mlp = Scratch.keep(() -> Mlp.activate(Mlp.Activation.GELU_TANH, projMlp.forward(z), numerics), z);
+        z.close();
+        NDArray joined = attended.concat(mlp, 2);
+        Scratch.free(attended, mlp);
+        NDArray out = projOut.forward(joined).muli(mod.get(2)).addi(residual);
+        Scratch.free(joined, residual);
         NDList parts = out.split(new long[] {imageTokens}, 1);
         return new Streams(parts.get(0), parts.get(1));
     }
