@@ -3,6 +3,7 @@ package io.framepack.worker.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.Kernels;
 
@@ -33,17 +34,17 @@ public final class KernelThroughput {
         long headDim = Long.parseLong(options.getOrDefault("head-dim", "128"));
         try (Kernels kernels = Kernels.load(); NDManager manager = NDManager.newBaseManager(device)) {
             boolean bf16 = kernels.supportsBfloat16() && device.isGpu();
-            Supplier<String> dtype = () -> bf16 ? "bfloat16" : "float32";
+            String dtype = bf16 ? "bfloat16" : "float32";
             NDArray a = random(manager, kernels, bf16, new Shape(n, n));
             NDArray b = random(manager, kernels, bf16, new Shape(n, n));
-            double matmul = time(() -> a.matMul(b), 3, 10);
-            report("matmul %dx%dx%d %s".formatted(n, n, n, dtype.get()), matmul, 2.0 * n * n * n);
+            double matmul = time(() -> a.matMul(b), 3, 20);
+            report("matmul %dx%dx%d %s".formatted(n, n, n, dtype), matmul, 2.0 * n * n * n);
             Shape qkv = new Shape(1, heads, tokens, headDim);
             NDArray q = random(manager, kernels, bf16, qkv);
             NDArray k = random(manager, kernels, bf16, qkv);
             NDArray v = random(manager, kernels, bf16, qkv);
-            double sdpa = time(() -> kernels.attention(q, k, v, null), 2, 5);
-            report("sdpa %dx%dx%d %s".formatted(heads, tokens, headDim, dtype.get()), sdpa,
+            double sdpa = time(() -> kernels.attention(q, k, v, null), 2, 10);
+            report("sdpa %dx%dx%d %s".formatted(heads, tokens, headDim, dtype), sdpa,
                     4.0 * heads * tokens * tokens * headDim);
         }
     }
@@ -53,20 +54,30 @@ public final class KernelThroughput {
         return bf16 ? kernels.toBfloat16(x) : x;
     }
 
-    /** Median seconds of {@code runs} calls after {@code warmup}, each waited for by reading one element. */
+    /**
+     * Mean seconds per call over {@code runs} calls queued back to back after {@code warmup}, waited
+     * for once at the end by reading one element (so host-side launch latency overlaps device work,
+     * as in a model forward).
+     */
     private static double time(Supplier<NDArray> op, int warmup, int runs) {
-        double[] seconds = new double[runs];
-        for (int i = 0; i < warmup + runs; i++) {
-            long start = System.nanoTime();
+        for (int i = 0; i < warmup; i++) {
             try (NDArray out = op.get()) {
-                out.flatten().get(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat();
-            }
-            if (i >= warmup) {
-                seconds[i - warmup] = (System.nanoTime() - start) / 1e9;
+                waitFor(out);
             }
         }
-        java.util.Arrays.sort(seconds);
-        return seconds[runs / 2];
+        long start = System.nanoTime();
+        for (int i = 0; i < runs; i++) {
+            try (NDArray out = op.get()) {
+                if (i == runs - 1) {
+                    waitFor(out);
+                }
+            }
+        }
+        return (System.nanoTime() - start) / 1e9 / runs;
+    }
+
+    private static void waitFor(NDArray out) {
+        out.flatten().get(0).toType(DataType.FLOAT32, false).getFloat();
     }
 
     private static void report(String what, double seconds, double flops) {
