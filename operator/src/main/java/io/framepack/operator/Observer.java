@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 
 /** Reads the worker Job, its pods and the progress ConfigMap of one render from the informer caches. */
 final class Observer {
@@ -56,6 +57,6 @@ final class Observer {
     /** Pods of an earlier Job of the same name (a re-created resource) may linger until garbage collection. */
     private static boolean ownedBy(Pod pod, Job job) {
         List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
-        return owners != null && owners.stream().anyMatch(o -> o.getUid().equals(job.getMetadata().getUid()));
+        return owners != null && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), job.getMetadata().getUid()));
     }
 }

@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.concurrent.atomic.AtomicReference;
+
 /** Prometheus metrics of the renders (scraped at /metrics). */
 @ApplicationScoped
 public class RenderMetrics {
@@ -17,6 +19,8 @@ public class RenderMetrics {
     private final Counter sectionsCompleted;
     private final DistributionSummary sectionDuration;
     private final Counter preemptions;
+    /** The running controller's cache of resources; replaced when a controller starts again. */
+    private final AtomicReference<IndexerResourceCache<VideoGeneration>> renders = new AtomicReference<>();
 
     public RenderMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -27,14 +31,16 @@ public class RenderMetrics {
                 .register(registry);
         this.preemptions = Counter.builder("framepack.preemptions")
                 .description("Worker pods preempted, evicted or drained").register(registry);
+        for (Phase phase : Phase.values()) {
+            Gauge.builder("framepack.renders", renders, cache -> cache.get() == null ? 0
+                            : cache.get().list().filter(vg -> phaseOf(vg) == phase).count())
+                    .description("VideoGenerations by phase").tag("phase", phase.name()).register(registry);
+        }
     }
 
     /** VideoGenerations per phase, counted from the operator's cache at scrape time. */
     void bindRenderCount(IndexerResourceCache<VideoGeneration> cache) {
-        for (Phase phase : Phase.values()) {
-            Gauge.builder("framepack.renders", cache, c -> c.list().filter(vg -> phaseOf(vg) == phase).count())
-                    .description("VideoGenerations by phase").tag("phase", phase.name()).register(registry);
-        }
+        renders.set(cache);
     }
 
     void record(Decision decision) {

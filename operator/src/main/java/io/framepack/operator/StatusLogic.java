@@ -141,7 +141,7 @@ public final class StatusLogic {
             }
             activePod = observation.pods().stream()
                     .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .filter(p -> "Pending".equals(p.getStatus().getPhase()) || "Running".equals(p.getStatus().getPhase()))
+                    .filter(p -> "Pending".equals(podPhase(p)) || "Running".equals(podPhase(p)))
                     .reduce((first, second) -> second).orElse(null);
             recordEndedPods();
             applyProgress();
@@ -163,7 +163,7 @@ public final class StatusLogic {
                 suspendedOrQueued();
             } else if (activePod == null) {
                 betweenPods();
-            } else if ("Running".equals(activePod.getStatus().getPhase())) {
+            } else if ("Running".equals(podPhase(activePod))) {
                 running(activePod);
             } else {
                 pending(activePod);
@@ -175,7 +175,7 @@ public final class StatusLogic {
             Set<String> known = new java.util.HashSet<>();
             status.attempts.history.forEach(r -> known.add(r.podName));
             for (Pod pod : observation.pods()) {
-                if (!"Failed".equals(pod.getStatus().getPhase()) || known.contains(pod.getMetadata().getName())) {
+                if (!"Failed".equals(podPhase(pod)) || known.contains(pod.getMetadata().getName())) {
                     continue;
                 }
                 AttemptRecord record = classify(pod);
@@ -370,7 +370,7 @@ public final class StatusLogic {
         private void running(Pod pod) {
             status.phase = Phase.Running;
             if (status.startTime == null) {
-                status.startTime = pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
+                status.startTime = pod.getStatus() != null && pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
             }
             scheduledFromPod(pod);
             WorkerProgress progress = observation.progress();
@@ -510,6 +510,11 @@ public final class StatusLogic {
             int gpus = spec.resources == null || spec.resources.gpus == null ? 1 : spec.resources.gpus;
             return gpus == 0 ? "room for the worker" : gpus + " free " + spec.resources.gpuResourceName;
         }
+    }
+
+    /** A pod the API server has just accepted may not have a status yet: it is pending. */
+    private static String podPhase(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
     }
 
     private static Optional<JobCondition> jobCondition(Job job, String type) {

@@ -1,0 +1,486 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.framepack.api.v1alpha1.ImageSource;
+import io.framepack.api.v1alpha1.InputSpec;
+import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerJob;
+import io.framepack.api.worker.WorkerProgress;
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The operator in Quarkus against the Fabric8 mock API server; {@link SimulatedCluster} plays the
+ * Job controller, scheduler, kubelet, worker and garbage collector. Each test has its own namespace.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VideoGenerationReconcilerTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    Operator operator;
+    @Inject
+    OperatorConfig config;
+    @Inject
+    RenderMetrics metrics;
+
+    @Test
+    void rendersFromApplyToSucceededWithStatusPerSection() throws Exception {
+        String ns = "render";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        double sectionsBefore = registry.counter("framepack.sections.completed").count();
+        VideoGeneration vg = create(ns, "dancer", spec -> { });
+
+        Job job = cluster.awaitJob("dancer");
+        assertWorkerPod(vg, job);
+        VideoGenerationStatus pending = awaitStatus(ns, "dancer", s -> s.phase == Phase.Pending);
+        assertThat(pending.jobName).isEqualTo("dancer");
+        assertThat(condition(pending, Conditions.RECONCILING).getStatus()).isEqualTo("True");
+
+        Pod pod = cluster.syncJob("dancer");
+        pod = cluster.unschedulable(pod, "0/3 nodes are available: 3 Insufficient nvidia.com/gpu.");
+        VideoGenerationStatus waiting = awaitStatus(ns, "dancer", s -> s.message != null && s.message.contains("Insufficient"));
+        assertThat(condition(waiting, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.UNSCHEDULABLE);
+        assertThat(waiting.message).startsWith("Waiting for a node with 1 free nvidia.com/gpu");
+
+        pod = cluster.scheduleAndRun(pod, "gpu-node-1");
+        VideoGenerationStatus running = awaitStatus(ns, "dancer", s -> s.phase == Phase.Running);
+        assertThat(running.nodeName).isEqualTo("gpu-node-1");
+        assertThat(condition(running, Conditions.SCHEDULED).getStatus()).isEqualTo("True");
+
+        for (int done = 0; done <= 3; done++) {
+            cluster.report(vg, pod, cluster.progress(4, done, null, 1));
+            int expected = done;
+            VideoGenerationStatus s = awaitStatus(ns, "dancer", st -> (expected + "/4").equals(st.progress));
+            assertThat(s.sections).hasSize(done);
+            if (done < 4) {
+                assertThat(s.currentSection).isEqualTo(done);
+                assertThat(s.message).contains("sampling section " + (done + 1) + ", step 7/25");
+            }
+            if (done > 0) {
+                assertThat(s.lastCheckpoint.section).isEqualTo(done);
+                assertThat(condition(s, Conditions.CHECKPOINTED).getStatus()).isEqualTo("True");
+            }
+        }
+        cluster.report(vg, pod, cluster.progress(4, 4, null, 1));
+        cluster.exit(pod, 0, "Completed");
+        cluster.syncJob("dancer");
+
+        VideoGenerationStatus done = awaitStatus(ns, "dancer", s -> s.phase == Phase.Succeeded);
+        assertThat(done.progress).isEqualTo("4/4");
+        assertThat(done.sections).extracting(s -> s.index).containsExactly(0, 1, 2, 3);
+        assertThat(done.sections).allSatisfy(s -> {
+            assertThat(s.attempt).isEqualTo(1);
+            assertThat(s.durationSeconds).isEqualTo(30.5);
+        });
+        assertThat(done.output.location).isEqualTo("/output/render.mp4");
+        assertThat(done.completionTime).isNotNull();
+        assertThat(done.currentSection).isNull();
+        assertThat(condition(done, Conditions.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(done, Conditions.RECONCILING).getStatus()).isEqualTo("False");
+        assertThat(condition(done, Conditions.STALLED).getStatus()).isEqualTo("False");
+        assertThat(done.observedGeneration).isEqualTo(vg.getMetadata().getGeneration());
+        assertThat(cluster.jobs()).hasSize(1);
+        await().atMost(WAIT).until(() -> eventReasons(ns, "dancer").containsAll(
+                List.of("Pending", "Running", "Succeeded", Reasons.SECTION_COMPLETED, Reasons.UNSCHEDULABLE)));
+        assertThat(registry.counter("framepack.sections.completed").count() - sectionsBefore).isEqualTo(4.0);
+        assertThat(registry.find("framepack.renders").tag("phase", "Succeeded").gauge().value()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void preemptionAfterSectionTwoResumesInANewPodWithoutUsingTheCrashBudget() {
+        String ns = "preempt";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "harbour", spec -> spec.backoffLimit = 0);
+        cluster.awaitJob("harbour");
+        Pod first = cluster.scheduleAndRun(cluster.syncJob("harbour"), "spot-1");
+        cluster.report(vg, first, cluster.progress(5, 2, null, 1));
+        awaitStatus(ns, "harbour", s -> "2/5".equals(s.progress));
+
+        cluster.preempt(first);
+        VideoGenerationStatus preempted = awaitStatus(ns, "harbour", s -> s.attempts.preemptions == 1);
+        assertThat(preempted.phase).isEqualTo(Phase.Pending);
+        assertThat(preempted.message).contains("Preempted after 2 section(s)");
+        assertThat(preempted.attempts.failures).isZero();
+        assertThat(preempted.attempts.history.get(0).message).contains("PreemptionByScheduler");
+
+        Pod second = cluster.syncJob("harbour");
+        assertThat(second.getMetadata().getName()).isNotEqualTo(first.getMetadata().getName());
+        second = cluster.scheduleAndRun(second, "spot-2");
+        cluster.report(vg, second, cluster.progress(5, 3, 2, 2));
+        VideoGenerationStatus resumed = awaitStatus(ns, "harbour", s -> "3/5".equals(s.progress) && s.phase == Phase.Running);
+        assertThat(resumed.message).startsWith("Resumed from section 2 after 1 preemption(s)");
+        assertThat(condition(resumed, Conditions.PROGRESSING).getReason()).isEqualTo(Reasons.RESUMED);
+        assertThat(resumed.nodeName).isEqualTo("spot-2");
+        assertThat(resumed.sections).extracting(s -> s.attempt).containsExactly(1, 1, 2);
+
+        cluster.report(vg, second, cluster.progress(5, 5, 2, 2));
+        cluster.exit(second, 0, "Completed");
+        cluster.syncJob("harbour");
+        VideoGenerationStatus done = awaitStatus(ns, "harbour", s -> s.phase == Phase.Succeeded);
+        assertThat(done.attempts.preemptions).isEqualTo(1);
+        assertThat(done.sections).hasSize(5);
+        assertThat(eventReasons(ns, "harbour")).contains(Reasons.PREEMPTED);
+    }
+
+    @Test
+    void crashLoopEndsFailedAfterBackoffLimit() {
+        String ns = "crash";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "crashy", spec -> spec.backoffLimit = 2);
+        cluster.awaitJob("crashy");
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Pod pod = cluster.scheduleAndRun(cluster.syncJob("crashy"), "gpu-1");
+            cluster.report(vg, pod, cluster.progress(4, 1, null, attempt));
+            if (attempt == 2) {
+                cluster.exit(pod, 137, "OOMKilled");
+            } else {
+                cluster.exit(pod, 1, "Error");
+            }
+            int failures = attempt;
+            VideoGenerationStatus s = awaitStatus(ns, "crashy", st -> st.attempts.failures == failures);
+            if (attempt == 2) {
+                assertThat(s.phase).isEqualTo(Phase.Pending);
+                assertThat(s.message).contains("Worker ran out of memory").contains("raise spec.resources.memory");
+                assertThat(condition(s, Conditions.PROGRESSING).getReason()).isEqualTo(Reasons.CRASH_LOOP);
+            }
+        }
+        assertThat(cluster.syncJob("crashy")).isNull();
+        VideoGenerationStatus failed = awaitStatus(ns, "crashy", s -> s.phase == Phase.Failed);
+        assertThat(failed.message).contains("Worker failed 3 time(s), more than spec.backoffLimit=2")
+                .contains("exited with code 1");
+        assertThat(condition(failed, Conditions.STALLED).getReason()).isEqualTo(Reasons.BACKOFF_LIMIT_EXCEEDED);
+        assertThat(failed.attempts.history).extracting(r -> r.reason)
+                .containsExactly(Reasons.CRASHED, Reasons.OOM_KILLED, Reasons.CRASHED);
+        assertThat(cluster.pods("crashy")).hasSize(3);
+    }
+
+    @Test
+    void invalidInputFailsAtOnceWithoutRetry() {
+        String ns = "invalid-input";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "broken-image", spec -> spec.backoffLimit = 5);
+        cluster.awaitJob("broken-image");
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("broken-image"), "gpu-1");
+        WorkerProgress failed = cluster.progress(4, 0, null, 1);
+        failed.state = WorkerProgress.State.Failed;
+        failed.reason = "InvalidInput";
+        failed.message = "cannot decode the start image /input/images/dancer.png: not a PNG, JPEG or WebP file";
+        cluster.report(vg, pod, failed);
+        cluster.exit(pod, 65, "Error");
+        assertThat(cluster.syncJob("broken-image")).isNull();
+
+        VideoGenerationStatus s = awaitStatus(ns, "broken-image", st -> st.phase == Phase.Failed);
+        assertThat(s.message).isEqualTo("Worker rejected its input, not retried: " + failed.message);
+        assertThat(condition(s, Conditions.STALLED).getReason()).isEqualTo(Reasons.INVALID_INPUT);
+        assertThat(cluster.pods("broken-image")).hasSize(1);
+    }
+
+    @Test
+    void invalidSpecIsATerminalConditionAndCreatesNothing() {
+        String ns = "invalid-spec";
+        create(ns, "bad", spec -> {
+            spec.render.steps = 0;
+            spec.input.image.url = "https://example.com/a.png";
+        });
+        VideoGenerationStatus s = awaitStatus(ns, "bad", st -> st.phase == Phase.Failed);
+        assertThat(s.message).contains("spec.render.steps: must be between 1 and 100 (got 0)")
+                .contains("spec.input.image: set exactly one of url, pvc, s3 or inline (found 2)");
+        assertThat(condition(s, Conditions.STALLED).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+        assertThat(new SimulatedCluster(client, ns).jobs()).isEmpty();
+    }
+
+    @Test
+    void suspendAndResume() {
+        String ns = "suspend";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "pausable", spec -> { });
+        cluster.awaitJob("pausable");
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("pausable"), "gpu-1");
+        cluster.report(vg, pod, cluster.progress(6, 2, null, 1));
+        awaitStatus(ns, "pausable", s -> "2/6".equals(s.progress));
+
+        editSpec(ns, "pausable", spec -> spec.suspend = true);
+        await().atMost(WAIT).until(() -> Boolean.TRUE.equals(cluster.job("pausable").getSpec().getSuspend()));
+        cluster.syncJob("pausable");
+        VideoGenerationStatus suspended = awaitStatus(ns, "pausable", s -> s.phase == Phase.Suspended);
+        assertThat(suspended.message).isEqualTo("Suspended after 2/6 sections; set spec.suspend to false to resume");
+        assertThat(condition(suspended, Conditions.RECONCILING).getStatus()).isEqualTo("False");
+        assertThat(cluster.pods("pausable")).noneMatch(p -> "Running".equals(p.getStatus().getPhase()));
+
+        editSpec(ns, "pausable", spec -> spec.suspend = false);
+        await().atMost(WAIT).until(() -> Boolean.FALSE.equals(cluster.job("pausable").getSpec().getSuspend()));
+        Pod resumed = cluster.scheduleAndRun(cluster.syncJob("pausable"), "gpu-2");
+        cluster.report(vg, resumed, cluster.progress(6, 3, 2, 2));
+        VideoGenerationStatus running = awaitStatus(ns, "pausable", s -> s.phase == Phase.Running && "3/6".equals(s.progress));
+        assertThat(running.nodeName).isEqualTo("gpu-2");
+        assertThat(cluster.jobs()).hasSize(1);
+    }
+
+    @Test
+    void queuedThroughKueueStartsSuspendedAndWaitsForAdmission() {
+        String ns = "kueue";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "queued", spec -> spec.queueName = "gpu-batch");
+        Job job = cluster.awaitJob("queued");
+        assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-batch");
+        assertThat(job.getSpec().getSuspend()).isTrue();
+        VideoGenerationStatus queued = awaitStatus(ns, "queued", s -> s.phase == Phase.Queued);
+        assertThat(queued.message).contains("queue gpu-batch");
+        assertThat(condition(queued, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.QUEUED);
+
+        // Kueue admits the workload by resuming the Job; the operator must not suspend it again.
+        client.batch().v1().jobs().inNamespace(ns).withName("queued").edit(j -> {
+            j.getSpec().setSuspend(false);
+            return j;
+        });
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("queued"), "gpu-1");
+        awaitStatus(ns, "queued", s -> s.phase == Phase.Running && pod.getMetadata().getName().equals(s.podName));
+        assertThat(cluster.job("queued").getSpec().getSuspend()).isFalse();
+    }
+
+    @Test
+    void imagePullErrorsAndDeadlinesAreExplained() {
+        String ns = "pull";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "unpullable", spec -> spec.activeDeadlineSeconds = 3600L);
+        Job job = cluster.awaitJob("unpullable");
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600L);
+        cluster.imagePullBackOff(cluster.syncJob("unpullable"), "gpu-1");
+        VideoGenerationStatus stalled = awaitStatus(ns, "unpullable",
+                s -> "True".equals(condition(s, Conditions.STALLED).getStatus()));
+        assertThat(condition(stalled, Conditions.STALLED).getReason()).isEqualTo(Reasons.IMAGE_PULL_ERROR);
+        assertThat(stalled.message).startsWith("Cannot pull the worker image: ImagePullBackOff: Back-off pulling image");
+
+        cluster.failJobForDeadline("unpullable");
+        VideoGenerationStatus failed = awaitStatus(ns, "unpullable", s -> s.phase == Phase.Failed);
+        assertThat(condition(failed, Conditions.STALLED).getReason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
+        assertThat(failed.message).contains("spec.activeDeadlineSeconds=3600");
+    }
+
+    @Test
+    void deletionRemovesEverythingItOwns() {
+        String ns = "delete";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "doomed", spec -> { });
+        cluster.awaitJob("doomed");
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("doomed"), "gpu-1");
+        cluster.report(vg, pod, cluster.progress(3, 1, null, 1));
+        awaitStatus(ns, "doomed", s -> "1/3".equals(s.progress));
+        assertThat(client.configMaps().inNamespace(ns).list().getItems()).hasSize(2);
+        assertThat(client.serviceAccounts().inNamespace(ns).list().getItems()).hasSize(1);
+
+        client.resources(VideoGeneration.class).inNamespace(ns).withName("doomed").delete();
+        cluster.collectGarbage();
+        assertThat(cluster.jobs()).isEmpty();
+        assertThat(client.pods().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.configMaps().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.serviceAccounts().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.rbac().roles().inNamespace(ns).list().getItems()).isEmpty();
+        assertThat(client.rbac().roleBindings().inNamespace(ns).list().getItems()).isEmpty();
+        // Nothing comes back: the operator does not re-create objects for a deleted resource.
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> cluster.jobs().isEmpty());
+    }
+
+    /** Runs last: it stops the operator of the Quarkus application and replaces it by a fresh one. */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void operatorRestartMidRenderNeitherDuplicatesTheJobNorRecountsAttempts() {
+        String ns = "restart";
+        // Stopping the application's operator closes its client: the test and the new operator use their own.
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(this.client.getConfiguration()).build();
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(client, ns, "long", spec -> { });
+        cluster.awaitJob("long");
+        Pod first = cluster.scheduleAndRun(cluster.syncJob("long"), "gpu-1");
+        cluster.report(vg, first, cluster.progress(8, 3, null, 1));
+        cluster.preempt(first);
+        awaitStatus(client, ns, "long", s -> s.attempts.preemptions == 1);
+        Pod second = cluster.scheduleAndRun(cluster.syncJob("long"), "gpu-2");
+        cluster.report(vg, second, cluster.progress(8, 4, 3, 2));
+        awaitStatus(client, ns, "long", s -> "4/8".equals(s.progress));
+
+        operator.stop();
+        // While no operator runs, the worker goes on.
+        cluster.report(vg, second, cluster.progress(8, 5, 3, 2));
+
+        Operator restarted = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+                .withUseSSAToPatchPrimaryResource(false));
+        restarted.register(new VideoGenerationReconciler(config, metrics));
+        restarted.start();
+        try {
+            VideoGenerationStatus s = awaitStatus(client, ns, "long", st -> "5/8".equals(st.progress));
+            assertThat(cluster.jobs()).hasSize(1);
+            assertThat(s.attempts.preemptions).isEqualTo(1);
+            assertThat(s.attempts.history).hasSize(1);
+            assertThat(s.sections).extracting(x -> x.attempt).containsExactly(1, 1, 1, 2, 2);
+            cluster.report(vg, second, cluster.progress(8, 8, 3, 2));
+            cluster.exit(second, 0, "Completed");
+            cluster.syncJob("long");
+            awaitStatus(client, ns, "long", st -> st.phase == Phase.Succeeded);
+            assertThat(cluster.jobs()).hasSize(1);
+        } finally {
+            restarted.stop();
+            client.close();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------
+
+    /** The pod template is what the real worker will run: command, mounts, env, security, GPU. */
+    private void assertWorkerPod(VideoGeneration vg, Job job) throws Exception {
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo(vg.getMetadata().getUid()));
+        assertThat(job.getSpec().getPodReplacementPolicy()).isEqualTo("Failed");
+        assertThat(job.getSpec().getBackoffLimit()).isEqualTo(3);
+        assertThat(job.getSpec().getPodFailurePolicy().getRules()).extracting(r -> r.getAction())
+                .containsExactly("Ignore", "FailJob", "Count");
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getServiceAccountName()).isEqualTo("dancer-worker");
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        Container worker = pod.getContainers().get(0);
+        assertThat(worker.getCommand()).containsExactly("framepack-worker", "run");
+        assertThat(worker.getImage()).isEqualTo(config.worker().image());
+        assertThat(worker.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(worker.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(worker.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(worker.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"))
+                .containsEntry("memory", new Quantity("96Gi"));
+        Map<String, VolumeMount> mounts = new HashMap<>();
+        worker.getVolumeMounts().forEach(m -> mounts.put(m.getMountPath(), m));
+        assertThat(mounts).containsKeys("/etc/framepack", WorkerContract.MODEL_MOUNT, WorkerContract.OUTPUT_MOUNT,
+                WorkerContract.CHECKPOINT_MOUNT, WorkerContract.INPUT_MOUNT, WorkerContract.SCRATCH_MOUNT);
+        assertThat(mounts.get(WorkerContract.MODEL_MOUNT).getReadOnly()).isTrue();
+        assertThat(mounts.get("/etc/framepack").getReadOnly()).isTrue();
+        assertThat(mounts.get(WorkerContract.OUTPUT_MOUNT).getSubPath()).isEqualTo("videos");
+        Map<String, Volume> volumes = new HashMap<>();
+        pod.getVolumes().forEach(v -> volumes.put(v.getName(), v));
+        assertThat(volumes.get("model").getPersistentVolumeClaim().getClaimName()).isEqualTo("framepack-models");
+        assertThat(volumes.get("checkpoints").getPersistentVolumeClaim().getClaimName()).isEqualTo("framepack-checkpoints");
+        assertThat(worker.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo(WorkerContract.ENV_POD_NAME);
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        });
+        assertThat(worker.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo(WorkerContract.ENV_PROGRESS_CONFIGMAP);
+            assertThat(e.getValue()).isEqualTo("dancer-progress");
+        });
+
+        ConfigMap jobMap = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName("dancer-job").get();
+        WorkerJob workerJob = Serialization.jsonMapper().readValue(jobMap.getData().get("job.json"), WorkerJob.class);
+        assertThat(workerJob.jobId).isEqualTo(Names.jobId(vg));
+        assertThat(workerJob.image.file).isEqualTo("/input/images/dancer.png");
+        assertThat(workerJob.output.directory).isEqualTo(WorkerContract.OUTPUT_MOUNT);
+        assertThat(workerJob.checkpoints.directory).isEqualTo(WorkerContract.CHECKPOINT_MOUNT);
+        assertThat(workerJob.render.steps).isEqualTo(25);
+        assertThat(workerJob.specHash).hasSize(24);
+
+        Role role = client.rbac().roles().inNamespace(job.getMetadata().getNamespace()).withName("dancer-worker").get();
+        assertThat(role.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getResources()).containsExactly("configmaps");
+            assertThat(rule.getResourceNames()).containsExactly("dancer-progress");
+            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+        });
+        ConfigMap progress = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName("dancer-progress").get();
+        assertThat(progress.getMetadata().getLabels()).containsKey(WorkerContract.PROGRESS_LABEL);
+    }
+
+    private VideoGeneration create(String ns, String name, Consumer<VideoGenerationSpec> customize) {
+        return create(client, ns, name, customize);
+    }
+
+    private static VideoGeneration create(KubernetesClient client, String ns, String name, Consumer<VideoGenerationSpec> customize) {
+        VideoGenerationSpec spec = new VideoGenerationSpec();
+        spec.input = new InputSpec();
+        spec.input.prompt = "The girl dances gracefully, with clear movements, full of charm.";
+        spec.input.image = new ImageSource();
+        spec.input.image.pvc = new PvcLocation();
+        spec.input.image.pvc.claimName = "framepack-inputs";
+        spec.input.image.pvc.path = "images/dancer.png";
+        spec.output = new io.framepack.api.v1alpha1.StorageLocation();
+        spec.output.pvc = new PvcLocation();
+        spec.output.pvc.claimName = "framepack-outputs";
+        spec.output.pvc.path = "videos";
+        spec.resources.memory = "96Gi";
+        customize.accept(spec);
+        VideoGeneration vg = new VideoGeneration();
+        vg.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        vg.setSpec(spec);
+        return client.resource(vg).create();
+    }
+
+    private void editSpec(String ns, String name, Consumer<VideoGenerationSpec> change) {
+        client.resources(VideoGeneration.class).inNamespace(ns).withName(name).edit(vg -> {
+            change.accept(vg.getSpec());
+            return vg;
+        });
+    }
+
+    private VideoGenerationStatus awaitStatus(String ns, String name, Predicate<VideoGenerationStatus> until) {
+        return awaitStatus(client, ns, name, until);
+    }
+
+    private static VideoGenerationStatus awaitStatus(KubernetesClient client, String ns, String name,
+                                                     Predicate<VideoGenerationStatus> until) {
+        VideoGenerationStatus[] last = new VideoGenerationStatus[1];
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            VideoGeneration vg = client.resources(VideoGeneration.class).inNamespace(ns).withName(name).get();
+            last[0] = vg.getStatus();
+            return last[0] != null && last[0].phase != null && until.test(last[0]);
+        });
+        return last[0];
+    }
+
+    private static Condition condition(VideoGenerationStatus status, String type) {
+        return Conditions.find(status.conditions, type).orElseThrow(() -> new AssertionError("no condition " + type));
+    }
+
+    private List<String> eventReasons(String ns, String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason).toList();
+    }
+}
