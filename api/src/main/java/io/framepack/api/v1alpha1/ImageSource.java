@@ -14,10 +14,10 @@ public class ImageSource {
     @Size(max = 2048)
     public String url;
     /** A file inside a PersistentVolumeClaim. */
-    @ValidationRule(value = "self.path.size() > 0", message = "image.pvc.path must name the image file")
+    @ValidationRule(value = "has(self.path) && self.path.size() > 0", message = "image.pvc.path must name the image file")
     public PvcLocation pvc;
     /** An S3 object; {@code prefix} holds the full key. */
-    @ValidationRule(value = "self.prefix.size() > 0", message = "image.s3.prefix must hold the object key")
+    @ValidationRule(value = "has(self.prefix) && self.prefix.size() > 0", message = "image.s3.prefix must hold the object key")
     public S3Location s3;
     /** The image itself, base64-encoded (small images only: the resource is stored in etcd). */
     @Pattern("^[A-Za-z0-9+/]+={0,2}$")

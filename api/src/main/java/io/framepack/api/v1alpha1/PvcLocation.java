@@ -1,13 +1,12 @@
 package io.framepack.api.v1alpha1;
 
-import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A path inside a PersistentVolumeClaim of the resource's namespace. */
-@ValidationRule(value = "!self.path.startsWith('/') && !self.path.matches('(^|/)[.][.]($|/)')",
+@ValidationRule(value = "!has(self.path) || (!self.path.startsWith('/') && !self.path.matches('(^|/)[.][.]($|/)'))",
         message = "path must be relative to the volume root and must not contain '..'")
 public class PvcLocation {
     @Required
@@ -15,7 +14,6 @@ public class PvcLocation {
     @Size(min = 1, max = 253)
     public String claimName;
     /** Path inside the volume; empty means its root. */
-    @Default("")
     @Size(max = 1024)
     public String path = "";
 }

@@ -11,7 +11,6 @@ public class S3Location {
     @Pattern("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
     public String bucket;
     /** Object key prefix (for an input image: the whole key). */
-    @Default("")
     @Size(max = 1024)
     public String prefix = "";
     /** Endpoint URL for S3-compatible stores (MinIO, Ceph); empty means AWS. */
