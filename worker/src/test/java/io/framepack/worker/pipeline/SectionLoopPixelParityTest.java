@@ -1,0 +1,126 @@
+package io.framepack.worker.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.framepack.worker.GoldenCases;
+import io.framepack.worker.runtime.output.PixelFrames;
+import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.transformer.TransformerConfig;
+import io.framepack.worker.vae.HunyuanVideoVae;
+import io.framepack.worker.vae.VaeConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.framepack.worker.ParityAssert.relativeMaxError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Whole golden jobs with the real tiny transformer and VAE, fed the recorded noise and start
+ * latent: the video after the first section, the final video (section decodes blended over their
+ * overlaps) and its 8-bit frames against the official run.
+ */
+class SectionLoopPixelParityTest {
+    private static final double TOLERANCE = 1e-3;
+
+    private static GoldenCases goldens;
+    private static NDManager manager;
+    private static DjlKernels kernels;
+    private static SafetensorsWeights transformerWeights;
+    private static SafetensorsWeights vaeWeights;
+    private static PackedTransformer transformer;
+    private static HunyuanVideoVae vae;
+
+    @BeforeAll
+    static void loadModels() throws IOException {
+        goldens = GoldenCases.load();
+        manager = NDManager.newBaseManager();
+        kernels = new DjlKernels();
+        transformerWeights = SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, kernels);
+        transformer = PackedTransformer.load(transformerWeights,
+                TransformerConfig.read(goldens.file("transformer_config.json")), kernels, manager);
+        vaeWeights = SafetensorsWeights.open(goldens.file("vae.safetensors"), Precision.FLOAT32, kernels);
+        vae = HunyuanVideoVae.load(vaeWeights, VaeConfig.read(goldens.file("vae_config.json")), DataType.FLOAT32,
+                kernels, manager, false);
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        vae.close();
+        vaeWeights.close();
+        transformer.close();
+        transformerWeights.close();
+        manager.close();
+    }
+
+    @Test
+    void firstSectionAndFinalVideoOfEveryJob() {
+        List<String> report = new ArrayList<>();
+        for (String job : goldens.jobCases()) {
+            JsonNode info = goldens.caseInfo(job);
+            try (NDManager m = manager.newSubManager()) {
+                NoiseSource recorded = (index, shape, target) -> goldens.tensor(job, "s" + index + "_noise", target);
+                SectionLoop loop = new SectionLoop(JobCases.schedule(info), JobCases.settings(info),
+                        JobCases.conditioning(goldens, info, m), transformer::forward,
+                        new Numerics(Precision.FLOAT32, kernels), vae, recorded, m, () -> false);
+                List<Double> errors = new ArrayList<>();
+                try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
+                    loop.run(state, new GenerationListener() {
+                        @Override
+                        public void onSectionDone(int section, int sections, SectionLoopState done) {
+                            JsonNode log = info.path("section_log").get(section);
+                            assertThat(done.historyPixels().getShape().get(2)).as("%s s%d pixel frames", job, section)
+                                    .isEqualTo(log.path("pixel_frames").asLong());
+                            if (section == 0) {
+                                try (NDManager g = done.manager().newSubManager()) {
+                                    double error = relativeMaxError(done.historyPixels(), goldens.tensor(job, "s0_pixels", g));
+                                    report.add(String.format("%s s0_pixels %.2e", job, error));
+                                    errors.add(error);
+                                }
+                            }
+                        }
+                    });
+                    NDArray pixels = state.historyPixels();
+                    double error = relativeMaxError(pixels, goldens.tensor(job, "final_pixels", m));
+                    errors.add(error);
+                    int[] frameDifferences = uint8Differences(pixels, goldens.tensor(job, "final_frames_uint8", m));
+                    report.add(String.format("%s final_pixels %.2e, uint8: %d of %d values differ (max %d)", job, error,
+                            frameDifferences[0], frameDifferences[2], frameDifferences[1]));
+                    assertThat(frameDifferences[1]).as("%s largest uint8 difference", job).isLessThanOrEqualTo(1);
+                    assertThat((double) frameDifferences[0] / frameDifferences[2]).as("%s share of uint8 values off by one", job)
+                            .isLessThanOrEqualTo(1e-3);
+                }
+                assertThat(errors).allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
+            }
+        }
+        System.out.println("job pixel parity: " + report);
+    }
+
+    /** {count of differing values, largest difference, total values} of the official uint8 conversion. */
+    private static int[] uint8Differences(NDArray pixels, NDArray expected) {
+        assertThat(pixels.getShape()).isEqualTo(expected.getShape());
+        float[] values = pixels.toType(DataType.FLOAT32, false).toFloatArray();
+        byte[] reference = expected.toByteArray();
+        int differing = 0;
+        int largest = 0;
+        for (int i = 0; i < values.length; i++) {
+            int difference = Math.abs((PixelFrames.toUint8(values[i]) & 0xFF) - (reference[i] & 0xFF));
+            if (difference != 0) {
+                differing++;
+                largest = Math.max(largest, difference);
+            }
+        }
+        return new int[] {differing, largest, values.length};
+    }
+}
