@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderRequest;
@@ -61,6 +62,9 @@ final class GenerateCommand implements Callable<Integer> {
     int crf;
     @Option(names = "--model-dir", description = "Directory with the official Hugging Face model folders.")
     Path modelDir;
+    @Option(names = "--demo", description = "Use the tiny random-weights model bundled with the worker: the whole "
+            + "pipeline on a CPU in seconds; the video is noise.")
+    boolean demo;
     @Option(names = "--out", defaultValue = "framepack.mp4", description = "Output MP4 (default ${DEFAULT-VALUE}).")
     Path out;
     @Option(names = "--checkpoint-dir", description = "Default: <out>.checkpoints next to the output.")
@@ -117,13 +121,18 @@ final class GenerateCommand implements Callable<Integer> {
         settings.teaCache.threshold = teaCacheThreshold;
         settings.crf = crf;
         Path models = modelDir;
-        if (models == null) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir");
+        if (demo) {
+            System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
+            models = modelDir != null ? modelDir : DemoModel.directory(cacheDir());
+            settings.resolution = DemoModel.RESOLUTION;
         }
-        if (image == null) {
+        if (models == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir, or --demo for the bundled tiny model");
+        }
+        if (image == null && !demo) {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
         }
-        byte[] imageBytes = ImageSources.file(image);
+        byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
         String specHash = specHash(settings, imageBytes);
         return new RenderRequest("local/" + specHash, specHash, Launch.modelId(models), prompt, negativePrompt,
                 settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device);
@@ -139,6 +148,13 @@ final class GenerateCommand implements Callable<Integer> {
         byte[] canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
                 .writeValueAsBytes(defining);
         return HexFormat.of().formatHex(sha256().digest(canonical), 0, 12);
+    }
+
+    /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */
+    private static Path cacheDir() {
+        String configured = System.getenv("FRAMEPACK_CACHE_DIR");
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of(System.getProperty("java.io.tmpdir"), "framepack-cache");
     }
 
     private static String baseName(Path file) {

@@ -28,6 +28,8 @@ public final class Mp4Writer {
         if (height % 2 != 0 || width % 2 != 0) {
             throw new IllegalArgumentException("yuv420p needs even frame sizes, got " + width + "x" + height);
         }
+        // x264's per-file statistics are noise in a worker's log; errors still show.
+        avutil.av_log_set_level(avutil.AV_LOG_ERROR);
         FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height, 0);
         recorder.setFormat("mp4");
         recorder.setVideoCodecName("libx264");

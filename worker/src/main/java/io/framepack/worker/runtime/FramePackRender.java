@@ -1,0 +1,125 @@
+package io.framepack.worker.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.pipeline.GenerationListener;
+import io.framepack.worker.pipeline.SectionLoop;
+import io.framepack.worker.pipeline.SectionLoopState;
+import io.framepack.worker.pipeline.VideoDecoder;
+import io.framepack.worker.runtime.checkpoint.StoredTensor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The FramePack section loop as a {@link SectionedRender}: its {@link SectionLoopState} is what a
+ * checkpoint holds (latent history, start latent, pixel history, counters; the noise position is
+ * the section count), and a step callback that throws abandons the section without touching it.
+ */
+public final class FramePackRender implements SectionedRender {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SectionLoop loop;
+    private final VideoDecoder decoder;
+    private final NDManager manager;
+    private final int steps;
+    private final AutoCloseable resources;
+    private SectionLoopState state;
+
+    /**
+     * @param startLatent the VAE-encoded start image; replaced by the saved one on {@link #restore}
+     * @param resources   models and memory this render owns, closed with it
+     */
+    public FramePackRender(SectionLoop loop, VideoDecoder decoder, NDArray startLatent, int steps, NDManager manager,
+                           AutoCloseable resources) {
+        this.loop = loop;
+        this.decoder = decoder;
+        this.manager = manager;
+        this.steps = steps;
+        this.resources = resources;
+        this.state = loop.start(startLatent);
+    }
+
+    @Override
+    public int sectionsTotal() {
+        return loop.schedule().sections();
+    }
+
+    @Override
+    public int stepsPerSection() {
+        return steps;
+    }
+
+    @Override
+    public int sectionsCompleted() {
+        return state.sectionsCompleted();
+    }
+
+    @Override
+    public SectionResult runNextSection(StepCallback callback) {
+        int section = state.sectionsCompleted();
+        NDArray[] preview = new NDArray[1];
+        loop.runSection(state, new GenerationListener() {
+            @Override
+            public void onStep(int current, int sections, int step, int total, NDArray denoised) {
+                if (step + 1 == total) {
+                    // The official preview: the last x̂₀ of the section through the fixed latent-to-RGB map.
+                    preview[0] = decoder.preview(denoised).toDevice(ai.djl.Device.cpu(), true);
+                    preview[0].attach(manager);
+                }
+                callback.onStep(current, step + 1, total);
+            }
+        });
+        NDArray pixels = state.historyPixels();
+        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
+        return new SectionResult(section, frames, preview[0]);
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+        state.tensors().forEach((name, array) -> tensors.put(name, StoredTensor.of(array)));
+        ObjectNode scalars = JSON.createObjectNode();
+        state.scalars().forEach(scalars::put);
+        return new Snapshot(state.sectionsCompleted(), scalars, tensors);
+    }
+
+    @Override
+    public void restore(Snapshot snapshot) {
+        try (NDManager loading = manager.newSubManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            snapshot.tensors().forEach((name, tensor) -> tensors.put(name, tensor.toArray(loading)));
+            Map<String, Long> scalars = new LinkedHashMap<>();
+            snapshot.scalars().fields().forEachRemaining(field -> scalars.put(field.getKey(), field.getValue().asLong()));
+            SectionLoopState restored;
+            try {
+                restored = SectionLoopState.restore(loop.schedule(), tensors, scalars, manager);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("checkpoint does not fit this job: " + e.getMessage(), e);
+            }
+            state.close();
+            state = restored;
+        }
+    }
+
+    @Override
+    public NDArray pixels() {
+        NDArray pixels = state.historyPixels();
+        if (pixels == null) {
+            throw new IllegalStateException("no section has been decoded yet");
+        }
+        return pixels;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot release the models", e);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package io.framepack.worker.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.image.Bucket;
+import io.framepack.worker.image.ImageDecoder;
+import io.framepack.worker.image.ImageInputException;
+import io.framepack.worker.image.RgbImage;
+import io.framepack.worker.image.SiglipPreprocessor;
+import io.framepack.worker.image.SiglipVisionConfig;
+import io.framepack.worker.image.SiglipVisionEncoder;
+import io.framepack.worker.image.StartImage;
+import io.framepack.worker.pipeline.Conditioning;
+import io.framepack.worker.pipeline.SamplingSettings;
+import io.framepack.worker.pipeline.SectionLoop;
+import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.pipeline.TransformerVelocity;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.sampling.SeededNoise;
+import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.text.ClipPromptTokenizer;
+import io.framepack.worker.text.ClipTextConfig;
+import io.framepack.worker.text.ClipTextEncoder;
+import io.framepack.worker.text.LlamaConfig;
+import io.framepack.worker.text.LlamaPromptTokenizer;
+import io.framepack.worker.text.LlamaTextEncoder;
+import io.framepack.worker.text.PromptEmbedding;
+import io.framepack.worker.text.PromptEncoder;
+import io.framepack.worker.text.PromptTemplate;
+import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.vae.HunyuanVideoVae;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Builds a {@link FramePackRender} for a request, as the official demo's job does before its
+ * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
+ * VAE encoder, then the packed transformer. The model directory holds the Hugging Face folders
+ * {@code tokenizer/}, {@code tokenizer_2/}, {@code text_encoder/}, {@code text_encoder_2/},
+ * {@code feature_extractor/}, {@code image_encoder/}, {@code vae/} and the transformer:
+ * {@code FramePackI2V_HY/} (inverted) or {@code FramePack_F1_I2V_HY_20250503/} (F1), or
+ * {@code transformer/} for either. Encoders are released before sampling starts.
+ */
+public final class FramePackRenders {
+    static final String INVERTED_TRANSFORMER = "FramePackI2V_HY";
+    static final String F1_TRANSFORMER = "FramePack_F1_I2V_HY_20250503";
+
+    private FramePackRenders() {
+    }
+
+    public static SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException {
+        RenderSettings settings = request.settings();
+        Path models = request.modelDir();
+        Device device = device(request.device());
+        Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
+        RgbImage image = startImage(request.image(), settings.resolution);
+        NDManager manager = NDManager.newBaseManager(device);
+        Kernels kernels = Kernels.load();
+        try {
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, "Encoding the prompt and the start image"));
+            Conditioning conditioning = conditioning(request, models, image, precision, kernels, manager);
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
+            HunyuanVideoVae vae = HunyuanVideoVae.open(component(models, "vae"), kernels, manager, true);
+            NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
+            PackedTransformer transformer = PackedTransformer.open(transformerDir(models, settings.variant), precision,
+                    kernels, manager);
+            int window = settings.latentWindowSize;
+            int sections = SectionSchedule.sectionCount(settings.seconds, window);
+            SectionSchedule schedule = settings.variant == RenderSettings.Variant.f1
+                    ? SectionSchedule.f1(sections, window) : SectionSchedule.inverted(sections, window);
+            SamplingSettings sampling = new SamplingSettings(settings.steps, settings.distilledGuidance, settings.cfg,
+                    settings.cfgRescale);
+            double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
+            SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
+                    new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
+            return new FramePackRender(loop, vae, startLatent, settings.steps, manager, () -> {
+                transformer.close();
+                vae.close();
+                kernels.close();
+                manager.close();
+            });
+        } catch (IllegalArgumentException e) {
+            manager.close();
+            throw new InvalidInputException(InvalidInputException.INPUT, "invalid render settings: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private static Conditioning conditioning(RenderRequest request, Path models, RgbImage image, Precision precision,
+                                             Kernels kernels, NDManager manager) throws IOException {
+        try (NDManager encoders = manager.newSubManager();
+             PromptEncoder prompts = new PromptEncoder(
+                     LlamaPromptTokenizer.open(component(models, "tokenizer"), template(models),
+                             LlamaPromptTokenizer.DEFAULT_MAX_PROMPT_TOKENS),
+                     ClipPromptTokenizer.open(component(models, "tokenizer_2"), ClipPromptTokenizer.DEFAULT_MAX_LENGTH));
+             LlamaTextEncoder llama = load(component(models, "text_encoder"), kernels, weights ->
+                     LlamaTextEncoder.load(weights, LlamaConfig.read(component(models, "text_encoder").resolve("config.json")),
+                             LlamaTextEncoder.HUNYUAN_SKIPPED_LAYERS, kernels, encoders));
+             ClipTextEncoder clip = load(component(models, "text_encoder_2"), kernels, weights ->
+                     ClipTextEncoder.load(weights, ClipTextConfig.read(component(models, "text_encoder_2").resolve("config.json")),
+                             kernels, encoders));
+             SiglipVisionEncoder siglip = load(component(models, "image_encoder"), kernels, weights ->
+                     SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(component(models, "image_encoder")
+                             .resolve("config.json")), kernels, encoders))) {
+            PromptEmbedding positive = prompts.encode(request.prompt(), llama, clip, precision, kernels, manager);
+            // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
+            PromptEmbedding negative = request.settings().cfg != 1.0
+                    ? prompts.encode(request.negativePrompt(), llama, clip, precision, kernels, manager)
+                    : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
+                    positive.clipPooled().zerosLike(), false);
+            SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
+                    component(models, "feature_extractor").resolve("preprocessor_config.json"));
+            NDArray imageStates = siglip.encode(preprocessor.pixelValues(image, encoders));
+            imageStates.attach(manager);
+            return new Conditioning(positive, negative, imageStates);
+        }
+    }
+
+    /**
+     * HunyuanVideo's chat template, unless {@code tokenizer/framepack_prompt_template.json}
+     * ({@code template} with {@code {}} for the prompt, {@code cropStart}) gives one that fits
+     * another tokenizer, as the demo model's does.
+     */
+    private static PromptTemplate template(Path models) throws IOException {
+        Path custom = component(models, "tokenizer").resolve("framepack_prompt_template.json");
+        if (!Files.isRegularFile(custom)) {
+            return PromptTemplate.HUNYUAN_VIDEO;
+        }
+        JsonNode json = new ObjectMapper().readTree(custom.toFile());
+        return new PromptTemplate(json.path("template").asText(), json.path("cropStart").asInt());
+    }
+
+    @FunctionalInterface
+    private interface Loader<T> {
+        T load(SafetensorsWeights weights) throws IOException;
+    }
+
+    /** Loads a component; weights are copied while loading, so the files close right after. */
+    private static <T> T load(Path dir, Kernels kernels, Loader<T> loader) throws IOException {
+        try (SafetensorsWeights weights = SafetensorsWeights.open(dir, Precision.FLOAT32, kernels)) {
+            return loader.load(weights);
+        }
+    }
+
+    /**
+     * The start image in its bucket: the official 640 table, or for another resolution (the tiny
+     * demo model) the 640 bucket scaled to it, in multiples of 16 pixels.
+     */
+    static RgbImage startImage(byte[] bytes, int resolution) {
+        RgbImage decoded;
+        try {
+            decoded = new ImageDecoder().decode(bytes, "the start image");
+        } catch (ImageInputException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
+        if (resolution == 640) {
+            return StartImage.toBucket(decoded);
+        }
+        Bucket bucket = Bucket.nearest(decoded.height(), decoded.width());
+        int width = Math.max(16, bucket.width() * resolution / 640 / 16 * 16);
+        int height = Math.max(16, bucket.height() * resolution / 640 / 16 * 16);
+        return StartImage.resizeAndCenterCrop(decoded, width, height);
+    }
+
+    /** Pixels {@code [1,3,1,H,W]}: {@code u8 / 127.5 − 1} in float32, as the demo feeds the VAE. */
+    static NDArray pixels(RgbImage image, NDManager manager) {
+        int plane = image.width() * image.height();
+        float[] values = new float[3 * plane];
+        byte[] rgb = image.pixels();
+        for (int i = 0; i < plane; i++) {
+            for (int c = 0; c < 3; c++) {
+                values[c * plane + i] = (rgb[i * 3 + c] & 0xFF) / 127.5f - 1f;
+            }
+        }
+        return manager.create(values, new Shape(1, 3, 1, image.height(), image.width()));
+    }
+
+    private static Path transformerDir(Path models, RenderSettings.Variant variant) {
+        Path generic = models.resolve("transformer");
+        if (Files.isDirectory(generic)) {
+            return generic;
+        }
+        return component(models, variant == RenderSettings.Variant.f1 ? F1_TRANSFORMER : INVERTED_TRANSFORMER);
+    }
+
+    private static Path component(Path models, String name) {
+        Path dir = models.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidInputException(InvalidInputException.MODEL, "model directory " + models + " has no " + name + "/");
+        }
+        return dir;
+    }
+
+    private static Device device(String requested) {
+        if (requested == null || requested.isBlank()) {
+            return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        }
+        return switch (requested) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> Device.gpu();
+            default -> throw new InvalidInputException(InvalidInputException.INPUT, "device must be cpu or gpu, got " + requested);
+        };
+    }
+}
