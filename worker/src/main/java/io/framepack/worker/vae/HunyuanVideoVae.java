@@ -47,6 +47,22 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         this.manager = params.manager();
         this.encoder = withEncoder ? new VaeEncoder(params, config, kernels) : null;
         this.decoder = new VaeDecoder(params, config, kernels);
+        checkAllUsed(params, withEncoder);
+    }
+
+    /**
+     * Checks, from the safetensors headers alone, that the checkpoint holds exactly the weights
+     * {@code config} implies with the shapes it implies; throws a {@link TensorFormatException}
+     * naming the first key that is missing, misshapen or unused.
+     */
+    public static void checkCheckpoint(SafetensorsWeights weights, VaeConfig config) {
+        VaeParameters shapes = VaeParameters.shapesOnly(weights);
+        new VaeEncoder(shapes, config, null);
+        new VaeDecoder(shapes, config, null);
+        checkAllUsed(shapes, true);
+    }
+
+    private static void checkAllUsed(VaeParameters params, boolean withEncoder) {
         Set<String> unused = params.unused(withEncoder ? new String[] {"encoder.", "decoder.", "quant_conv.",
                 "post_quant_conv."} : new String[] {"decoder.", "post_quant_conv."});
         if (!unused.isEmpty()) {

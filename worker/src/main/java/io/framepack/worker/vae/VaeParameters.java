@@ -3,6 +3,7 @@ package io.framepack.worker.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Reads the VAE's weights in its compute dtype (float32 on CPU, float16 on GPU like the official
@@ -20,12 +22,27 @@ final class VaeParameters {
     private final Weights weights;
     private final DataType dtype;
     private final NDManager manager;
+    /** Non-null in a shape-only check: reads stored shapes instead of tensors. */
+    private final Function<String, long[]> storedShape;
     private final Set<String> used = new HashSet<>();
 
     VaeParameters(Weights weights, DataType dtype, NDManager manager) {
+        this(weights, dtype, manager, null);
+    }
+
+    private VaeParameters(Weights weights, DataType dtype, NDManager manager, Function<String, long[]> storedShape) {
         this.weights = weights;
         this.dtype = dtype;
         this.manager = manager;
+        this.storedShape = storedShape;
+    }
+
+    /**
+     * Parameters that only check keys and shapes against the safetensors headers and return null
+     * arrays: building the layers with them validates a checkpoint without reading any weight.
+     */
+    static VaeParameters shapesOnly(SafetensorsWeights weights) {
+        return new VaeParameters(weights, DataType.FLOAT32, null, weights::shape);
     }
 
     /** The tensor {@code key}, which must have exactly {@code expectedShape}. */
@@ -34,12 +51,17 @@ final class VaeParameters {
             throw new TensorFormatException("VAE weight " + key + " is missing (expected shape "
                     + Arrays.toString(expectedShape) + "; config and checkpoint disagree?)");
         }
+        if (storedShape != null) {
+            checkShape(key, storedShape.apply(key), expectedShape);
+            used.add(key);
+            return null;
+        }
         NDArray wide = weights.getFloat32(key, manager);
-        long[] actual = wide.getShape().getShape();
-        if (!Arrays.equals(actual, expectedShape)) {
+        try {
+            checkShape(key, wide.getShape().getShape(), expectedShape);
+        } catch (TensorFormatException e) {
             wide.close();
-            throw new TensorFormatException("VAE weight " + key + " has shape " + Arrays.toString(actual)
-                    + ", the config implies " + Arrays.toString(expectedShape));
+            throw e;
         }
         used.add(key);
         if (dtype == DataType.FLOAT32) {
@@ -48,6 +70,13 @@ final class VaeParameters {
         NDArray narrow = wide.toType(dtype, false);
         wide.close();
         return narrow;
+    }
+
+    private static void checkShape(String key, long[] actual, long[] expectedShape) {
+        if (!Arrays.equals(actual, expectedShape)) {
+            throw new TensorFormatException("VAE weight " + key + " has shape " + Arrays.toString(actual)
+                    + ", the config implies " + Arrays.toString(expectedShape));
+        }
     }
 
     boolean contains(String key) {
