@@ -21,15 +21,21 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 import static io.framepack.worker.ParityAssert.relativeMaxError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Whole golden jobs with the real tiny transformer and VAE, fed the recorded noise and start
  * latent: the video after the first section, the final video (section decodes blended over their
- * overlaps) and its 8-bit frames against the official run.
+ * overlaps) and its 8-bit frames against the official run; and, for the first job, the same
+ * video bit for bit after a stop and a resume from the saved state.
  */
 class SectionLoopPixelParityTest {
     private static final double TOLERANCE = 1e-3;
@@ -71,9 +77,7 @@ class SectionLoopPixelParityTest {
             JsonNode info = goldens.caseInfo(job);
             try (NDManager m = manager.newSubManager()) {
                 NoiseSource recorded = (index, shape, target) -> goldens.tensor(job, "s" + index + "_noise", target);
-                SectionLoop loop = new SectionLoop(JobCases.schedule(info), JobCases.settings(info),
-                        JobCases.conditioning(goldens, info, m), transformer::forward,
-                        new Numerics(Precision.FLOAT32, kernels), vae, recorded, m, () -> false);
+                SectionLoop loop = loop(info, recorded, m, () -> false);
                 List<Double> errors = new ArrayList<>();
                 try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
                     loop.run(state, new GenerationListener() {
@@ -100,11 +104,51 @@ class SectionLoopPixelParityTest {
                     assertThat(frameDifferences[1]).as("%s largest uint8 difference", job).isLessThanOrEqualTo(1);
                     assertThat((double) frameDifferences[0] / frameDifferences[2]).as("%s share of uint8 values off by one", job)
                             .isLessThanOrEqualTo(1e-3);
+                    if (job.equals(goldens.jobCases().get(0))) {
+                        assertThat(resumedAfterFirstSection(info, recorded, m).contentEquals(pixels))
+                                .as("%s video resumed from a saved state after section 0", job).isTrue();
+                    }
                 }
                 assertThat(errors).allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
             }
         }
         System.out.println("job pixel parity: " + report);
+    }
+
+    /**
+     * The final video of a job stopped right after its first section, saved (pixels included) and
+     * continued in a fresh loop from the saved state.
+     */
+    private static NDArray resumedAfterFirstSection(JsonNode info, NoiseSource noise, NDManager m) {
+        String job = goldens.jobCases().get(0);
+        Map<String, NDArray> saved = new HashMap<>();
+        Map<String, Long> scalars;
+        AtomicBoolean stop = new AtomicBoolean();
+        SectionLoop first = loop(info, noise, m, stop::get);
+        try (SectionLoopState state = first.start(goldens.tensor(job, "start_latent", m))) {
+            first.runSection(state, GenerationListener.NONE);
+            stop.set(true);
+            assertThatThrownBy(() -> first.run(state, GenerationListener.NONE))
+                    .isInstanceOf(GenerationCancelledException.class);
+            state.tensors().forEach((name, array) -> {
+                NDArray copy = array.duplicate();
+                copy.attach(m);
+                saved.put(name, copy);
+            });
+            scalars = state.scalars();
+        }
+        SectionLoop resumed = loop(info, noise, m, () -> false);
+        try (SectionLoopState state = SectionLoopState.restore(resumed.schedule(), saved, scalars, m)) {
+            resumed.run(state, GenerationListener.NONE);
+            NDArray pixels = state.historyPixels().duplicate();
+            pixels.attach(m);
+            return pixels;
+        }
+    }
+
+    private static SectionLoop loop(JsonNode info, NoiseSource noise, NDManager m, BooleanSupplier stop) {
+        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
+                transformer::forward, new Numerics(Precision.FLOAT32, kernels), vae, noise, m, stop);
     }
 
     /** {count of differing values, largest difference, total values} of the official uint8 conversion. */
