@@ -2,6 +2,7 @@ package io.framepack.worker.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.Weights;
 
 /** {@code y = x Wᵀ + b} with a checkpoint's {@code weight [out, in]} and optional {@code bias [out]}. */
@@ -20,7 +21,29 @@ public final class Linear {
         return new Linear(weights.get(name + ".weight", manager), bias);
     }
 
+    /**
+     * As PyTorch's Python {@code F.linear} computes it: a (contiguous) input of more than two axes
+     * is flattened to rows so the bias is added inside the matrix product ({@code addmm}, one
+     * rounding, no extra pass over the output). libtorch's C++ {@code linear}, which DJL calls,
+     * would instead add the bias in a second pass: another rounding in bfloat16, and about 3% of
+     * a full-size transformer forward on an H100.
+     */
     public NDArray forward(NDArray x) {
+        Shape shape = x.getShape();
+        int axes = shape.dimension();
+        if (bias == null || axes <= 2) {
+            return linear(x);
+        }
+        NDArray rows = x.reshape(-1, shape.get(axes - 1));
+        NDArray out = linear(rows);
+        NDArray result = out.reshape(shape.slice(0, axes - 1).add(outFeatures()));
+        // The views share storage with the result; closing them leaves the caller the only owner.
+        rows.close();
+        out.close();
+        return result;
+    }
+
+    private NDArray linear(NDArray x) {
         return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }
 
