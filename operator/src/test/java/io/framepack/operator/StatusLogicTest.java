@@ -1,0 +1,133 @@
+package io.framepack.operator;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.framepack.api.v1alpha1.ImageSource;
+import io.framepack.api.v1alpha1.InputSpec;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
+import io.framepack.api.worker.WorkerProgress;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pure decision function: replays, stale inputs and the actions it asks for. */
+class StatusLogicTest {
+    private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+    @Test
+    void aNewRenderAsksForItsWorker() {
+        Decision decision = decide(render(), observe(null, List.of(), null));
+        assertThat(decision.actions()).containsExactly(new Decision.CreateWorker());
+        assertThat(decision.status().phase).isEqualTo(Phase.Pending);
+        assertThat(decision.notices()).extracting(Decision.Notice::reason).containsExactly("Pending");
+    }
+
+    @Test
+    void aFinishedRenderWhoseJobExpiredIsNotStartedAgain() {
+        VideoGeneration vg = render();
+        vg.setStatus(new VideoGenerationStatus());
+        vg.getStatus().phase = Phase.Succeeded;
+        Decision decision = decide(vg, observe(null, List.of(), null));
+        assertThat(decision.actions()).isEmpty();
+        assertThat(decision.status().phase).isEqualTo(Phase.Succeeded);
+        assertThat(decision.notices()).isEmpty();
+    }
+
+    @Test
+    void aCorrectedSpecStartsAfterAnInvalidOne() {
+        VideoGeneration vg = render();
+        Decision invalid = decide(vg, new Observation(List.of("spec.render.steps: must be between 1 and 100 (got 0)"),
+                null, null, List.of(), null, null));
+        assertThat(invalid.actions()).isEmpty();
+        assertThat(invalid.status().phase).isEqualTo(Phase.Failed);
+        vg.setStatus(invalid.status());
+        Decision corrected = decide(vg, observe(null, List.of(), null));
+        assertThat(corrected.actions()).containsExactly(new Decision.CreateWorker());
+        assertThat(corrected.status().phase).isEqualTo(Phase.Pending);
+        assertThat(corrected.status().completionTime).isNull();
+    }
+
+    @Test
+    void replayingTheSameObservationCountsAPreemptionOnce() {
+        VideoGeneration vg = render();
+        Job job = job(false);
+        Pod preempted = new PodBuilder(pod("r-1", "Failed")).editStatus()
+                .addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("EvictionByEvictionAPI").endCondition()
+                .endStatus().build();
+        Observation observation = observe(job, List.of(preempted), null);
+        Decision first = decide(vg, observation);
+        assertThat(first.newAttempts()).hasSize(1);
+        vg.setStatus(first.status());
+        Decision replay = decide(vg, observation);
+        assertThat(replay.newAttempts()).isEmpty();
+        assertThat(replay.notices()).isEmpty();
+        assertThat(replay.status().attempts.preemptions).isEqualTo(1);
+        assertThat(replay.status().conditions).usingRecursiveFieldByFieldElementComparator()
+                .isEqualTo(first.status().conditions);
+    }
+
+    @Test
+    void progressOfAnEarlierResourceWithTheSameNameIsIgnored() {
+        WorkerProgress stale = new WorkerProgress();
+        stale.jobId = "ns/r/an-older-uid";
+        stale.sectionsTotal = 8;
+        stale.sectionsCompleted = 5;
+        Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), stale));
+        assertThat(decision.status().sectionsCompleted).isNull();
+        assertThat(decision.status().progress).isNull();
+    }
+
+    @Test
+    void suspendAsksTheJobToSuspendAndKueueIsLeftToResume() {
+        VideoGeneration suspended = render();
+        suspended.getSpec().suspend = true;
+        Decision decision = decide(suspended, observe(job(false), List.of(pod("r-1", "Running")), null));
+        assertThat(decision.actions()).containsExactly(new Decision.SetJobSuspended(true));
+        assertThat(decision.status().phase).isEqualTo(Phase.Suspended);
+
+        VideoGeneration queued = render();
+        queued.getSpec().queueName = "gpu";
+        Decision waiting = decide(queued, observe(job(true), List.of(), null));
+        assertThat(waiting.actions()).isEmpty();
+        assertThat(waiting.status().phase).isEqualTo(Phase.Queued);
+    }
+
+    private static Decision decide(VideoGeneration vg, Observation observation) {
+        return StatusLogic.decide(vg, observation, NOW);
+    }
+
+    private static Observation observe(Job job, List<Pod> pods, WorkerProgress progress) {
+        return new Observation(List.of(), "0123456789abcdef01234567", job, pods, progress, null);
+    }
+
+    private static VideoGeneration render() {
+        VideoGeneration vg = new VideoGeneration();
+        vg.setMetadata(new ObjectMetaBuilder().withName("r").withNamespace("ns").withUid("uid-1").withGeneration(1L).build());
+        vg.setSpec(new VideoGenerationSpec());
+        vg.getSpec().input = new InputSpec();
+        vg.getSpec().input.prompt = "waves";
+        vg.getSpec().input.image = new ImageSource();
+        vg.getSpec().input.image.url = "https://example.com/sea.png";
+        return vg;
+    }
+
+    private static Job job(boolean suspended) {
+        return new JobBuilder().withNewMetadata().withName("r").withUid("job-uid").endMetadata()
+                .withNewSpec().withSuspend(suspended).withBackoffLimit(3).endSpec().build();
+    }
+
+    private static Pod pod(String name, String phase) {
+        return new PodBuilder().withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withNodeName("node-1").endSpec()
+                .withNewStatus().withPhase(phase).endStatus().build();
+    }
+}
