@@ -135,10 +135,7 @@ class VideoGenerationReconcilerTest {
         String ns = "preempt";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
         VideoGeneration vg = create(ns, "harbour", spec -> spec.backoffLimit = 0);
-        cluster.awaitJob("harbour");
-        Pod first = cluster.scheduleAndRun(cluster.syncJob("harbour"), "spot-1");
-        cluster.report(vg, first, cluster.progress(5, 2, null, 1));
-        awaitStatus(ns, "harbour", s -> "2/5".equals(s.progress));
+        Pod first = renderOnNewPod(client, cluster, vg, "spot-1", 5, 2);
 
         cluster.preempt(first);
         VideoGenerationStatus preempted = awaitStatus(ns, "harbour", s -> s.attempts.preemptions == 1);
@@ -238,10 +235,7 @@ class VideoGenerationReconcilerTest {
         String ns = "suspend";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
         VideoGeneration vg = create(ns, "pausable", spec -> { });
-        cluster.awaitJob("pausable");
-        Pod pod = cluster.scheduleAndRun(cluster.syncJob("pausable"), "gpu-1");
-        cluster.report(vg, pod, cluster.progress(6, 2, null, 1));
-        awaitStatus(ns, "pausable", s -> "2/6".equals(s.progress));
+        renderOnNewPod(client, cluster, vg, "gpu-1", 6, 2);
 
         editSpec(ns, "pausable", spec -> spec.suspend = true);
         await().atMost(WAIT).until(() -> Boolean.TRUE.equals(cluster.job("pausable").getSpec().getSuspend()));
@@ -306,10 +300,7 @@ class VideoGenerationReconcilerTest {
         String ns = "delete";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
         VideoGeneration vg = create(ns, "doomed", spec -> { });
-        cluster.awaitJob("doomed");
-        Pod pod = cluster.scheduleAndRun(cluster.syncJob("doomed"), "gpu-1");
-        cluster.report(vg, pod, cluster.progress(3, 1, null, 1));
-        awaitStatus(ns, "doomed", s -> "1/3".equals(s.progress));
+        renderOnNewPod(client, cluster, vg, "gpu-1", 3, 1);
         assertThat(client.configMaps().inNamespace(ns).list().getItems()).hasSize(2);
         assertThat(client.serviceAccounts().inNamespace(ns).list().getItems()).hasSize(1);
 
@@ -334,9 +325,7 @@ class VideoGenerationReconcilerTest {
         KubernetesClient client = new KubernetesClientBuilder().withConfig(this.client.getConfiguration()).build();
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
         VideoGeneration vg = create(client, ns, "long", spec -> { });
-        cluster.awaitJob("long");
-        Pod first = cluster.scheduleAndRun(cluster.syncJob("long"), "gpu-1");
-        cluster.report(vg, first, cluster.progress(8, 3, null, 1));
+        Pod first = renderOnNewPod(client, cluster, vg, "gpu-1", 8, 3);
         cluster.preempt(first);
         awaitStatus(client, ns, "long", s -> s.attempts.preemptions == 1);
         Pod second = cluster.scheduleAndRun(cluster.syncJob("long"), "gpu-2");
@@ -428,6 +417,17 @@ class VideoGenerationReconcilerTest {
         });
         ConfigMap progress = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName("dancer-progress").get();
         assertThat(progress.getMetadata().getLabels()).containsKey(WorkerContract.PROGRESS_LABEL);
+    }
+
+    /** Lets the Job controller start the render's first pod on {@code node} and the worker finish {@code done} sections. */
+    private static Pod renderOnNewPod(KubernetesClient client, SimulatedCluster cluster, VideoGeneration vg, String node,
+                                      int total, int done) {
+        String name = vg.getMetadata().getName();
+        cluster.awaitJob(name);
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob(name), node);
+        cluster.report(vg, pod, cluster.progress(total, done, null, 1));
+        awaitStatus(client, vg.getMetadata().getNamespace(), name, s -> (done + "/" + total).equals(s.progress));
+        return pod;
     }
 
     private VideoGeneration create(String ns, String name, Consumer<VideoGenerationSpec> customize) {
