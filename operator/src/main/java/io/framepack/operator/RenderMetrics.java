@@ -3,7 +3,7 @@ package io.framepack.operator;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
-import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.api.reconciler.ResourceCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -19,8 +19,8 @@ public class RenderMetrics {
     private final Counter sectionsCompleted;
     private final DistributionSummary sectionDuration;
     private final Counter preemptions;
-    /** The running controller's cache of resources; replaced when a controller starts again. */
-    private final AtomicReference<IndexerResourceCache<VideoGeneration>> renders = new AtomicReference<>();
+    /** The cache of the controller that reconciled last (a restarted controller has a new one). */
+    private final AtomicReference<ResourceCache<VideoGeneration>> renders = new AtomicReference<>();
 
     public RenderMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -38,8 +38,8 @@ public class RenderMetrics {
         }
     }
 
-    /** VideoGenerations per phase, counted from the operator's cache at scrape time. */
-    void bindRenderCount(IndexerResourceCache<VideoGeneration> cache) {
+    /** VideoGenerations per phase are counted from this cache at scrape time. */
+    void countRendersIn(ResourceCache<VideoGeneration> cache) {
         renders.set(cache);
     }
 

@@ -50,7 +50,6 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
 
     @Override
     public List<EventSource<?, VideoGeneration>> prepareEventSources(EventSourceContext<VideoGeneration> context) {
-        metrics.bindRenderCount(context.getPrimaryCache());
         var jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, VideoGeneration.class)
                 .withLabelSelector(Names.RENDER_LABEL).build(), context);
         // Pods belong to the Job; the render label on the pod template leads back to the resource.
@@ -66,6 +65,7 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
 
     @Override
     public UpdateControl<VideoGeneration> reconcile(VideoGeneration vg, Context<VideoGeneration> context) {
+        metrics.countRendersIn(context.getPrimaryCache());
         Observation observation = observer.observe(vg, context);
         Decision decision = StatusLogic.decide(vg, observation, Instant.now());
         actions.execute(vg, decision, context);

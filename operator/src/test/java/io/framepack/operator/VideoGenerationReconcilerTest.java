@@ -127,7 +127,8 @@ class VideoGenerationReconcilerTest {
                 List.of("Pending", "Running", "Succeeded", Reasons.SECTION_COMPLETED, Reasons.UNSCHEDULABLE)));
         assertThat(registry.counter("framepack.sections.completed").count() - sectionsBefore).isEqualTo(4.0);
         // Counted from the operator's cache, which may trail the API server for a moment.
-        await().atMost(WAIT).until(() -> registry.find("framepack.renders").tag("phase", "Succeeded").gauge().value() >= 1.0);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(registry.find("framepack.renders").tag("phase", "Succeeded")
+                .gauge().value()).isGreaterThanOrEqualTo(1.0));
     }
 
     @Test
