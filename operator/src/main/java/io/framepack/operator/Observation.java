@@ -13,9 +13,8 @@ import java.util.List;
  * @param specHash         hash of the pixel-defining spec (null when invalid)
  * @param job              the worker Job, or null
  * @param pods             the worker pods of that Job, oldest first
- * @param progress         the worker's last progress report for this render, or null
- * @param progressProblem  why the progress ConfigMap could not be read, or null
+ * @param progress         the worker's last readable progress report for this render, or null
  */
 public record Observation(List<String> specProblems, String specHash, Job job, List<Pod> pods,
-                          WorkerProgress progress, String progressProblem) {
+                          WorkerProgress progress) {
 }

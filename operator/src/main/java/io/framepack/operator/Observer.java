@@ -10,6 +10,7 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.util.Comparator;
@@ -18,6 +19,7 @@ import java.util.Objects;
 
 /** Reads the worker Job, its pods and the progress ConfigMap of one render from the informer caches. */
 final class Observer {
+    private static final Logger LOG = Logger.getLogger(Observer.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -40,7 +42,6 @@ final class Observer {
                         .thenComparing(p -> p.getMetadata().getName()))
                 .toList();
         WorkerProgress progress = null;
-        String progressProblem = null;
         ConfigMap progressMap = context.getSecondaryResource(ConfigMap.class).orElse(null);
         String json = progressMap == null || progressMap.getData() == null ? null
                 : progressMap.getData().get(WorkerContract.PROGRESS_KEY);
@@ -48,10 +49,12 @@ final class Observer {
             try {
                 progress = JSON.readValue(json, WorkerProgress.class);
             } catch (IOException e) {
-                progressProblem = "unreadable progress report in ConfigMap " + Names.progressConfigMap(vg) + ": " + e.getMessage();
+                // The status keeps what it had; the next report (the worker rewrites the whole document) heals it.
+                LOG.warnf("Unreadable progress report in ConfigMap %s/%s: %s", vg.getMetadata().getNamespace(),
+                        Names.progressConfigMap(vg), e.getMessage());
             }
         }
-        return new Observation(problems, specHash, job, pods, progress, progressProblem);
+        return new Observation(problems, specHash, job, pods, progress);
     }
 
     /** Pods of an earlier Job of the same name (a re-created resource) may linger until garbage collection. */
