@@ -23,19 +23,9 @@ public final class TensorDecoder {
         Shape shape = new Shape(entry.shape());
         ByteBuffer bytes = file.bytes(entry);
         if (entry.dtype() == SafetensorsDType.BF16) {
-            return manager.create(widenBfloat16(bytes), shape, DataType.FLOAT32);
+            return OwnedArrays.copyOf(widenBfloat16(bytes), shape, DataType.FLOAT32, manager);
         }
-        return manager.create(ownedCopy(bytes), shape, djlType(file, entry));
-    }
-
-    /**
-     * A private copy of mapped bytes. libtorch may wrap the buffer without copying, and the
-     * mapping is read-only (model volumes are mounted read-only): a tensor over it would crash
-     * the process on the first in-place write.
-     */
-    private static ByteBuffer ownedCopy(ByteBuffer mapped) {
-        ByteBuffer copy = ByteBuffer.allocateDirect(mapped.remaining()).order(ByteOrder.nativeOrder());
-        return copy.put(mapped.duplicate()).flip();
+        return OwnedArrays.copyOf(bytes, shape, djlType(file, entry), manager);
     }
 
     /** float32 bit patterns of bfloat16 values: the bf16 bits are the high half of the float32. */

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.OwnedArrays;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -39,9 +40,7 @@ public record StoredTensor(DataType dtype, long[] shape, ByteBuffer data) {
 
     /** The tensor as an array of the manager (on its device). */
     public NDArray toArray(NDManager manager) {
-        ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
-        direct.put(data.duplicate()).flip();
-        return manager.create(direct, new Shape(shape), dtype);
+        return OwnedArrays.copyOf(data, new Shape(shape), dtype, manager);
     }
 
     public long byteSize() {

@@ -1,0 +1,302 @@
+package io.framepack.e2e;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.worker.runtime.DemoModel;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The product as a platform team runs it, minus the GPU: the packaged operator process and the
+ * packaged worker processes (tiny bundled model, CPU) against a Kubernetes API server (Fabric8's
+ * mock in CRUD mode), with a simulated Job controller and kubelet in between. Resources are
+ * applied from YAML as with kubectl.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RenderEndToEndTest {
+    private static final String NAMESPACE = "renders";
+    private static final Duration RENDER_TIMEOUT = Duration.ofMinutes(6);
+
+    @TempDir
+    static Path root;
+    private static MockCluster cluster;
+    private static KubernetesClient client;
+    private static SimulatedNode node;
+    private static OperatorProcess operator;
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        cluster = new MockCluster();
+        client = cluster.client();
+        client.load(Files.newInputStream(Repo.root().resolve("crds/videogenerations.framepack.io-v1.yml"))).create();
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                .withNewMetadata().withName(NAMESPACE).endMetadata().build()).create();
+
+        Map<String, String> workerEnv = new HashMap<>(cluster.clientEnvironment(NAMESPACE));
+        workerEnv.put("FRAMEPACK_JAVA_OPTS", "-Xmx2g");
+        workerEnv.put("FRAMEPACK_CACHE_DIR", root.resolve("worker-cache").toString());
+        node = new SimulatedNode(client, NAMESPACE, root, Map.of("framepack-worker", workerLauncher()), workerEnv);
+        Path models = node.claim("framepack-models");
+        copyTree(DemoModel.directory(root.resolve("demo-model-cache")), models);
+        Files.copy(new java.io.ByteArrayInputStream(DemoModel.image()), node.claim("framepack-inputs").resolve("start.png"));
+        node.start();
+
+        operator = new OperatorProcess(root.resolve("operator.log"), operatorEnvironment());
+        operator.start();
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
+        if (operator != null) {
+            operator.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void rendersFromApplyToSucceededWithEverySectionInTheStatus() throws Exception {
+        apply("steady", "");
+        List<Integer> seenCompleted = new ArrayList<>();
+        VideoGeneration done = awaitPhase("steady", VideoGenerationStatus.Phase.Succeeded, vg -> {
+            Integer completed = vg.getStatus() == null ? null : vg.getStatus().sectionsCompleted;
+            if (completed != null && (seenCompleted.isEmpty() || !seenCompleted.get(seenCompleted.size() - 1).equals(completed))) {
+                seenCompleted.add(completed);
+            }
+        });
+        VideoGenerationStatus status = done.getStatus();
+        assertThat(status.sectionsTotal).isEqualTo(2);
+        assertThat(status.progress).isEqualTo("2/2");
+        assertThat(status.sections).extracting(s -> s.index).containsExactly(0, 1);
+        assertThat(seenCompleted).as("sections completed as observed while rendering").contains(1, 2);
+        assertThat(status.attempts.preemptions).isZero();
+        assertThat(status.attempts.failures).isZero();
+        assertThat(status.output.location).isNotBlank();
+
+        Path video = outputVideo("steady");
+        assertThat(decodedFrames(video)).hasSize(73);
+    }
+
+    @Test
+    @Order(2)
+    void preemptionMidSectionResumesFromTheCheckpointWithIdenticalFrames() throws Exception {
+        apply("preempted", "");
+        String firstPod = awaitPodRunningAfterSections("preempted", 1);
+        node.preempt(firstPod, Duration.ofSeconds(20));
+
+        VideoGeneration done = awaitPhase("preempted", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(done.getStatus().attempts.preemptions).isEqualTo(1);
+        assertThat(done.getStatus().attempts.failures).isZero();
+        assertThat(node.podsOf(jobName(done))).hasSize(2);
+        assertThat(decodedFrames(outputVideo("preempted"))).as("frames of the resumed render")
+                .isEqualTo(decodedFrames(outputVideo("steady")));
+    }
+
+    @Test
+    @Order(3)
+    void anUnreadableImageFailsAtOnceWithoutRetries() throws Exception {
+        Files.writeString(node.claim("framepack-inputs").resolve("broken.png"), "this is not an image");
+        apply("broken-input", "broken.png");
+        VideoGeneration failed = awaitPhase("broken-input", VideoGenerationStatus.Phase.Failed, vg -> { });
+        assertThat(node.podsOf(jobName(failed))).hasSize(1);
+        assertThat(failed.getStatus().message).containsIgnoringCase("image");
+    }
+
+    @Test
+    @Order(4)
+    void aCrashLoopEndsFailedAfterTheBackoffLimit() throws Exception {
+        apply("crashing", "", "  backoffLimit: 1\n");
+        for (int crash = 0; crash < 2; crash++) {
+            int previousPods = crash;
+            String pod = await().atMost(RENDER_TIMEOUT).until(() -> runningPod("crashing", previousPods), p -> p != null);
+            node.kill(pod);
+        }
+        VideoGeneration failed = awaitPhase("crashing", VideoGenerationStatus.Phase.Failed, vg -> { });
+        assertThat(failed.getStatus().attempts.failures).isEqualTo(2);
+        assertThat(failed.getStatus().conditions).anySatisfy(c -> {
+            assertThat(c.getType()).isEqualTo("Stalled");
+            assertThat(c.getStatus()).isEqualTo("True");
+        });
+        assertThat(node.podsOf(jobName(failed))).hasSize(2);
+    }
+
+    @Test
+    @Order(5)
+    void anOperatorRestartMidRenderLeavesExactlyOneWorker() throws Exception {
+        apply("restarted", "");
+        awaitPodRunningAfterSections("restarted", 0);
+        operator.kill();
+        operator = new OperatorProcess(root.resolve("operator-2.log"), operatorEnvironment());
+        operator.start();
+        VideoGeneration done = awaitPhase("restarted", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems())
+                .filteredOn(j -> j.getMetadata().getName().equals(jobName(done))).hasSize(1);
+        assertThat(node.podsOf(jobName(done))).hasSize(1);
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private static void apply(String name, String imageFile, String... extraSpec) throws IOException {
+        String image = imageFile.isEmpty() ? "start.png" : imageFile;
+        String yaml = """
+                apiVersion: framepack.io/v1alpha1
+                kind: VideoGeneration
+                metadata:
+                  name: %s
+                  namespace: %s
+                spec:
+                  input:
+                    image:
+                      pvc:
+                        claimName: framepack-inputs
+                        path: %s
+                    prompt: "a tiny test scene"
+                  render:
+                    seconds: 2
+                    seed: 4242
+                    steps: 4
+                    resolution: 128
+                    teaCache:
+                      enabled: false
+                """.formatted(name, NAMESPACE, image) + String.join("", extraSpec);
+        client.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .inNamespace(NAMESPACE).create();
+    }
+
+    private static VideoGeneration awaitPhase(String name, VideoGenerationStatus.Phase phase,
+                                              java.util.function.Consumer<VideoGeneration> observer) {
+        return await().atMost(RENDER_TIMEOUT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            VideoGeneration vg = client.resources(VideoGeneration.class).inNamespace(NAMESPACE).withName(name).get();
+            observer.accept(vg);
+            return vg;
+        }, vg -> {
+            assertOperatorAlive();
+            return vg.getStatus() != null && vg.getStatus().phase == phase;
+        });
+    }
+
+    /** The running pod of a render once its status reports at least {@code sections} finished sections. */
+    private static String awaitPodRunningAfterSections(String name, int sections) {
+        return await().atMost(RENDER_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+            assertOperatorAlive();
+            VideoGeneration vg = client.resources(VideoGeneration.class).inNamespace(NAMESPACE).withName(name).get();
+            if (vg.getStatus() == null || vg.getStatus().sectionsCompleted == null
+                    || vg.getStatus().sectionsCompleted < sections || vg.getStatus().currentStep == null) {
+                return null;
+            }
+            return runningPod(name, 0);
+        }, pod -> pod != null);
+    }
+
+    /** A running pod of the render's Job, created after {@code olderPods} earlier ones. */
+    private static String runningPod(String name, int olderPods) {
+        VideoGeneration vg = client.resources(VideoGeneration.class).inNamespace(NAMESPACE).withName(name).get();
+        if (vg == null || vg.getStatus() == null || vg.getStatus().jobName == null) {
+            return null;
+        }
+        List<Pod> pods = node.podsOf(vg.getStatus().jobName);
+        if (pods.size() <= olderPods) {
+            return null;
+        }
+        Pod newest = pods.get(pods.size() - 1);
+        return node.isRunning(newest.getMetadata().getName()) ? newest.getMetadata().getName() : null;
+    }
+
+    private static String jobName(VideoGeneration vg) {
+        return vg.getStatus().jobName;
+    }
+
+    private static void assertOperatorAlive() {
+        assertThat(operator.isAlive()).as("operator process").isTrue();
+    }
+
+    private static Path outputVideo(String name) throws IOException {
+        try (Stream<Path> files = Files.walk(node.claim("framepack-outputs"))) {
+            List<Path> videos = files.filter(p -> p.getFileName().toString().startsWith(name)
+                    && p.getFileName().toString().endsWith(".mp4")).toList();
+            assertThat(videos).as("MP4 of %s", name).hasSize(1);
+            return videos.get(0);
+        }
+    }
+
+    /** SHA-256 of every decoded frame's pixels: FFmpeg must decode the whole file. */
+    private static List<String> decodedFrames(Path video) throws Exception {
+        List<String> frames = new ArrayList<>();
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile())) {
+            grabber.start();
+            assertThat(grabber.getVideoCodecName()).isEqualTo("h264");
+            Frame frame;
+            while ((frame = grabber.grabImage()) != null) {
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                digest.update(((ByteBuffer) frame.image[0]).duplicate());
+                frames.add(HexFormat.of().formatHex(digest.digest()));
+            }
+        }
+        return frames;
+    }
+
+    private static Map<String, String> operatorEnvironment() {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", cluster.url());
+        env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
+        env.put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", NAMESPACE);
+        env.put("QUARKUS_OPERATOR_SDK_CONTROLLERS_VIDEOGENERATION_NAMESPACES", NAMESPACE);
+        env.put("QUARKUS_OPERATOR_SDK_ACTIVATE_LEADER_ELECTION_FOR_PROFILES", "none");
+        env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+        env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+        env.put("FRAMEPACK_WORKER_IMAGE", "framepack-worker:e2e");
+        env.put("FRAMEPACK_DEFAULTS_MODEL_CLAIM", "framepack-models");
+        env.put("FRAMEPACK_DEFAULTS_OUTPUT_CLAIM", "framepack-outputs");
+        env.put("FRAMEPACK_DEFAULTS_CHECKPOINT_CLAIM", "framepack-checkpoints");
+        return env;
+    }
+
+    private static Path workerLauncher() {
+        Path launcher = Repo.root().resolve("worker/target/bin/framepack-worker");
+        assertThat(launcher).as("packaged worker (mvn package)").isExecutable();
+        return launcher;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Path target = to.resolve(from.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
