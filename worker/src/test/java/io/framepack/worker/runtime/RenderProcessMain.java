@@ -35,8 +35,17 @@ public final class RenderProcessMain {
         JsonLinesProgress progress = new JsonLinesProgress(System.out);
         Termination termination = Termination.install(Duration.ofSeconds(20), ExitCode.TERMINATED.code, () -> { });
         RenderSettings settings = new RenderSettings();
-        RenderRequest request = new RenderRequest("test/" + engine + "/1", "spec", "model", "", "", settings, engine, 1,
-                new byte[0], checkpoints, "cpu");
+        Path models = null;
+        if (engine.startsWith("tiny-")) {
+            // The bundled tiny model: 3 sections of 3 steps at 64-pixel scale.
+            settings.variant = RenderSettings.Variant.valueOf(engine.substring("tiny-".length()));
+            settings.seconds = 3.6;
+            settings.steps = 3;
+            settings.resolution = DemoModel.RESOLUTION;
+            models = DemoModel.directory(output.resolveSibling("models"));
+        }
+        RenderRequest request = new RenderRequest("test/" + engine + "/1", "spec", "model", "a cat walks", "", settings,
+                engine, 1, DemoModel.image(), models, "cpu");
         ExitCode code = new JobRunner(request, engine(engine), new CheckpointStore(store, 2),
                 new VideoPublisher(new DirectoryStore(output), request.jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
@@ -44,6 +53,7 @@ public final class RenderProcessMain {
         System.exit(code.code);
     }
 
+    /** {@code walk} ({@link RandomWalkRender}), or {@code tiny-inverted} / {@code tiny-f1}: the real engine on the demo model. */
     private static JobRunner.RenderFactory engine(String name) {
         if (name.equals("walk")) {
             // Slow enough steps that a signal lands inside a section.
@@ -57,7 +67,7 @@ public final class RenderProcessMain {
                 }
             };
         }
-        throw new IllegalArgumentException("unknown engine " + name);
+        return FramePackRenders::open;
     }
 
     private static void stall(Path path) {
