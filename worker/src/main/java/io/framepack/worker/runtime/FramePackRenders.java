@@ -16,6 +16,9 @@ import io.framepack.worker.image.SiglipPreprocessor;
 import io.framepack.worker.image.SiglipVisionConfig;
 import io.framepack.worker.image.SiglipVisionEncoder;
 import io.framepack.worker.image.StartImage;
+import io.framepack.worker.model.Component;
+import io.framepack.worker.model.ModelDirectory;
+import io.framepack.worker.model.ModelDirectoryException;
 import io.framepack.worker.pipeline.Conditioning;
 import io.framepack.worker.pipeline.SamplingSettings;
 import io.framepack.worker.pipeline.SectionLoop;
@@ -47,22 +50,17 @@ import java.nio.file.Path;
 /**
  * Builds a {@link FramePackRender} for a request, as the official demo's job does before its
  * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
- * VAE encoder, then the packed transformer. The model directory holds the Hugging Face folders
- * {@code tokenizer/}, {@code tokenizer_2/}, {@code text_encoder/}, {@code text_encoder_2/},
- * {@code feature_extractor/}, {@code image_encoder/}, {@code vae/} and the transformer:
- * {@code FramePackI2V_HY/} (inverted) or {@code FramePack_F1_I2V_HY_20250503/} (F1), or
- * {@code transformer/} for either. Encoders are released before sampling starts.
+ * VAE encoder, then the packed transformer. The model directory has the layout of
+ * {@link Component} and is validated as a whole before anything is loaded, so a missing or
+ * truncated file fails the job before any GPU work. Encoders are released before sampling starts.
  */
 public final class FramePackRenders {
-    static final String INVERTED_TRANSFORMER = "FramePackI2V_HY";
-    static final String F1_TRANSFORMER = "FramePack_F1_I2V_HY_20250503";
-
     private FramePackRenders() {
     }
 
     public static SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException {
         RenderSettings settings = request.settings();
-        Path models = request.modelDir();
+        ModelDirectory models = validated(request.modelDir());
         Device device = device(request.device());
         Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
         RgbImage image = startImage(request.image(), settings.resolution);
@@ -72,9 +70,9 @@ public final class FramePackRenders {
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, "Encoding the prompt and the start image"));
             Conditioning conditioning = conditioning(request, models, image, precision, kernels, manager);
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
-            HunyuanVideoVae vae = HunyuanVideoVae.open(component(models, "vae"), kernels, manager, true);
+            HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
-            PackedTransformer transformer = PackedTransformer.open(transformerDir(models, settings.variant), precision,
+            PackedTransformer transformer = PackedTransformer.open(models.path(Component.TRANSFORMER), precision,
                     kernels, manager);
             int window = settings.latentWindowSize;
             int sections = SectionSchedule.sectionCount(settings.seconds, window);
@@ -100,21 +98,21 @@ public final class FramePackRenders {
         }
     }
 
-    private static Conditioning conditioning(RenderRequest request, Path models, RgbImage image, Precision precision,
+    private static Conditioning conditioning(RenderRequest request, ModelDirectory models, RgbImage image, Precision precision,
                                              Kernels kernels, NDManager manager) throws IOException {
         try (NDManager encoders = manager.newSubManager();
              PromptEncoder prompts = new PromptEncoder(
-                     LlamaPromptTokenizer.open(component(models, "tokenizer"), template(models),
+                     LlamaPromptTokenizer.open(models.path(Component.TOKENIZER), template(models),
                              LlamaPromptTokenizer.DEFAULT_MAX_PROMPT_TOKENS),
-                     ClipPromptTokenizer.open(component(models, "tokenizer_2"), ClipPromptTokenizer.DEFAULT_MAX_LENGTH));
-             LlamaTextEncoder llama = load(component(models, "text_encoder"), kernels, weights ->
-                     LlamaTextEncoder.load(weights, LlamaConfig.read(component(models, "text_encoder").resolve("config.json")),
+                     ClipPromptTokenizer.open(models.path(Component.TOKENIZER_2), ClipPromptTokenizer.DEFAULT_MAX_LENGTH));
+             LlamaTextEncoder llama = load(models.path(Component.TEXT_ENCODER), kernels, weights ->
+                     LlamaTextEncoder.load(weights, LlamaConfig.read(models.path(Component.TEXT_ENCODER).resolve("config.json")),
                              LlamaTextEncoder.HUNYUAN_SKIPPED_LAYERS, kernels, encoders));
-             ClipTextEncoder clip = load(component(models, "text_encoder_2"), kernels, weights ->
-                     ClipTextEncoder.load(weights, ClipTextConfig.read(component(models, "text_encoder_2").resolve("config.json")),
+             ClipTextEncoder clip = load(models.path(Component.TEXT_ENCODER_2), kernels, weights ->
+                     ClipTextEncoder.load(weights, ClipTextConfig.read(models.path(Component.TEXT_ENCODER_2).resolve("config.json")),
                              kernels, encoders));
-             SiglipVisionEncoder siglip = load(component(models, "image_encoder"), kernels, weights ->
-                     SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(component(models, "image_encoder")
+             SiglipVisionEncoder siglip = load(models.path(Component.IMAGE_ENCODER), kernels, weights ->
+                     SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(models.path(Component.IMAGE_ENCODER)
                              .resolve("config.json")), kernels, encoders))) {
             PromptEmbedding positive = prompts.encode(request.prompt(), llama, clip, precision, kernels, manager);
             // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
@@ -123,7 +121,7 @@ public final class FramePackRenders {
                     : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
                     positive.clipPooled().zerosLike(), false);
             SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
-                    component(models, "feature_extractor").resolve("preprocessor_config.json"));
+                    models.path(Component.FEATURE_EXTRACTOR).resolve("preprocessor_config.json"));
             NDArray imageStates = siglip.encode(preprocessor.pixelValues(image, encoders));
             imageStates.attach(manager);
             return new Conditioning(positive, negative, imageStates);
@@ -135,8 +133,8 @@ public final class FramePackRenders {
      * ({@code template} with {@code {}} for the prompt, {@code cropStart}) gives one that fits
      * another tokenizer, as the demo model's does.
      */
-    private static PromptTemplate template(Path models) throws IOException {
-        Path custom = component(models, "tokenizer").resolve("framepack_prompt_template.json");
+    private static PromptTemplate template(ModelDirectory models) throws IOException {
+        Path custom = models.path(Component.TOKENIZER).resolve("framepack_prompt_template.json");
         if (!Files.isRegularFile(custom)) {
             return PromptTemplate.HUNYUAN_VIDEO;
         }
@@ -189,20 +187,13 @@ public final class FramePackRenders {
         return manager.create(values, new Shape(1, 3, 1, image.height(), image.width()));
     }
 
-    private static Path transformerDir(Path models, RenderSettings.Variant variant) {
-        Path generic = models.resolve("transformer");
-        if (Files.isDirectory(generic)) {
-            return generic;
+    /** Every component checked (files, headers, shapes against configs) before anything is loaded. */
+    private static ModelDirectory validated(Path root) {
+        try {
+            return ModelDirectory.at(root).validate();
+        } catch (ModelDirectoryException e) {
+            throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
         }
-        return component(models, variant == RenderSettings.Variant.f1 ? F1_TRANSFORMER : INVERTED_TRANSFORMER);
-    }
-
-    private static Path component(Path models, String name) {
-        Path dir = models.resolve(name);
-        if (!Files.isDirectory(dir)) {
-            throw new InvalidInputException(InvalidInputException.MODEL, "model directory " + models + " has no " + name + "/");
-        }
-        return dir;
     }
 
     private static Device device(String requested) {

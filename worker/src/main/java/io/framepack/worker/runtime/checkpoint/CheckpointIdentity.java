@@ -7,7 +7,7 @@ package io.framepack.worker.runtime.checkpoint;
  *
  * @param jobId    the render's stable identity
  * @param specHash hash of everything that defines the pixels (prompt, image, settings)
- * @param modelId  fingerprint of the model files ({@link io.framepack.worker.runtime.ModelFingerprint})
+ * @param modelId  fingerprint of the model files ({@link io.framepack.worker.model.ModelDirectory#identity()})
  */
 public record CheckpointIdentity(String jobId, String specHash, String modelId) {
 

@@ -3,7 +3,7 @@ package io.framepack.worker.runtime.cli;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.ModelFingerprint;
+import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.runtime.RenderRequest;
 import io.framepack.worker.runtime.Termination;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
@@ -33,7 +33,7 @@ final class Launch {
 
     static String modelId(Path modelDir) {
         try {
-            return ModelFingerprint.of(modelDir);
+            return ModelDirectory.at(modelDir).identity();
         } catch (IOException e) {
             throw new InvalidInputException(InvalidInputException.MODEL, "cannot read model directory " + modelDir + ": "
                     + e.getMessage(), e);
