@@ -50,7 +50,6 @@ class HelmChartTest {
                 .filter(e -> e.getValue() != null)
                 .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
         assertThat(env).containsEntry("FRAMEPACK_WORKER_IMAGE", "ghcr.io/framepack-k8s/framepack-worker:0.1.0")
-                .containsEntry("FRAMEPACK_WORKER_GPU_RESOURCE_NAME", "nvidia.com/gpu")
                 .containsEntry("FRAMEPACK_DEFAULTS_MODEL_CLAIM", "framepack-models")
                 .containsEntry("FRAMEPACK_DEFAULTS_CHECKPOINT_CLAIM", "framepack-checkpoints");
     }
