@@ -13,6 +13,7 @@ import java.nio.file.Path;
 /**
  * H.264 MP4 as the official demo writes it (PyAV through torchvision): libx264, yuv420p, the
  * given CRF, 30 frames per second. FFmpeg comes from JavaCV's GPL build, which has libx264.
+ * The same frames always give the same bytes.
  */
 public final class Mp4Writer {
     public static final int FPS = 30;
@@ -36,6 +37,9 @@ public final class Mp4Writer {
         recorder.setPixelFormat(avutil.AV_PIX_FMT_YUV420P);
         recorder.setFrameRate(FPS);
         recorder.setVideoOption("crf", Integer.toString(crf));
+        // One encoder thread: x264's frame threads made the bitstream differ between runs for the
+        // same frames, and a resumed render must write the same file as an uninterrupted one.
+        recorder.setVideoOption("threads", "1");
         try {
             recorder.start();
             Frame frame = new Frame(width, height, Frame.DEPTH_UBYTE, 3);
