@@ -32,12 +32,9 @@ import java.util.Map;
  * context at full size. Reports seconds per forward and per section and peak memory (GPU: memory
  * held on the device, i.e. PyTorch's cache plus the CUDA context; CPU: the process's peak RSS).
  *
- * <pre>
- * bench [--model tiny|mid|full|CONFIG.json] [--device cpu|gpu] [--precision float32|bfloat16]
- *       [--latent HxW] [--window 9] [--steps 25] [--sections 1] [--text-tokens N] [--profile TRACE.json]
- * </pre>
- * {@code full} is the released model's architecture; {@code --latent 80x76} is the 640×640 bucket
- * (640×608 pixels). {@code --profile} writes a PyTorch profiler trace of one extra forward.
+ * Run as {@code framepack-worker bench transformer}. {@code full} is the released model's
+ * architecture; a latent of 80×76 is the 640×640 bucket (640×608 pixels). A profile path gets a
+ * PyTorch profiler trace of one extra forward.
  */
 public final class TransformerBench {
     /** Architectures by name; absent fields take the official defaults (the 13 B model). */
@@ -80,11 +77,34 @@ public final class TransformerBench {
         this.textTokens = textTokens;
     }
 
-    public static void main(String[] args) throws IOException {
-        Options options = Options.parse(args);
-        TransformerBench bench = new TransformerBench(options.config(), options.device(), options.precision(),
-                options.latentHeight(), options.latentWidth(), options.window(), options.steps(), options.textTokens());
-        bench.run(options.model(), options.sections(), options.profile());
+    /** What to measure; {@link #of} fills in the defaults of the named model. */
+    public record Options(String model, TransformerConfig config, Device device, Precision precision,
+                          long latentHeight, long latentWidth, int window, int steps, int sections, int textTokens,
+                          Path profile) {
+
+        /**
+         * @param model     tiny, mid, full or the path of a transformer config.json
+         * @param precision null: bfloat16 on a GPU, float32 on the CPU
+         * @param latent    {@code HxW}; null: 80x76 for full, 16x16 otherwise
+         */
+        public static Options of(String model, boolean gpu, Precision precision, String latent, int window, int steps,
+                                 int sections, int textTokens, Path profile) throws IOException {
+            String json = MODELS.containsKey(model) ? MODELS.get(model) : Files.readString(Path.of(model));
+            TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().readTree(json));
+            String[] size = (latent != null ? latent : model.equals("full") ? "80x76" : "16x16").split("x");
+            if (size.length != 2) {
+                throw new IllegalArgumentException("latent size must be HxW, got " + latent);
+            }
+            return new Options(model, config, gpu ? Device.gpu() : Device.cpu(),
+                    precision != null ? precision : gpu ? Precision.BFLOAT16 : Precision.FLOAT32,
+                    Long.parseLong(size[0]), Long.parseLong(size[1]), window, steps, sections, textTokens, profile);
+        }
+    }
+
+    public static void run(Options options) {
+        new TransformerBench(options.config(), options.device(), options.precision(), options.latentHeight(),
+                options.latentWidth(), options.window(), options.steps(), options.textTokens())
+                .run(options.model(), options.sections(), options.profile());
     }
 
     private void run(String model, int sections, Path profile) {
@@ -218,35 +238,5 @@ public final class TransformerBench {
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    /** Command-line options with the defaults of the model they name. */
-    private record Options(String model, TransformerConfig config, Device device, Precision precision,
-                           long latentHeight, long latentWidth, int window, int steps, int sections, int textTokens,
-                           Path profile) {
-
-        static Options parse(String[] args) throws IOException {
-            Map<String, String> values = new java.util.HashMap<>();
-            for (int i = 0; i < args.length; i += 2) {
-                if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                    throw new IllegalArgumentException("expected --option value pairs, got " + Arrays.toString(args));
-                }
-                values.put(args[i].substring(2), args[i + 1]);
-            }
-            String model = values.getOrDefault("model", "tiny");
-            String json = MODELS.containsKey(model) ? MODELS.get(model) : Files.readString(Path.of(model));
-            TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().readTree(json));
-            boolean gpu = values.getOrDefault("device", "cpu").equals("gpu");
-            Precision precision = Precision.valueOf(values.getOrDefault("precision", gpu ? "bfloat16" : "float32")
-                    .toUpperCase(Locale.ROOT));
-            String[] latent = values.getOrDefault("latent", model.equals("full") ? "80x76" : "16x16").split("x");
-            return new Options(model, config, gpu ? Device.gpu() : Device.cpu(), precision,
-                    Long.parseLong(latent[0]), Long.parseLong(latent[1]),
-                    Integer.parseInt(values.getOrDefault("window", "9")),
-                    Integer.parseInt(values.getOrDefault("steps", "25")),
-                    Integer.parseInt(values.getOrDefault("sections", "1")),
-                    Integer.parseInt(values.getOrDefault("text-tokens", "64")),
-                    values.containsKey("profile") ? Path.of(values.get("profile")) : null);
-        }
     }
 }

@@ -65,6 +65,11 @@ public final class F1Schedule extends SectionSchedule {
     }
 
     @Override
+    public boolean growsAtStart() {
+        return false;
+    }
+
+    @Override
     NDArray mergePixels(NDArray historyPixels, NDArray current) {
         return SoftAppend.softAppend(historyPixels, current, overlapPixelFrames());
     }

@@ -99,6 +99,11 @@ public final class InvertedSchedule extends SectionSchedule {
     }
 
     @Override
+    public boolean growsAtStart() {
+        return true;
+    }
+
+    @Override
     NDArray mergePixels(NDArray historyPixels, NDArray current) {
         return SoftAppend.softAppend(current, historyPixels, overlapPixelFrames());
     }

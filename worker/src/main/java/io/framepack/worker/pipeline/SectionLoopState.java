@@ -103,6 +103,21 @@ public final class SectionLoopState implements AutoCloseable {
         return tensors;
     }
 
+    /**
+     * Frames of tensor {@code name} at the end of the time axis opposite to where sections add
+     * frames ({@link SectionSchedule#growsAtStart()}) that no later section changes: all latents
+     * (sections only add frames), all pixels but those the next blend rewrites, no start latent.
+     */
+    public int settledFrames(String name, SectionSchedule schedule) {
+        return switch (name) {
+            case HISTORY_LATENTS -> (int) SectionSchedule.frameCount(historyLatents);
+            case HISTORY_PIXELS -> historyPixels == null ? 0
+                    : (int) Math.max(0, SectionSchedule.frameCount(historyPixels) - schedule.overlapPixelFrames());
+            case START_LATENT -> 0;
+            default -> throw new IllegalArgumentException("no tensor " + name);
+        };
+    }
+
     /** The counters to checkpoint, by name. */
     public Map<String, Long> scalars() {
         Map<String, Long> scalars = new LinkedHashMap<>();

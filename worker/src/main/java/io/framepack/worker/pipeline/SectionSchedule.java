@@ -67,6 +67,12 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
         return 4 * window - 3;
     }
 
+    /**
+     * Whether sections add frames at the start of the histories (the inverted order) rather than
+     * at the end; the other end never changes.
+     */
+    public abstract boolean growsAtStart();
+
     public boolean isLast(int section) {
         return section == sections - 1;
     }

@@ -8,7 +8,9 @@ import io.framepack.worker.pipeline.GenerationListener;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.VideoDecoder;
-import io.framepack.worker.runtime.checkpoint.StoredTensor;
+import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -79,8 +81,11 @@ public final class FramePackRender implements SectionedRender {
 
     @Override
     public Snapshot snapshot() {
-        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-        state.tensors().forEach((name, array) -> tensors.put(name, StoredTensor.of(array)));
+        SectionSchedule schedule = loop.schedule();
+        FrameTensor.SettledEnd settledEnd = schedule.growsAtStart() ? FrameTensor.SettledEnd.END : FrameTensor.SettledEnd.START;
+        Map<String, FrameTensor> tensors = new LinkedHashMap<>();
+        state.tensors().forEach((name, array) ->
+                tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name, schedule))));
         ObjectNode scalars = JSON.createObjectNode();
         state.scalars().forEach(scalars::put);
         return new Snapshot(state.sectionsCompleted(), scalars, tensors);
@@ -90,7 +95,8 @@ public final class FramePackRender implements SectionedRender {
     public void restore(Snapshot snapshot) {
         try (NDManager loading = manager.newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            snapshot.tensors().forEach((name, tensor) -> tensors.put(name, tensor.toArray(loading)));
+            snapshot.tensors().forEach((name, tensor) ->
+                    tensors.put(name, tensor.toArray(loading, CheckpointStore.BLOCK_FRAMES)));
             Map<String, Long> scalars = new LinkedHashMap<>();
             snapshot.scalars().fields().forEachRemaining(field -> scalars.put(field.getKey(), field.getValue().asLong()));
             SectionLoopState restored;

@@ -2,7 +2,7 @@ package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.framepack.worker.runtime.checkpoint.StoredTensor;
+import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
 import java.util.Map;
 
@@ -34,7 +34,7 @@ public interface SectionedRender extends AutoCloseable {
     /** Runs the next section. The preview, if any, is a latent preview {@code [1,3,T,h,w]} in [0, 1]. */
     SectionResult runNextSection(StepCallback steps);
 
-    /** The state after the last finished section. */
+    /** The state after the last finished section; its tensors read the live state, valid until the next section. */
     Snapshot snapshot();
 
     /** Puts back a state taken by {@link #snapshot()} (in this or an earlier process). */
@@ -43,8 +43,8 @@ public interface SectionedRender extends AutoCloseable {
     /** The video so far, pixels {@code [1,3,F,H,W]} in [-1, 1]. */
     NDArray pixels();
 
-    /** Exact state: scalars and named tensors. */
-    record Snapshot(int sectionsCompleted, ObjectNode scalars, Map<String, StoredTensor> tensors) {
+    /** Exact state: scalars and named tensors (with the frames no later section changes). */
+    record Snapshot(int sectionsCompleted, ObjectNode scalars, Map<String, FrameTensor> tensors) {
     }
 
     @Override

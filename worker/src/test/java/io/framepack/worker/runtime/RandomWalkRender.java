@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.runtime.checkpoint.FrameTensor;
 import io.framepack.worker.runtime.checkpoint.StoredTensor;
 
 import java.util.Map;
@@ -70,13 +71,13 @@ class RandomWalkRender implements SectionedRender {
     @Override
     public Snapshot snapshot() {
         ObjectNode scalars = new ObjectMapper().createObjectNode().put("completed", completed);
-        return new Snapshot(completed, scalars, Map.of("history", StoredTensor.of(history)));
+        return new Snapshot(completed, scalars, Map.of("history", FrameTensor.of(StoredTensor.of(history))));
     }
 
     @Override
     public void restore(Snapshot snapshot) {
         completed = snapshot.scalars().get("completed").asInt();
-        history = snapshot.tensors().get("history").toArray(manager);
+        history = snapshot.tensors().get("history").toArray(manager, 8);
     }
 
     @Override

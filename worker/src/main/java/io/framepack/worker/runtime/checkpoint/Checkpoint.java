@@ -9,5 +9,5 @@ import java.util.Map;
  * tensors (bit-exact) and a JSON object of scalars the section loop defines.
  */
 public record Checkpoint(CheckpointIdentity identity, int sectionsCompleted, ObjectNode state,
-                         Map<String, StoredTensor> tensors) {
+                         Map<String, FrameTensor> tensors) {
 }

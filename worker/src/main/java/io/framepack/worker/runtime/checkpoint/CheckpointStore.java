@@ -19,12 +19,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -32,21 +35,32 @@ import java.util.regex.Pattern;
 
 /**
  * Checkpoints in an {@link ObjectStore}, format version {@value #FORMAT_VERSION}. Each checkpoint
- * is a group of objects {@code ckpt-<section>-<nonce>/}: one raw little-endian file per tensor
- * and {@code manifest.json}, written last, holding the identity, the scalars and every tensor's
- * type, shape, size and SHA-256. A checkpoint without its manifest was interrupted and is
- * ignored; the nonce keeps a retried write from touching the objects of an earlier one, so every
- * object is immutable once written (as S3 prefers it).
+ * is a group of objects {@code ckpt-<section>-<nonce>/} holding the frames that may still change
+ * and {@code manifest.json}, written last, with the identity, the scalars and every tensor as a
+ * list of parts along its time axis, each with its size and SHA-256. Settled frames (those no
+ * later section changes) go to shared blocks {@code blocks/<tensor>-<n>-<nonce>.bin} of
+ * {@value #BLOCK_FRAMES} frames counted from the settled end, written once and referenced by
+ * every later manifest: a save writes the new frames, not the whole video. A checkpoint without
+ * its manifest was interrupted and is ignored; nonces keep a retried write from touching the
+ * objects of an earlier one, so every object is immutable once written (as S3 prefers it).
  */
 public final class CheckpointStore {
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** Version 1 stored each tensor as one file; it is still read. */
+    private static final int OLDEST_READABLE_VERSION = 1;
+    /** Frames per shared block: 37 MB of fp16 pixels or 6 MB of float32 latents at 640×608. */
+    public static final int BLOCK_FRAMES = 16;
     static final String FORMAT = "framepack-checkpoint";
     static final String MANIFEST = "manifest.json";
+    static final String BLOCKS = "blocks/";
     private static final Pattern GROUP = Pattern.compile("ckpt-(\\d{6})-([0-9a-f]{8})/");
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
     private final int keep;
+    /** Settled blocks the newest checkpoint written or read here references, by tensor name. */
+    private Map<String, SettledBlocks> settled = Map.of();
 
     /** @param keep number of complete checkpoints kept (older ones are deleted after a newer one is complete) */
     public CheckpointStore(ObjectStore store, int keep) {
@@ -61,15 +75,34 @@ public final class CheckpointStore {
         return store.location();
     }
 
-    /** What a save cost, for progress and measurements. */
-    public record Saved(String location, int sectionsCompleted, long bytes, double seconds) {
+    /**
+     * What a save cost, for progress and measurements.
+     *
+     * @param bytes      bytes written by this save
+     * @param totalBytes bytes the checkpoint holds, shared blocks included
+     */
+    public record Saved(String location, int sectionsCompleted, long bytes, long totalBytes, double seconds) {
     }
 
-    /** Writes the checkpoint (tensors first, manifest last), then deletes checkpoints beyond the newest {@code keep}. */
+    /** One stored piece of a tensor: {@code frames} frames in {@code file}; {@code block} ≥ 0 for a shared settled block. */
+    private record Part(String file, int frames, long bytes, String sha256, int block) {
+    }
+
+    /** The settled blocks of one tensor, nearest the settled end first, and what they hold. */
+    private record SettledBlocks(DataType dtype, long[] frameShape, FrameTensor.SettledEnd end, List<Part> blocks) {
+        Part reusable(int block, FrameTensor tensor) {
+            return block < blocks.size() && dtype == tensor.dtype() && end == tensor.settledEnd()
+                    && Arrays.equals(frameShape, CheckpointStore.frameShape(tensor.shape())) ? blocks.get(block) : null;
+        }
+    }
+
+    /**
+     * Writes the checkpoint (new parts first, manifest last), then deletes checkpoints beyond the
+     * newest {@code keep} and the blocks none of the remaining ones references.
+     */
     public Saved save(Checkpoint checkpoint) throws IOException {
         long started = System.nanoTime();
-        String group = String.format("ckpt-%06d-%s/", checkpoint.sectionsCompleted(),
-                UUID.randomUUID().toString().substring(0, 8));
+        String group = String.format("ckpt-%06d-%s/", checkpoint.sectionsCompleted(), nonce());
         ObjectNode manifest = JSON.createObjectNode();
         manifest.put("format", FORMAT);
         manifest.put("version", FORMAT_VERSION);
@@ -80,29 +113,93 @@ public final class CheckpointStore {
         manifest.put("createdAt", Instant.now().toString());
         manifest.set("state", checkpoint.state());
         ArrayNode tensors = manifest.putArray("tensors");
-        long bytes = 0;
-        for (Map.Entry<String, StoredTensor> entry : checkpoint.tensors().entrySet()) {
-            String file = entry.getKey() + ".bin";
-            StoredTensor tensor = entry.getValue();
-            String sha256 = writeTensor(group + file, tensor);
-            ObjectNode described = tensors.addObject();
-            described.put("name", entry.getKey());
-            described.put("file", file);
-            described.put("dtype", tensor.dtype().name());
-            ArrayNode shape = described.putArray("shape");
-            for (long dim : tensor.shape()) {
-                shape.add(dim);
+        Map<String, SettledBlocks> nowSettled = new LinkedHashMap<>();
+        long written = 0;
+        long total = 0;
+        for (Map.Entry<String, FrameTensor> entry : checkpoint.tensors().entrySet()) {
+            String name = entry.getKey();
+            FrameTensor tensor = entry.getValue();
+            if (!PLAIN_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("tensor name '" + name + "' cannot name a file");
             }
-            described.put("bytes", tensor.byteSize());
-            described.put("sha256", sha256);
-            bytes += tensor.byteSize();
+            SettledBlocks before = settled.get(name);
+            List<Part> blocks = new ArrayList<>();
+            for (int block = 0; block < tensor.settledFrames() / BLOCK_FRAMES; block++) {
+                Part reused = before == null ? null : before.reusable(block, tensor);
+                if (reused == null) {
+                    int[] range = blockRange(tensor, block);
+                    reused = writePart(BLOCKS + name + "-" + String.format("%06d", block) + "-" + nonce() + ".bin",
+                            tensor.source().frames(range[0], range[1]), block);
+                    written += reused.bytes();
+                }
+                blocks.add(reused);
+            }
+            List<Part> changing = new ArrayList<>();
+            int[] rest = changingRange(tensor, blocks.size());
+            for (int from = rest[0]; from < rest[1]; from += BLOCK_FRAMES) {
+                String file = group + name + (rest[1] - rest[0] > BLOCK_FRAMES ? "." + changing.size() : "") + ".bin";
+                Part part = writePart(file, tensor.source().frames(from, Math.min(rest[1], from + BLOCK_FRAMES)), -1);
+                written += part.bytes();
+                changing.add(part);
+            }
+            List<Part> parts = new ArrayList<>();
+            if (tensor.settledEnd() == FrameTensor.SettledEnd.END) {
+                parts.addAll(changing);
+                for (int block = blocks.size() - 1; block >= 0; block--) {
+                    parts.add(blocks.get(block));
+                }
+            } else {
+                parts.addAll(blocks);
+                parts.addAll(changing);
+            }
+            describe(tensors.addObject(), name, tensor, group, parts);
+            total += tensor.byteSize();
+            nowSettled.put(name, new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()), tensor.settledEnd(), blocks));
         }
         byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
         store.write(group + MANIFEST, manifestBytes);
-        bytes += manifestBytes.length;
+        settled = nowSettled;
         prune();
-        return new Saved(store.locate(group), checkpoint.sectionsCompleted(), bytes,
-                (System.nanoTime() - started) / 1e9);
+        return new Saved(store.locate(group), checkpoint.sectionsCompleted(), written + manifestBytes.length,
+                total + manifestBytes.length, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Frames {@code [from, to)} of settled block {@code block}, counted from the settled end. */
+    private static int[] blockRange(FrameTensor tensor, int block) {
+        int frames = tensor.frames();
+        return tensor.settledEnd() == FrameTensor.SettledEnd.END
+                ? new int[] {frames - (block + 1) * BLOCK_FRAMES, frames - block * BLOCK_FRAMES}
+                : new int[] {block * BLOCK_FRAMES, (block + 1) * BLOCK_FRAMES};
+    }
+
+    /** The frames outside the first {@code blocks} settled blocks: written with every checkpoint. */
+    private static int[] changingRange(FrameTensor tensor, int blocks) {
+        int frames = tensor.frames();
+        return tensor.settledEnd() == FrameTensor.SettledEnd.END
+                ? new int[] {0, frames - blocks * BLOCK_FRAMES}
+                : new int[] {blocks * BLOCK_FRAMES, frames};
+    }
+
+    private static void describe(ObjectNode described, String name, FrameTensor tensor, String group, List<Part> parts) {
+        described.put("name", name);
+        described.put("dtype", tensor.dtype().name());
+        ArrayNode shape = described.putArray("shape");
+        for (long dim : tensor.shape()) {
+            shape.add(dim);
+        }
+        described.put("bytes", tensor.byteSize());
+        described.put("settledEnd", tensor.settledEnd().name());
+        ArrayNode list = described.putArray("parts");
+        for (Part part : parts) {
+            ObjectNode item = list.addObject();
+            item.put("file", part.file().startsWith(group) ? part.file().substring(group.length()) : part.file());
+            item.put("frames", part.frames());
+            item.put("bytes", part.bytes());
+            item.put("sha256", part.sha256());
+            if (part.block() >= 0) {
+                item.put("block", part.block());
+            }
+        }
     }
 
     /**
@@ -114,19 +211,20 @@ public final class CheckpointStore {
      */
     public Optional<Checkpoint> loadLatest(CheckpointIdentity expected, Consumer<String> warnings) throws IOException {
         for (String group : completeGroupsNewestFirst()) {
-            Checkpoint checkpoint;
+            Loaded loaded;
             try {
-                checkpoint = load(group);
+                loaded = load(group);
             } catch (CorruptCheckpointException e) {
                 warnings.accept("skipping checkpoint " + store.locate(group) + ": " + e.getMessage());
                 continue;
             }
-            String mismatch = expected.mismatch(checkpoint.identity());
+            String mismatch = expected.mismatch(loaded.checkpoint().identity());
             if (mismatch != null) {
                 throw new CheckpointMismatchException("refusing to resume from checkpoint " + store.locate(group)
                         + ": " + mismatch + ". Use another checkpoint location or delete that one to start over.");
             }
-            return Optional.of(checkpoint);
+            settled = loaded.settled();
+            return Optional.of(loaded.checkpoint());
         }
         return Optional.empty();
     }
@@ -138,7 +236,32 @@ public final class CheckpointStore {
         }
     }
 
-    Checkpoint load(String group) throws IOException, CorruptCheckpointException {
+    private record Loaded(Checkpoint checkpoint, Map<String, SettledBlocks> settled) {
+    }
+
+    private record LoadedTensor(FrameTensor tensor, SettledBlocks settled) {
+    }
+
+    private Loaded load(String group) throws IOException, CorruptCheckpointException {
+        JsonNode manifest = readManifest(group);
+        CheckpointIdentity identity = new CheckpointIdentity(text(manifest, "jobId"), text(manifest, "specHash"),
+                text(manifest, "modelId"));
+        int sections = manifest.path("sectionsCompleted").asInt(-1);
+        if (sections < 0 || !manifest.path("state").isObject() || !manifest.path("tensors").isArray()) {
+            throw new CorruptCheckpointException("manifest lacks sectionsCompleted, state or tensors");
+        }
+        Map<String, FrameTensor> tensors = new LinkedHashMap<>();
+        Map<String, SettledBlocks> blocks = new LinkedHashMap<>();
+        for (JsonNode described : manifest.get("tensors")) {
+            String name = text(described, "name");
+            LoadedTensor tensor = readTensor(group, described);
+            tensors.put(name, tensor.tensor());
+            blocks.put(name, tensor.settled());
+        }
+        return new Loaded(new Checkpoint(identity, sections, (ObjectNode) manifest.get("state"), tensors), blocks);
+    }
+
+    private JsonNode readManifest(String group) throws IOException, CorruptCheckpointException {
         JsonNode manifest;
         try {
             byte[] bytes = store.read(group + MANIFEST)
@@ -151,30 +274,15 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException("manifest is not a " + FORMAT + " manifest");
         }
         int version = manifest.path("version").asInt(-1);
-        if (version != FORMAT_VERSION) {
-            throw new CorruptCheckpointException("format version " + version + " (this worker reads version "
-                    + FORMAT_VERSION + ")");
+        if (version < OLDEST_READABLE_VERSION || version > FORMAT_VERSION) {
+            throw new CorruptCheckpointException("format version " + version + " (this worker reads versions "
+                    + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + ")");
         }
-        CheckpointIdentity identity = new CheckpointIdentity(text(manifest, "jobId"), text(manifest, "specHash"),
-                text(manifest, "modelId"));
-        int sections = manifest.path("sectionsCompleted").asInt(-1);
-        if (sections < 0 || !manifest.path("state").isObject() || !manifest.path("tensors").isArray()) {
-            throw new CorruptCheckpointException("manifest lacks sectionsCompleted, state or tensors");
-        }
-        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-        for (JsonNode described : manifest.get("tensors")) {
-            String name = text(described, "name");
-            tensors.put(name, readTensor(group, described));
-        }
-        return new Checkpoint(identity, sections, (ObjectNode) manifest.get("state"), tensors);
+        return manifest;
     }
 
-    private StoredTensor readTensor(String group, JsonNode described) throws IOException, CorruptCheckpointException {
-        String file = text(described, "file");
-        if (file.contains("/")) {
-            throw new CorruptCheckpointException("tensor file name '" + file + "' is not plain");
-        }
-        long declared = described.path("bytes").asLong(-1);
+    private LoadedTensor readTensor(String group, JsonNode described) throws IOException, CorruptCheckpointException {
+        String name = text(described, "name");
         DataType dtype;
         long[] shape = new long[described.path("shape").size()];
         try {
@@ -182,16 +290,75 @@ public final class CheckpointStore {
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = described.get("shape").get(i).asLong();
             }
-            if (StoredTensor.elementCount(shape) * dtype.getNumOfBytes() != declared) {
-                throw new CorruptCheckpointException(file + ": shape and type do not match its size");
+            if (StoredTensor.elementCount(shape) * dtype.getNumOfBytes() != described.path("bytes").asLong(-1)) {
+                throw new CorruptCheckpointException(name + ": shape and type do not match its size");
             }
         } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new CorruptCheckpointException(file + ": " + e.getMessage());
+            throw new CorruptCheckpointException(name + ": " + e.getMessage());
         }
+        int frames = shape.length > StoredTensor.TIME_AXIS ? Math.toIntExact(shape[StoredTensor.TIME_AXIS]) : 1;
+        List<StoredTensor> parts = new ArrayList<>();
+        List<Part> blocks = new ArrayList<>();
+        int partFrames = 0;
+        for (JsonNode item : partsOf(described, frames)) {
+            String file = text(item, "file");
+            String key = file.startsWith(BLOCKS) ? file : group + file;
+            String plain = file.startsWith(BLOCKS) ? file.substring(BLOCKS.length()) : file;
+            if (!PLAIN_NAME.matcher(plain).matches()) {
+                throw new CorruptCheckpointException(name + ": part file name '" + file + "' is not plain");
+            }
+            int count = item.path("frames").asInt(-1);
+            long[] partShape = shape.clone();
+            if (shape.length > StoredTensor.TIME_AXIS) {
+                partShape[StoredTensor.TIME_AXIS] = count;
+            }
+            long bytes = item.path("bytes").asLong(-1);
+            if (count < 1 || partFrames + count > frames
+                    || StoredTensor.elementCount(partShape) * dtype.getNumOfBytes() != bytes) {
+                throw new CorruptCheckpointException(file + ": " + count + " frames of " + bytes
+                        + " bytes do not fit " + name);
+            }
+            String sha256 = text(item, "sha256");
+            parts.add(new StoredTensor(dtype, partShape, readVerified(key, file, bytes, sha256)));
+            partFrames += count;
+            if (item.has("block")) {
+                blocks.add(new Part(key, count, bytes, sha256, item.get("block").asInt()));
+            }
+        }
+        if (partFrames != frames) {
+            throw new CorruptCheckpointException(name + ": parts hold " + partFrames + " of " + frames + " frames");
+        }
+        FrameTensor.SettledEnd end = FrameTensor.SettledEnd.valueOf(described.path("settledEnd").asText("END"));
+        blocks.sort(Comparator.comparingInt(Part::block));
+        for (int i = 0; i < blocks.size(); i++) {
+            if (blocks.get(i).block() != i || blocks.get(i).frames() != BLOCK_FRAMES) {
+                throw new CorruptCheckpointException(name + ": settled blocks are not numbered 0 to " + (blocks.size() - 1));
+            }
+        }
+        FrameTensor tensor = new FrameTensor(dtype, shape, end, blocks.size() * BLOCK_FRAMES,
+                (from, to) -> StoredTensor.framesOf(parts, from, to));
+        return new LoadedTensor(tensor, new SettledBlocks(dtype, frameShape(shape), end, blocks));
+    }
+
+    /** The parts list; a version 1 tensor is one file. */
+    private static Iterable<JsonNode> partsOf(JsonNode described, int frames) throws CorruptCheckpointException {
+        if (described.path("parts").isArray()) {
+            return described.get("parts");
+        }
+        ObjectNode whole = JSON.createObjectNode();
+        whole.put("file", text(described, "file"));
+        whole.put("frames", frames);
+        whole.set("bytes", described.get("bytes"));
+        whole.put("sha256", text(described, "sha256"));
+        return List.of(whole);
+    }
+
+    private ByteBuffer readVerified(String key, String file, long declared, String sha256)
+            throws IOException, CorruptCheckpointException {
         if (declared > Integer.MAX_VALUE) {
             throw new CorruptCheckpointException(file + ": " + declared + " bytes exceed one buffer");
         }
-        Optional<InputStream> opened = store.open(group + file);
+        Optional<InputStream> opened = store.open(key);
         if (opened.isEmpty()) {
             throw new CorruptCheckpointException(file + " is missing");
         }
@@ -211,26 +378,38 @@ public final class CheckpointStore {
         if (data.hasRemaining()) {
             throw new CorruptCheckpointException(file + " is truncated (" + data.position() + " of " + declared + " bytes)");
         }
-        String actual = HexFormat.of().formatHex(digest.digest());
-        if (!actual.equals(text(described, "sha256"))) {
+        if (!HexFormat.of().formatHex(digest.digest()).equals(sha256)) {
             throw new CorruptCheckpointException(file + " fails its SHA-256 check");
         }
-        return new StoredTensor(dtype, shape, data.flip());
+        return data.flip();
     }
 
-    private String writeTensor(String key, StoredTensor tensor) throws IOException {
+    private Part writePart(String key, StoredTensor bits, int block) throws IOException {
         MessageDigest digest = sha256();
         try (ObjectStore.PendingObject pending = store.create(key)) {
             OutputStream hashed = new DigestOutputStream(pending.stream(), digest);
             WritableByteChannel channel = Channels.newChannel(hashed);
-            ByteBuffer data = tensor.data().duplicate();
+            ByteBuffer data = bits.data().duplicate();
             while (data.hasRemaining()) {
                 channel.write(data);
             }
             hashed.flush();
             pending.commit();
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return new Part(key, bits.frames(), bits.byteSize(), HexFormat.of().formatHex(digest.digest()), block);
+    }
+
+    /** The shape without its time dimension: what must match for blocks to be shared. */
+    private static long[] frameShape(long[] shape) {
+        long[] frame = shape.clone();
+        if (frame.length > StoredTensor.TIME_AXIS) {
+            frame[StoredTensor.TIME_AXIS] = 0;
+        }
+        return frame;
+    }
+
+    private static String nonce() {
+        return UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Group prefixes that have a manifest, newest (most sections, then latest write) first. */
@@ -270,6 +449,28 @@ public final class CheckpointStore {
                 if (key.startsWith(group) && !key.equals(group + MANIFEST)) {
                     store.delete(key);
                 }
+            }
+        }
+        pruneBlocks();
+    }
+
+    /** Deletes the shared blocks no complete checkpoint references; keeps them all when a manifest cannot be read. */
+    private void pruneBlocks() throws IOException {
+        Set<String> referenced = new HashSet<>();
+        for (String group : completeGroupsNewestFirst()) {
+            try {
+                for (JsonNode described : readManifest(group).path("tensors")) {
+                    for (JsonNode part : described.path("parts")) {
+                        referenced.add(part.path("file").asText());
+                    }
+                }
+            } catch (CorruptCheckpointException e) {
+                return;
+            }
+        }
+        for (String key : store.list(BLOCKS)) {
+            if (!referenced.contains(key)) {
+                store.delete(key);
             }
         }
     }

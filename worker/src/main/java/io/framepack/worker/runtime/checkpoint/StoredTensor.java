@@ -9,12 +9,16 @@ import io.framepack.worker.tensor.OwnedArrays;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A tensor's exact bits outside any engine: element type, shape and little-endian bytes.
  * Checkpoints hold tensors in this form so that saving and verifying need no native library.
+ * Tensors of rank three or more have frames along {@link #TIME_AXIS}; one buffer holds at most
+ * 2 GiB, so a long video travels as several of them (see {@link FrameTensor}).
  */
 public record StoredTensor(DataType dtype, long[] shape, ByteBuffer data) {
+    public static final int TIME_AXIS = 2;
 
     public StoredTensor {
         long expected = elementCount(shape) * dtype.getNumOfBytes();
@@ -45,6 +49,51 @@ public record StoredTensor(DataType dtype, long[] shape, ByteBuffer data) {
 
     public long byteSize() {
         return data.remaining();
+    }
+
+    /** Frames along the time axis; a tensor of lower rank counts as one frame. */
+    public int frames() {
+        return shape.length > TIME_AXIS ? Math.toIntExact(shape[TIME_AXIS]) : 1;
+    }
+
+    /**
+     * Frames {@code [from, to)} of consecutive {@code parts} (joined along the time axis, equal in
+     * type and in every other dimension) as one tensor.
+     */
+    public static StoredTensor framesOf(List<StoredTensor> parts, int from, int to) {
+        StoredTensor first = parts.get(0);
+        if (first.shape.length <= TIME_AXIS) {
+            if (parts.size() != 1 || from != 0 || to != 1) {
+                throw new IllegalArgumentException("a tensor of rank " + first.shape.length + " has no frames to select");
+            }
+            return first;
+        }
+        long outer = first.shape[0] * first.shape[1];
+        long frameBytes = first.byteSize() / (outer * first.shape[TIME_AXIS]);
+        long[] shape = first.shape.clone();
+        shape[TIME_AXIS] = to - from;
+        long size = Math.multiplyExact(outer * (to - from), frameBytes);
+        if (from < 0 || to < from || size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot select frames [" + from + ", " + to + ") as one buffer of "
+                    + size + " bytes");
+        }
+        ByteBuffer out = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+        int partStart = 0;
+        for (StoredTensor part : parts) {
+            int partFrames = part.frames();
+            int start = Math.max(from, partStart);
+            int end = Math.min(to, partStart + partFrames);
+            ByteBuffer source = part.data.slice();
+            for (long o = 0; start < end && o < outer; o++) {
+                int at = (int) ((o * partFrames + start - partStart) * frameBytes);
+                out.put((int) ((o * (to - from) + start - from) * frameBytes), source, at, (int) ((end - start) * frameBytes));
+            }
+            partStart += partFrames;
+        }
+        if (partStart < to) {
+            throw new IllegalArgumentException("frames [" + from + ", " + to + ") of parts holding " + partStart);
+        }
+        return new StoredTensor(first.dtype, shape, out);
     }
 
     static long elementCount(long[] shape) {

@@ -9,11 +9,11 @@ import java.util.Map;
 
 /**
  * {@code framepack-worker}: {@code generate} renders locally, {@code run} is the in-cluster entry
- * point driven by what the operator mounts into the pod.
+ * point driven by what the operator mounts into the pod, {@code bench} measures.
  */
 @Command(name = "framepack-worker", mixinStandardHelpOptions = true, versionProvider = WorkerCli.Version.class,
         description = "FramePack image-to-video renders that survive being killed.",
-        subcommands = {GenerateCommand.class, RunCommand.class},
+        subcommands = {GenerateCommand.class, RunCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:the video was written",

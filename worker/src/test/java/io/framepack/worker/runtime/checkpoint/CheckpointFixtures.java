@@ -24,11 +24,16 @@ public final class CheckpointFixtures {
         }
         ByteBuffer half = ByteBuffer.allocate(3 * 5 * 2);
         random.nextBytes(half.array());
-        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-        tensors.put("history_latents", new StoredTensor(DataType.FLOAT32, new long[] {2, 16, 3, 4, 4}, latents.flip()));
-        tensors.put("start_latent", new StoredTensor(DataType.FLOAT16, new long[] {3, 5}, half));
+        Map<String, FrameTensor> tensors = new LinkedHashMap<>();
+        tensors.put("history_latents", FrameTensor.of(new StoredTensor(DataType.FLOAT32, new long[] {2, 16, 3, 4, 4}, latents.flip())));
+        tensors.put("start_latent", FrameTensor.of(new StoredTensor(DataType.FLOAT16, new long[] {3, 5}, half)));
         ObjectNode state = new ObjectMapper().createObjectNode().put("totalLatentFrames", 9 * sections).put("seed", 31337L);
         return new Checkpoint(identity, sections, state, tensors);
+    }
+
+    /** All of a tensor's bits as one buffer. */
+    public static StoredTensor whole(FrameTensor tensor) {
+        return tensor.source().frames(0, tensor.frames());
     }
 
 }

@@ -1,0 +1,170 @@
+package io.framepack.worker.runtime.cli;
+
+import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.worker.bench.CheckpointBench;
+import io.framepack.worker.bench.TransformerBench;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import io.framepack.worker.runtime.storage.ObjectStore;
+import io.framepack.worker.runtime.storage.S3Store;
+import io.framepack.worker.tensor.Precision;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/** Measurements of this machine and its storage, with numbers to compare against the official code. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure the transformer's speed and memory, or what checkpoints cost on a storage.",
+        subcommands = {BenchCommand.Transformer.class, BenchCommand.Checkpoints.class})
+final class BenchCommand {
+
+    @Command(name = "transformer", mixinStandardHelpOptions = true,
+            description = "Seconds per forward and per section and peak memory of the packed transformer with "
+                    + "random weights (no model files needed).")
+    static final class Transformer implements Callable<Integer> {
+        @Option(names = "--model", defaultValue = "tiny",
+                description = "tiny, mid, full (the released 13 B architecture) or a transformer config.json.")
+        String model;
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.")
+        String device;
+        @Option(names = "--precision", description = "FLOAT32 or BFLOAT16 (default: BFLOAT16 on a GPU).")
+        Precision precision;
+        @Option(names = "--latent", description = "Latent HxW (default: 80x76, the 640 bucket, for full; 16x16 otherwise).")
+        String latent;
+        @Option(names = "--window", defaultValue = "9", description = "Latent frames per section.")
+        int window;
+        @Option(names = "--steps", defaultValue = "25")
+        int steps;
+        @Option(names = "--sections", defaultValue = "1")
+        int sections;
+        @Option(names = "--text-tokens", defaultValue = "64")
+        int textTokens;
+        @Option(names = "--profile", description = "Write a PyTorch profiler trace of one forward to this file.")
+        Path profile;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!device.equals("cpu") && !device.equals("gpu")) {
+                throw new IllegalArgumentException("--device must be cpu or gpu, got " + device);
+            }
+            TransformerBench.run(TransformerBench.Options.of(model, device.equals("gpu"), precision, latent, window,
+                    steps, sections, textTokens, profile));
+            return 0;
+        }
+    }
+
+    @Command(name = "checkpoints", mixinStandardHelpOptions = true,
+            description = "Saves the checkpoints of a whole job (filler contents, no model) to a directory or an "
+                    + "S3 prefix and reports bytes and seconds per save, and the share of a section's time.")
+    static final class Checkpoints implements Callable<Integer> {
+        @ArgGroup
+        Target target;
+        @Option(names = "--sections", defaultValue = "50",
+                description = "Sections of the job (default ${DEFAULT-VALUE}: 60 s at the demo settings).")
+        int sections;
+        @Option(names = "--latent", defaultValue = "76x80", description = "Latent HxW (default ${DEFAULT-VALUE}: 608x640 pixels).")
+        String latent;
+        @Option(names = "--window", defaultValue = "9")
+        int window;
+        @Option(names = "--keep", defaultValue = "2")
+        int keep;
+        @Option(names = "--section-seconds", defaultValue = "28.75",
+                description = "Time of one section, to express the cost as a share (default: one H100, 640 bucket).")
+        double sectionSeconds;
+
+        static final class Target {
+            @Option(names = "--dir", description = "Directory to write to (default: a temporary directory).")
+            Path dir;
+            @ArgGroup(exclusive = false)
+            S3 s3;
+        }
+
+        static final class S3 {
+            @Option(names = "--s3-bucket", required = true)
+            String bucket;
+            @Option(names = "--s3-prefix", defaultValue = "framepack-bench/")
+            String prefix;
+            @Option(names = "--s3-endpoint")
+            String endpoint;
+            @Option(names = "--s3-region")
+            String region;
+            @Option(names = "--s3-path-style")
+            boolean pathStyle;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            String[] size = latent.split("x");
+            if (size.length != 2) {
+                throw new IllegalArgumentException("--latent must be HxW, got " + latent);
+            }
+            Path scratch = Files.createTempDirectory("framepack-bench-");
+            ObjectStore store = open(scratch);
+            List<CheckpointBench.Save> saves = new ArrayList<>();
+            PrintStream out = System.out;
+            out.printf(Locale.ROOT, "checkpoints of %d sections, latent %sx%d frames per section, into %s%n",
+                    sections, latent, window, store.location());
+            try {
+                CheckpointBench.run(store, sections, Integer.parseInt(size[0]), Integer.parseInt(size[1]), window, keep,
+                        save -> {
+                            saves.add(save);
+                            out.printf(Locale.ROOT, "after section %d: %d frames, wrote %.1f MB of %.1f MB in %.3f s%n",
+                                    save.sectionsCompleted(), save.pixelFrames(), save.bytesWritten() / 1e6,
+                                    save.checkpointBytes() / 1e6, save.seconds());
+                        });
+            } finally {
+                if (store instanceof S3Store s3) {
+                    for (String key : s3.list("")) {
+                        s3.delete(key);
+                    }
+                    s3.close();
+                } else if (store instanceof DirectoryStore directory) {
+                    deleteTree(directory.root());
+                }
+                deleteTree(scratch);
+            }
+            double mean = saves.stream().mapToDouble(CheckpointBench.Save::seconds).average().orElse(0);
+            double max = saves.stream().mapToDouble(CheckpointBench.Save::seconds).max().orElse(0);
+            double written = saves.stream().mapToLong(CheckpointBench.Save::bytesWritten).average().orElse(0);
+            out.printf(Locale.ROOT, "per save: %.1f MB written, %.3f s mean, %.3f s max = %.2f %% (max %.2f %%) of a "
+                    + "%.2f s section%n", written / 1e6, mean, max, 100 * mean / sectionSeconds, 100 * max / sectionSeconds,
+                    sectionSeconds);
+            return 0;
+        }
+
+        private ObjectStore open(Path scratch) {
+            if (target != null && target.s3 != null) {
+                S3Location location = new S3Location();
+                location.bucket = target.s3.bucket;
+                location.prefix = target.s3.prefix;
+                location.endpoint = target.s3.endpoint;
+                location.region = target.s3.region;
+                location.pathStyle = target.s3.pathStyle;
+                return S3Store.connect(location, scratch.resolve("uploads"));
+            }
+            return new DirectoryStore(target != null && target.dir != null
+                    ? target.dir.resolve("framepack-bench-" + ProcessHandle.current().pid()) : scratch.resolve("checkpoints"));
+        }
+
+        private static void deleteTree(Path root) throws IOException {
+            if (!Files.exists(root)) {
+                return;
+            }
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+    }
+}

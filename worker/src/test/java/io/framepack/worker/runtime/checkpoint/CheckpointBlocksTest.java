@@ -1,0 +1,162 @@
+package io.framepack.worker.runtime.checkpoint;
+
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A growing video: settled frames go to shared blocks once, each save writes what is new or may still change. */
+class CheckpointBlocksTest {
+    static final CheckpointIdentity JOB = new CheckpointIdentity("ns/video/uid-1", "spec-a", "model-a");
+    static final int CHANNELS = 2;
+    static final int FRAME_FLOATS = 4 * 4;
+    static final long FRAME_BYTES = CHANNELS * FRAME_FLOATS * 4L;
+    /** Frames a section adds, and frames at the growing end the next section still rewrites. */
+    static final int GROWTH = 20;
+    static final int CHANGING = 7;
+
+    @TempDir
+    Path dir;
+    final List<String> warnings = new ArrayList<>();
+
+    @Test
+    void aGrowingVideoIsWrittenOnceAndLoadsBitForBit() throws IOException {
+        for (FrameTensor.SettledEnd end : FrameTensor.SettledEnd.values()) {
+            Path root = dir.resolve(end.name());
+            CheckpointStore store = new CheckpointStore(new DirectoryStore(root), 2);
+            for (int k = 1; k <= 6; k++) {
+                CheckpointStore.Saved saved = store.save(checkpoint(k, end));
+                long mostNew = (GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES;
+                assertThat(saved.bytes() - manifestBytes(root, k)).as("bytes written by save %d", k)
+                        .isLessThanOrEqualTo(mostNew);
+                assertThat(saved.totalBytes() - manifestBytes(root, k)).isEqualTo(GROWTH * k * FRAME_BYTES);
+
+                Checkpoint loaded = new CheckpointStore(new DirectoryStore(root), 2).loadLatest(JOB, warnings::add).orElseThrow();
+                assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
+                        .isEqualTo(CheckpointFixtures.whole(video(k, end)).data());
+            }
+            // Blocks referenced by the two kept checkpoints remain, and no others.
+            int settledNow = 6 * GROWTH - CHANGING;
+            assertThat(files(root, "blocks")).hasSize(settledNow / CheckpointStore.BLOCK_FRAMES);
+        }
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aResumedProcessSharesTheBlocksItRead() throws IOException {
+        CheckpointStore first = new CheckpointStore(new DirectoryStore(dir), 2);
+        for (int k = 1; k <= 4; k++) {
+            first.save(checkpoint(k, FrameTensor.SettledEnd.END));
+        }
+        List<Path> blocksBefore = files(dir, "blocks");
+
+        CheckpointStore resumed = new CheckpointStore(new DirectoryStore(dir), 2);
+        assertThat(resumed.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(4);
+        CheckpointStore.Saved saved = resumed.save(checkpoint(5, FrameTensor.SettledEnd.END));
+
+        assertThat(files(dir, "blocks")).containsAll(blocksBefore);
+        assertThat(saved.bytes() - manifestBytes(dir, 5))
+                .isLessThanOrEqualTo((GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES);
+    }
+
+    @Test
+    void aCorruptPartOfTheNewestFallsBackToThePrevious() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
+        store.save(checkpoint(3, FrameTensor.SettledEnd.END));
+        store.save(checkpoint(4, FrameTensor.SettledEnd.END));
+        Path newest = files(dir, "").stream().filter(p -> p.getFileName().toString().startsWith("ckpt-000004-"))
+                .findFirst().orElseThrow();
+        Path changing = files(newest, "").stream().filter(p -> p.getFileName().toString().startsWith("video"))
+                .findFirst().orElseThrow();
+        byte[] bytes = Files.readAllBytes(changing);
+        bytes[5] ^= 1;
+        Files.write(changing, bytes);
+
+        Checkpoint loaded = new CheckpointStore(new DirectoryStore(dir), 2).loadLatest(JOB, warnings::add).orElseThrow();
+        assertThat(loaded.sectionsCompleted()).isEqualTo(3);
+        assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
+                .isEqualTo(CheckpointFixtures.whole(video(3, FrameTensor.SettledEnd.END)).data());
+        assertThat(warnings).singleElement().asString().contains("fails its SHA-256 check");
+    }
+
+    @Test
+    void aVersionOneCheckpointStillLoads() throws IOException {
+        StoredTensor whole = CheckpointFixtures.whole(video(2, FrameTensor.SettledEnd.END));
+        byte[] data = new byte[whole.data().remaining()];
+        whole.data().duplicate().get(data);
+        DirectoryStore raw = new DirectoryStore(dir);
+        raw.write("ckpt-000002-0123abcd/video.bin", data);
+        String sha256 = java.util.HexFormat.of().formatHex(sha256(data));
+        raw.write("ckpt-000002-0123abcd/manifest.json", new ObjectMapper().writeValueAsBytes(Map.of(
+                "format", "framepack-checkpoint", "version", 1, "jobId", JOB.jobId(), "specHash", JOB.specHash(),
+                "modelId", JOB.modelId(), "sectionsCompleted", 2, "state", Map.of(),
+                "tensors", List.of(Map.of("name", "video", "file", "video.bin", "dtype", "FLOAT32",
+                        "shape", whole.shape(), "bytes", data.length, "sha256", sha256)))));
+
+        Checkpoint loaded = new CheckpointStore(raw, 2).loadLatest(JOB, warnings::add).orElseThrow();
+        assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data()).isEqualTo(whole.data());
+        assertThat(warnings).isEmpty();
+    }
+
+    /** The video after {@code k} sections: frame values depend on their distance from the settled end, and the changing ones on k. */
+    static FrameTensor video(int k, FrameTensor.SettledEnd end) {
+        int frames = GROWTH * k;
+        int settled = frames - CHANGING;
+        ByteBuffer bytes = ByteBuffer.allocate((int) (frames * FRAME_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int c = 0; c < CHANNELS; c++) {
+            for (int t = 0; t < frames; t++) {
+                int fromSettledEnd = end == FrameTensor.SettledEnd.END ? frames - 1 - t : t;
+                float value = fromSettledEnd * 100f + c + (fromSettledEnd < settled ? 0 : k * 0.5f);
+                for (int i = 0; i < FRAME_FLOATS; i++) {
+                    bytes.putFloat(value + i / 100f);
+                }
+            }
+        }
+        StoredTensor whole = new StoredTensor(DataType.FLOAT32, new long[] {1, CHANNELS, frames, 4, 4}, bytes.flip());
+        return new FrameTensor(whole.dtype(), whole.shape(), end, settled,
+                (from, to) -> StoredTensor.framesOf(List.of(whole), from, to));
+    }
+
+    static Checkpoint checkpoint(int k, FrameTensor.SettledEnd end) {
+        return new Checkpoint(JOB, k, new ObjectMapper().createObjectNode(), Map.of("video", video(k, end)));
+    }
+
+    static long manifestBytes(Path root, int section) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            return Files.size(files.filter(p -> p.getFileName().toString().equals("manifest.json"))
+                    .filter(p -> p.getParent().getFileName().toString().startsWith(String.format("ckpt-%06d-", section)))
+                    .findFirst().orElseThrow());
+        }
+    }
+
+    static List<Path> files(Path root, String sub) throws IOException {
+        Path folder = sub.isEmpty() ? root : root.resolve(sub);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.sorted().toList();
+        }
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

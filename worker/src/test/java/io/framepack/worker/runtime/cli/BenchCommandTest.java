@@ -1,0 +1,73 @@
+package io.framepack.worker.runtime.cli;
+
+import io.framepack.worker.runtime.RandomWalkRenders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchCommandTest {
+    private static final Pattern SAVE = Pattern.compile("after section (\\d+): \\d+ frames, wrote ([\\d.]+) MB of ([\\d.]+) MB");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void checkpointBenchSavesAWholeJobAndReportsWhatEachSaveWrote() throws IOException {
+        String out = bench("checkpoints", "--dir", dir.toString(), "--sections", "8", "--latent", "16x16", "--window", "2");
+
+        List<double[]> saves = SAVE.matcher(out).results()
+                .map(m -> new double[] {Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))}).toList();
+        assertThat(saves).hasSize(8);
+        // The video grows by 8 frames a section; settled frames are written once, so late saves write a fraction.
+        double[] last = saves.get(7);
+        assertThat(last[1]).isGreaterThan(saves.get(0)[1] * 4);
+        assertThat(last[0]).isLessThan(last[1] / 2);
+        assertThat(out).containsPattern("per save: [\\d.]+ MB written, [\\d.]+ s mean, [\\d.]+ s max = [\\d.]+ % ");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).as("the bench removes what it wrote").isEmpty();
+        }
+    }
+
+    @Test
+    void transformerBenchRunsATinySectionOnTheCpu() throws IOException {
+        String out = bench("transformer", "--model", "tiny", "--steps", "2", "--latent", "8x8");
+
+        assertThat(out).contains("model tiny (2+2 blocks, 2 heads x 16), FLOAT32 on cpu()")
+                .containsPattern("section 1: [\\d.]+ s for 2 steps")
+                .containsPattern("peak memory: [\\d.]+ GiB peak RSS");
+    }
+
+    @Test
+    void aMalformedSizeIsRefused() {
+        assertThat(new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute("bench", "checkpoints", "--latent", "big"))
+                .isNotZero();
+    }
+
+    private static String bench(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
+            code = new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command);
+        } finally {
+            System.setOut(original);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(text).isZero();
+        return text;
+    }
+}
