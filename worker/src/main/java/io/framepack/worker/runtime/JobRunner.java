@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.runtime.checkpoint.BackgroundSaves;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
@@ -25,8 +26,9 @@ import java.util.Optional;
 
 /**
  * Drives one render to its end: resumes from the newest valid checkpoint, runs the remaining
- * sections, checkpoints after them, stops cleanly at a safe point on SIGTERM, and publishes the
- * MP4 with its sidecar. Every outcome maps to one {@link ExitCode}.
+ * sections, checkpoints after them (written while the next section renders), stops cleanly at a
+ * safe point on SIGTERM, and publishes the MP4 with its sidecar. Every outcome maps to one
+ * {@link ExitCode}.
  */
 public final class JobRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +55,13 @@ public final class JobRunner {
         this.factory = factory;
         this.checkpoints = checkpoints;
         this.publisher = publisher;
-        this.progress = progress;
+        // Checkpoint writes report from their own thread.
+        Object reporting = new Object();
+        this.progress = event -> {
+            synchronized (reporting) {
+                progress.on(event);
+            }
+        };
         this.termination = termination;
         this.scratch = scratch;
     }
@@ -85,7 +93,7 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (SectionedRender render = factory.open(request, progress)) {
+        try (SectionedRender render = factory.open(request, progress); BackgroundSaves saves = new BackgroundSaves(checkpoints)) {
             ArrayNode timings = JSON.createArrayNode();
             if (resumed.isPresent()) {
                 Checkpoint checkpoint = resumed.get();
@@ -97,25 +105,28 @@ public final class JobRunner {
                     resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
             int saved = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
             try {
-                saved = runSections(render, identity, timings, saved);
+                saved = runSections(render, saves, identity, timings, saved);
             } catch (Termination.StopRequested stop) {
                 // The aborted section left the state of the last finished one: make sure it is kept.
                 if (render.sectionsCompleted() > saved) {
-                    save(render, identity, timings);
+                    save(render, saves, identity, timings);
                 }
+                saves.await();
                 throw stop;
             }
             if (saved < render.sectionsCompleted()) {
-                save(render, identity, timings);
+                save(render, saves, identity, timings);
             }
+            saves.await();
             publish(render, timings);
         }
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "Render finished"));
         return ExitCode.SUCCESS;
     }
 
-    /** @return sections completed at the last saved checkpoint */
-    private int runSections(SectionedRender render, CheckpointIdentity identity, ArrayNode timings, int saved)
+    /** @return sections completed at the last checkpoint, saved or being saved */
+    private int runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings,
+                            int saved)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
@@ -130,7 +141,7 @@ public final class JobRunner {
                     result.frames(), seconds));
             int completed = render.sectionsCompleted();
             if (completed % request.checkpointEvery() == 0 || completed == render.sectionsTotal()) {
-                save(render, identity, timings);
+                save(render, saves, identity, timings);
                 saved = completed;
             }
             if (result.preview() != null) {
@@ -141,15 +152,16 @@ public final class JobRunner {
         return saved;
     }
 
-    private void save(SectionedRender render, CheckpointIdentity identity, ArrayNode timings) throws IOException {
+    /** Starts saving the state after the last finished section (waiting for the previous save first). */
+    private void save(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+            throws IOException {
         SectionedRender.Snapshot snapshot = render.snapshot();
         ObjectNode state = JSON.createObjectNode();
         state.set(RENDER_STATE, snapshot.scalars());
         state.set(TIMINGS, timings.deepCopy());
-        CheckpointStore.Saved saved = checkpoints.save(new Checkpoint(identity, snapshot.sectionsCompleted(), state,
-                snapshot.tensors()));
-        progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(), saved.bytes(),
-                saved.seconds()));
+        saves.submit(new Checkpoint(identity, snapshot.sectionsCompleted(), state, snapshot.tensors()),
+                saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
+                        saved.bytes(), saved.seconds())));
     }
 
     private void publish(SectionedRender render, ArrayNode timings) throws IOException {

@@ -13,6 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +34,11 @@ class JobRunnerTest {
     @TempDir
     Path dir;
     final List<ProgressEvent> events = new ArrayList<>();
+    /** How checkpoint files are opened; a test may hold writes up. */
+    DirectoryStore.ChannelOpener checkpointFiles =
+            path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    /** Sees every event after it is recorded. */
+    Consumer<ProgressEvent> onEvent = event -> { };
 
     RenderRequest request(String specHash, int every) {
         return new RenderRequest("ns/walk/u1", specHash, "model-1", "a walk", "", new RenderSettings(), "walk", every,
@@ -46,9 +57,11 @@ class JobRunnerTest {
                 });
             }
         };
-        return new JobRunner(request, factory, new CheckpointStore(new DirectoryStore(dir.resolve("ckpt")), 2),
-                new VideoPublisher(new DirectoryStore(output), request.jobId()), events::add, termination,
-                dir.resolve("scratch")).run();
+        return new JobRunner(request, factory, new CheckpointStore(new DirectoryStore(dir.resolve("ckpt"), checkpointFiles), 2),
+                new VideoPublisher(new DirectoryStore(output), request.jobId()), event -> {
+                    events.add(event);
+                    onEvent.accept(event);
+                }, termination, dir.resolve("scratch")).run();
     }
 
     @Test
@@ -80,6 +93,37 @@ class JobRunnerTest {
             grabber.start();
             assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
         }
+    }
+
+    @Test
+    void theNextSectionRendersWhileACheckpointIsWritten() throws IOException {
+        CountDownLatch secondSectionDone = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        checkpointFiles = path -> {
+            if (first.getAndSet(false)) {
+                try {
+                    // The first checkpoint's write cannot finish before the render is past section 1.
+                    assertThat(secondSectionDone.await(60, TimeUnit.SECONDS)).as("section 1 rendered during the write").isTrue();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            return FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        };
+        onEvent = event -> {
+            if (event instanceof ProgressEvent.SectionDone done && done.section() == 1) {
+                secondSectionDone.countDown();
+            }
+        };
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        List<Object> order = events.stream()
+                .filter(e -> e instanceof ProgressEvent.SectionDone || e instanceof ProgressEvent.CheckpointSaved)
+                .map(e -> e instanceof ProgressEvent.SectionDone done ? (Object) ("section " + done.section())
+                        : "checkpoint " + ((ProgressEvent.CheckpointSaved) e).sectionsCompleted())
+                .toList();
+        assertThat(order).containsSubsequence("section 0", "section 1", "checkpoint 1", "section 2", "checkpoint 3")
+                .containsSubsequence("checkpoint 2", "checkpoint 3");
     }
 
     @Test

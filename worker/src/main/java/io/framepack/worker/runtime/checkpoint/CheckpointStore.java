@@ -78,10 +78,13 @@ public final class CheckpointStore {
     /**
      * What a save cost, for progress and measurements.
      *
-     * @param bytes      bytes written by this save
-     * @param totalBytes bytes the checkpoint holds, shared blocks included
+     * @param bytes       bytes written by this save
+     * @param totalBytes  bytes the checkpoint holds, shared blocks included
+     * @param copySeconds time to copy the new bits out of the render (the render waits for this)
+     * @param seconds     time to write them (the render need not wait: {@link #prepare})
      */
-    public record Saved(String location, int sectionsCompleted, long bytes, long totalBytes, double seconds) {
+    public record Saved(String location, int sectionsCompleted, long bytes, long totalBytes, double copySeconds,
+                        double seconds) {
     }
 
     /** One stored piece of a tensor: {@code frames} frames in {@code file}; {@code block} ≥ 0 for a shared settled block. */
@@ -101,21 +104,18 @@ public final class CheckpointStore {
      * newest {@code keep} and the blocks none of the remaining ones references.
      */
     public Saved save(Checkpoint checkpoint) throws IOException {
+        return prepare(checkpoint).write();
+    }
+
+    /**
+     * Copies out of {@code checkpoint} the bits this save must write (the frames not in a block an
+     * earlier checkpoint holds), so the render may move on while {@link PreparedSave#write()} runs.
+     * The previous save must have been written.
+     */
+    public PreparedSave prepare(Checkpoint checkpoint) {
         long started = System.nanoTime();
         String group = String.format("ckpt-%06d-%s/", checkpoint.sectionsCompleted(), nonce());
-        ObjectNode manifest = JSON.createObjectNode();
-        manifest.put("format", FORMAT);
-        manifest.put("version", FORMAT_VERSION);
-        manifest.put("jobId", checkpoint.identity().jobId());
-        manifest.put("specHash", checkpoint.identity().specHash());
-        manifest.put("modelId", checkpoint.identity().modelId());
-        manifest.put("sectionsCompleted", checkpoint.sectionsCompleted());
-        manifest.put("createdAt", Instant.now().toString());
-        manifest.set("state", checkpoint.state());
-        ArrayNode tensors = manifest.putArray("tensors");
-        Map<String, SettledBlocks> nowSettled = new LinkedHashMap<>();
-        long written = 0;
-        long total = 0;
+        List<PlannedTensor> planned = new ArrayList<>();
         for (Map.Entry<String, FrameTensor> entry : checkpoint.tensors().entrySet()) {
             String name = entry.getKey();
             FrameTensor tensor = entry.getValue();
@@ -123,26 +123,24 @@ public final class CheckpointStore {
                 throw new IllegalArgumentException("tensor name '" + name + "' cannot name a file");
             }
             SettledBlocks before = settled.get(name);
-            List<Part> blocks = new ArrayList<>();
+            List<PlannedPart> blocks = new ArrayList<>();
             for (int block = 0; block < tensor.settledFrames() / BLOCK_FRAMES; block++) {
                 Part reused = before == null ? null : before.reusable(block, tensor);
-                if (reused == null) {
+                if (reused != null) {
+                    blocks.add(new PlannedPart(reused.file(), block, null, reused));
+                } else {
                     int[] range = blockRange(tensor, block);
-                    reused = writePart(BLOCKS + name + "-" + String.format("%06d", block) + "-" + nonce() + ".bin",
-                            tensor.source().frames(range[0], range[1]), block);
-                    written += reused.bytes();
+                    blocks.add(new PlannedPart(BLOCKS + name + "-" + String.format("%06d", block) + "-" + nonce() + ".bin",
+                            block, tensor.source().frames(range[0], range[1]), null));
                 }
-                blocks.add(reused);
             }
-            List<Part> changing = new ArrayList<>();
+            List<PlannedPart> changing = new ArrayList<>();
             int[] rest = changingRange(tensor, blocks.size());
             for (int from = rest[0]; from < rest[1]; from += BLOCK_FRAMES) {
                 String file = group + name + (rest[1] - rest[0] > BLOCK_FRAMES ? "." + changing.size() : "") + ".bin";
-                Part part = writePart(file, tensor.source().frames(from, Math.min(rest[1], from + BLOCK_FRAMES)), -1);
-                written += part.bytes();
-                changing.add(part);
+                changing.add(new PlannedPart(file, -1, tensor.source().frames(from, Math.min(rest[1], from + BLOCK_FRAMES)), null));
             }
-            List<Part> parts = new ArrayList<>();
+            List<PlannedPart> parts = new ArrayList<>();
             if (tensor.settledEnd() == FrameTensor.SettledEnd.END) {
                 parts.addAll(changing);
                 for (int block = blocks.size() - 1; block >= 0; block--) {
@@ -152,16 +150,86 @@ public final class CheckpointStore {
                 parts.addAll(blocks);
                 parts.addAll(changing);
             }
-            describe(tensors.addObject(), name, tensor, group, parts);
-            total += tensor.byteSize();
-            nowSettled.put(name, new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()), tensor.settledEnd(), blocks));
+            planned.add(new PlannedTensor(name, tensor, parts));
         }
-        byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
-        store.write(group + MANIFEST, manifestBytes);
-        settled = nowSettled;
-        prune();
-        return new Saved(store.locate(group), checkpoint.sectionsCompleted(), written + manifestBytes.length,
-                total + manifestBytes.length, (System.nanoTime() - started) / 1e9);
+        return new PreparedSave(checkpoint.identity(), checkpoint.sectionsCompleted(), checkpoint.state().deepCopy(),
+                group, planned, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** A part of a tensor to write ({@code bits}) or one an earlier checkpoint wrote ({@code reused}). */
+    private record PlannedPart(String key, int block, StoredTensor bits, Part reused) {
+    }
+
+    private record PlannedTensor(String name, FrameTensor tensor, List<PlannedPart> parts) {
+    }
+
+    /** A checkpoint ready to be written: it holds copies of every bit it writes. */
+    public final class PreparedSave {
+        private final CheckpointIdentity identity;
+        private final int sectionsCompleted;
+        private final ObjectNode state;
+        private final String group;
+        private final List<PlannedTensor> tensors;
+        private final double copySeconds;
+
+        private PreparedSave(CheckpointIdentity identity, int sectionsCompleted, ObjectNode state, String group,
+                             List<PlannedTensor> tensors, double copySeconds) {
+            this.identity = identity;
+            this.sectionsCompleted = sectionsCompleted;
+            this.state = state;
+            this.group = group;
+            this.tensors = tensors;
+            this.copySeconds = copySeconds;
+        }
+
+        public int sectionsCompleted() {
+            return sectionsCompleted;
+        }
+
+        /** Writes the new parts, then the manifest; then prunes. Call once. */
+        public Saved write() throws IOException {
+            long started = System.nanoTime();
+            ObjectNode manifest = JSON.createObjectNode();
+            manifest.put("format", FORMAT);
+            manifest.put("version", FORMAT_VERSION);
+            manifest.put("jobId", identity.jobId());
+            manifest.put("specHash", identity.specHash());
+            manifest.put("modelId", identity.modelId());
+            manifest.put("sectionsCompleted", sectionsCompleted);
+            manifest.put("createdAt", Instant.now().toString());
+            manifest.set("state", state);
+            ArrayNode described = manifest.putArray("tensors");
+            Map<String, SettledBlocks> nowSettled = new LinkedHashMap<>();
+            long written = 0;
+            long total = 0;
+            for (PlannedTensor planned : tensors) {
+                List<Part> parts = new ArrayList<>();
+                List<Part> blocks = new ArrayList<>();
+                for (PlannedPart part : planned.parts()) {
+                    Part stored = part.reused();
+                    if (stored == null) {
+                        stored = writePart(part.key(), part.bits(), part.block());
+                        written += stored.bytes();
+                    }
+                    parts.add(stored);
+                    if (stored.block() >= 0) {
+                        blocks.add(stored);
+                    }
+                }
+                blocks.sort(Comparator.comparingInt(Part::block));
+                FrameTensor tensor = planned.tensor();
+                describe(described.addObject(), planned.name(), tensor, group, parts);
+                total += tensor.byteSize();
+                nowSettled.put(planned.name(), new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()),
+                        tensor.settledEnd(), blocks));
+            }
+            byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+            store.write(group + MANIFEST, manifestBytes);
+            settled = nowSettled;
+            prune();
+            return new Saved(store.locate(group), sectionsCompleted, written + manifestBytes.length,
+                    total + manifestBytes.length, copySeconds, (System.nanoTime() - started) / 1e9);
+        }
     }
 
     /** Frames {@code [from, to)} of settled block {@code block}, counted from the settled end. */

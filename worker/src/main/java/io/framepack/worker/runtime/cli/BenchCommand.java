@@ -118,9 +118,10 @@ final class BenchCommand {
                 CheckpointBench.run(store, sections, Integer.parseInt(size[0]), Integer.parseInt(size[1]), window, keep,
                         save -> {
                             saves.add(save);
-                            out.printf(Locale.ROOT, "after section %d: %d frames, wrote %.1f MB of %.1f MB in %.3f s%n",
+                            out.printf(Locale.ROOT, "after section %d: %d frames, wrote %.1f MB of %.1f MB: "
+                                            + "copied in %.3f s, written in %.3f s%n",
                                     save.sectionsCompleted(), save.pixelFrames(), save.bytesWritten() / 1e6,
-                                    save.checkpointBytes() / 1e6, save.seconds());
+                                    save.checkpointBytes() / 1e6, save.copySeconds(), save.writeSeconds());
                         });
             } finally {
                 if (store instanceof S3Store s3) {
@@ -133,12 +134,14 @@ final class BenchCommand {
                 }
                 deleteTree(scratch);
             }
-            double mean = saves.stream().mapToDouble(CheckpointBench.Save::seconds).average().orElse(0);
-            double max = saves.stream().mapToDouble(CheckpointBench.Save::seconds).max().orElse(0);
             double written = saves.stream().mapToLong(CheckpointBench.Save::bytesWritten).average().orElse(0);
-            out.printf(Locale.ROOT, "per save: %.1f MB written, %.3f s mean, %.3f s max = %.2f %% (max %.2f %%) of a "
-                    + "%.2f s section%n", written / 1e6, mean, max, 100 * mean / sectionSeconds, 100 * max / sectionSeconds,
-                    sectionSeconds);
+            double copy = saves.stream().mapToDouble(CheckpointBench.Save::copySeconds).average().orElse(0);
+            double write = saves.stream().mapToDouble(CheckpointBench.Save::writeSeconds).average().orElse(0);
+            double slowestWrite = saves.stream().mapToDouble(CheckpointBench.Save::writeSeconds).max().orElse(0);
+            out.printf(Locale.ROOT, "per save: %.1f MB written; the render waits %.3f s for the copy = %.2f %% of a "
+                    + "%.2f s section; the write (%.3f s mean, %.3f s max) runs during the next section%s%n",
+                    written / 1e6, copy, 100 * copy / sectionSeconds, sectionSeconds, write, slowestWrite,
+                    slowestWrite > sectionSeconds ? ", BUT IS SLOWER THAN A SECTION: the render will wait for it" : "");
             return 0;
         }
 
