@@ -60,6 +60,9 @@ class OperatorConfigTest {
         assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_NODE_SELECTOR", "[\"nvidia.com/gpu.present\"]")))
                 .hasMessageContaining("framepack.worker.node-selector")
                 .hasMessageContaining("expected an object of node labels as JSON or YAML");
+        assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_NODE_SELECTOR", "{\"nvidia.com/gpu.present\": null}")))
+                .hasMessageContaining("framepack.worker.node-selector")
+                .hasMessageContaining("node label nvidia.com/gpu.present has no value");
     }
 
     private static OperatorConfig load(Map<String, String> placement) {
