@@ -9,8 +9,10 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,12 +48,34 @@ class HelmChartTest {
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getServiceAccountName()).isEqualTo(only(objects, io.fabric8.kubernetes.api.model.ServiceAccount.class)
                 .getMetadata().getName());
-        Map<String, String> env = container.getEnv().stream()
-                .filter(e -> e.getValue() != null)
-                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
+        Map<String, String> env = operatorEnv(deployment);
         assertThat(env).containsEntry("FRAMEPACK_WORKER_IMAGE", "ghcr.io/framepack-k8s/framepack-worker:0.1.0")
+                .containsEntry("FRAMEPACK_WORKER_GPU_RESOURCE_NAME", "nvidia.com/gpu")
                 .containsEntry("FRAMEPACK_DEFAULTS_MODEL_CLAIM", "framepack-models")
-                .containsEntry("FRAMEPACK_DEFAULTS_CHECKPOINT_CLAIM", "framepack-checkpoints");
+                .containsEntry("FRAMEPACK_DEFAULTS_CHECKPOINT_CLAIM", "framepack-checkpoints")
+                .doesNotContainKeys("FRAMEPACK_WORKER_NODE_SELECTOR", "FRAMEPACK_WORKER_TOLERATIONS");
+    }
+
+    @Test
+    void gpuClusterValuesReachTheOperatorAsJson(@TempDir Path dir) throws IOException {
+        Path values = Files.writeString(dir.resolve("gpu-cluster.yaml"), """
+                worker:
+                  gpuResourceName: nvidia.com/mig-3g.40gb
+                  nodeSelector:
+                    nvidia.com/gpu.present: "true"
+                  tolerations:
+                    - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+                """);
+        Deployment deployment = only(render(Map.of(), values), Deployment.class);
+        assertThat(operatorEnv(deployment))
+                .containsEntry("FRAMEPACK_WORKER_GPU_RESOURCE_NAME", "nvidia.com/mig-3g.40gb")
+                .containsEntry("FRAMEPACK_WORKER_NODE_SELECTOR", "{\"nvidia.com/gpu.present\":\"true\"}")
+                .containsEntry("FRAMEPACK_WORKER_TOLERATIONS",
+                        "[{\"effect\":\"NoSchedule\",\"key\":\"nvidia.com/gpu\",\"operator\":\"Exists\"}]");
+        // Worker placement only: the operator's own pod runs wherever it did.
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getNodeSelector()).isEmpty();
+        assertThat(pod.getTolerations()).isEmpty();
     }
 
     @Test
@@ -94,13 +118,23 @@ class HelmChartTest {
         assertThat(Files.readString(shipped)).isEqualTo(Files.readString(generated));
     }
 
-    static List<HasMetadata> render(Map<String, String> values) {
+    static List<HasMetadata> render(Map<String, String> values, Path... valuesFiles) {
         var template = new Helm(CHART).template().withName("fp").withNamespace("framepack-system");
         values.forEach(template::set);
+        for (Path file : valuesFiles) {
+            template.withValuesFile(file);
+        }
         String yaml = template.call();
         try (KubernetesClient parser = new KubernetesClientBuilder().build()) {
             return parser.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
         }
+    }
+
+    /** The operator container's plain environment variables (those without valueFrom). */
+    static Map<String, String> operatorEnv(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
     }
 
     static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {

@@ -54,7 +54,7 @@ final class Observer {
                         Names.progressConfigMap(vg), e.getMessage());
             }
         }
-        return new Observation(problems, specHash, job, pods, progress);
+        return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), job, pods, progress);
     }
 
     /** Pods of an earlier Job of the same name (a re-created resource) may linger until garbage collection. */

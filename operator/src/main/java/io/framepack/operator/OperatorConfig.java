@@ -1,6 +1,7 @@
 package io.framepack.operator;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 import java.util.Optional;
@@ -36,6 +37,20 @@ public interface OperatorConfig {
 
         @WithDefault("2")
         int keepCheckpoints();
+
+        /** Extended resource the GPUs are requested as when a resource names none, e.g. {@code amd.com/gpu}. */
+        @WithDefault("nvidia.com/gpu")
+        String gpuResourceName();
+
+        /** Labels every worker pod's node must carry; a resource's own nodeSelector adds to them and wins per key. */
+        @WithDefault("{}")
+        @WithConverter(WorkerPlacement.NodeSelectorConverter.class)
+        WorkerPlacement.NodeSelector nodeSelector();
+
+        /** Taints every worker pod tolerates, in addition to the resource's own tolerations. */
+        @WithDefault("[]")
+        @WithConverter(WorkerPlacement.TolerationsConverter.class)
+        WorkerPlacement.Tolerations tolerations();
     }
 
     /** Cluster-wide storage used when a VideoGeneration leaves model, output or checkpoints out. */

@@ -508,7 +508,7 @@ public final class StatusLogic {
 
         private String gpuDescription() {
             int gpus = spec.resources == null || spec.resources.gpus == null ? 1 : spec.resources.gpus;
-            return gpus == 0 ? "room for the worker" : gpus + " free " + spec.resources.gpuResourceName;
+            return gpus == 0 ? "room for the worker" : gpus + " free " + observation.gpuResourceName();
         }
     }
 

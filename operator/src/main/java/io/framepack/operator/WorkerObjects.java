@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -29,6 +30,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
@@ -42,8 +44,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -226,7 +230,7 @@ public final class WorkerObjects {
         Map<String, Quantity> requests = new LinkedHashMap<>();
         int gpus = spec.resources.gpus == null ? 1 : spec.resources.gpus;
         if (gpus > 0) {
-            limits.put(spec.resources.gpuResourceName, new Quantity(Integer.toString(gpus)));
+            limits.put(gpuResourceName(spec), new Quantity(Integer.toString(gpus)));
         }
         if (spec.resources.memory != null) {
             limits.put("memory", new Quantity(spec.resources.memory));
@@ -258,15 +262,42 @@ public final class WorkerObjects {
                 .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
                 .withNewCapabilities().withDrop("ALL").endCapabilities()
                 .endSecurityContext()
-                .endContainer();
+                .endContainer()
+                .withNodeSelector(nodeSelector(spec.scheduling))
+                .withTolerations(tolerations(spec.scheduling));
         if (spec.scheduling != null) {
-            pod.withNodeSelector(spec.scheduling.nodeSelector)
-                    .withTolerations(spec.scheduling.tolerations)
-                    .withAffinity(spec.scheduling.affinity)
+            pod.withAffinity(spec.scheduling.affinity)
                     .withPriorityClassName(spec.scheduling.priorityClassName)
                     .withRuntimeClassName(spec.scheduling.runtimeClassName);
         }
         return pod.build();
+    }
+
+    /**
+     * The extended resource the worker's GPUs are requested as: the resource's own, else the cluster
+     * default. Also asked by the observer about specs not yet validated, hence the null checks.
+     */
+    public String gpuResourceName(VideoGenerationSpec spec) {
+        String own = spec == null || spec.resources == null ? null : spec.resources.gpuResourceName;
+        return own != null ? own : config.worker().gpuResourceName();
+    }
+
+    /** The cluster-wide node labels with the resource's own added; the resource's value wins for a key in both. */
+    private Map<String, String> nodeSelector(Scheduling scheduling) {
+        Map<String, String> labels = new LinkedHashMap<>(config.worker().nodeSelector().labels());
+        if (scheduling != null && scheduling.nodeSelector != null) {
+            labels.putAll(scheduling.nodeSelector);
+        }
+        return labels;
+    }
+
+    /** The cluster-wide tolerations followed by the resource's own; one given in both appears once. */
+    private List<Toleration> tolerations(Scheduling scheduling) {
+        Set<Toleration> tolerations = new LinkedHashSet<>(config.worker().tolerations().items());
+        if (scheduling != null && scheduling.tolerations != null) {
+            tolerations.addAll(scheduling.tolerations);
+        }
+        return new ArrayList<>(tolerations);
     }
 
     private static void addPvc(String name, PvcLocation pvc, String mountPath, boolean readOnly, boolean subPath,

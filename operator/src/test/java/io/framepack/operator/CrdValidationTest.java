@@ -74,7 +74,8 @@ class CrdValidationTest {
         assertThat(defaulted.at("/spec/render/latentWindowSize").asInt()).isEqualTo(9);
         assertThat(defaulted.at("/spec/render/crf").asInt()).isEqualTo(16);
         assertThat(defaulted.at("/spec/render/variant").asText()).isEqualTo("inverted");
-        assertThat(defaulted.at("/spec/resources/gpuResourceName").asText()).isEqualTo("nvidia.com/gpu");
+        // No default: the API server must leave it unset for the operator's cluster-wide setting to apply.
+        assertThat(defaulted.at("/spec/resources/gpuResourceName").isMissingNode()).isTrue();
         assertThat(defaulted.at("/spec/resources/gpus").asInt()).isEqualTo(1);
     }
 

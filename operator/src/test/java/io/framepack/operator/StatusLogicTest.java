@@ -46,7 +46,7 @@ class StatusLogicTest {
     void aCorrectedSpecStartsAfterAnInvalidOne() {
         VideoGeneration vg = render();
         Decision invalid = decide(vg, new Observation(List.of("spec.render.steps: must be between 1 and 100 (got 0)"),
-                null, null, List.of(), null));
+                null, "nvidia.com/gpu", null, List.of(), null));
         assertThat(invalid.actions()).isEmpty();
         assertThat(invalid.status().phase).isEqualTo(Phase.Failed);
         vg.setStatus(invalid.status());
@@ -106,7 +106,7 @@ class StatusLogicTest {
     }
 
     private static Observation observe(Job job, List<Pod> pods, WorkerProgress progress) {
-        return new Observation(List.of(), "0123456789abcdef01234567", job, pods, progress);
+        return new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", job, pods, progress);
     }
 
     private static VideoGeneration render() {

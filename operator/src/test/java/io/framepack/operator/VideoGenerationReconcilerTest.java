@@ -381,6 +381,9 @@ class VideoGenerationReconcilerTest {
         assertThat(worker.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(worker.getResources().getLimits()).containsEntry("nvidia.com/gpu", new Quantity("1"))
                 .containsEntry("memory", new Quantity("96Gi"));
+        // The resource names no placement: the test profile's cluster-wide node selector and toleration apply.
+        assertThat(pod.getNodeSelector()).isEqualTo(TestConfig.GPU_NODES);
+        assertThat(pod.getTolerations()).containsExactly(TestConfig.GPU_TAINT);
         Map<String, VolumeMount> mounts = new HashMap<>();
         worker.getVolumeMounts().forEach(m -> mounts.put(m.getMountPath(), m));
         assertThat(mounts).containsKeys("/etc/framepack", WorkerContract.MODEL_MOUNT, WorkerContract.OUTPUT_MOUNT,

@@ -14,10 +14,12 @@ public class WorkerResources {
     @Max(16)
     public Integer gpus = 1;
 
-    /** Extended resource name of the GPU, e.g. {@code nvidia.com/gpu} or {@code amd.com/gpu}. */
-    @Default("nvidia.com/gpu")
+    /**
+     * Extended resource name of the GPU, e.g. {@code nvidia.com/gpu} or {@code amd.com/gpu}. Unset
+     * (no CRD default, so the API server leaves it so) means the operator's cluster-wide setting.
+     */
     @Pattern("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-    public String gpuResourceName = "nvidia.com/gpu";
+    public String gpuResourceName;
 
     /** Memory request and limit (host RAM: weights are staged there), e.g. {@code 96Gi}. */
     @Pattern(QUANTITY)
