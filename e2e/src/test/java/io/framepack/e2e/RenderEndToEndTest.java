@@ -1,10 +1,13 @@
 package io.framepack.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.worker.runtime.DemoModel;
+import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -118,9 +122,9 @@ class RenderEndToEndTest {
         assertThat(done.getStatus().attempts.preemptions).isEqualTo(1);
         assertThat(done.getStatus().attempts.failures).isZero();
         assertThat(node.podsOf(jobName(done))).hasSize(2);
-        for (String tensor : List.of("history_latents.bin", "history_pixels.bin")) {
-            assertThat(digest(finalCheckpointFile("preempted", tensor))).as("%s of the resumed render", tensor)
-                    .isEqualTo(digest(finalCheckpointFile("steady", tensor)));
+        for (String tensor : List.of("history_latents", "history_pixels")) {
+            assertThat(finalCheckpointTensor("preempted", tensor)).as("%s of the resumed render", tensor)
+                    .isEqualTo(finalCheckpointTensor("steady", tensor));
         }
         assertThat(decodedFrames(outputVideo("preempted"))).isEqualTo(decodedFrames(outputVideo("steady")));
         assertThat(digest(outputVideo("preempted"))).as("the resumed render's MP4").isEqualTo(digest(outputVideo("steady")));
@@ -253,16 +257,27 @@ class RenderEndToEndTest {
         }
     }
 
-    /** A tensor file of the newest checkpoint of a render (the checkpoint keys start with its name). */
-    private static Path finalCheckpointFile(String name, String file) throws IOException {
+    /**
+     * A tensor of the newest checkpoint of a render as its parts' frame counts and SHA-256s, in
+     * time order: equal lists mean equal bits (the split into parts depends only on the frame count).
+     */
+    private static List<String> finalCheckpointTensor(String name, String tensor) throws IOException {
         try (Stream<Path> files = Files.walk(node.claim("framepack-checkpoints"))) {
-            List<Path> matches = files.filter(p -> p.getFileName().toString().equals(file))
+            List<Path> manifests = files.filter(p -> p.getFileName().toString().equals("manifest.json"))
                     .filter(p -> p.toString().contains("/" + NAMESPACE + "/" + name + "/")
                             || p.toString().contains(NAMESPACE + "_" + name))
-                    .sorted().toList();
-            assertThat(matches).as("checkpoint files %s of %s in %s", file, name, node.claim("framepack-checkpoints"))
-                    .isNotEmpty();
-            return matches.get(matches.size() - 1);
+                    .sorted(Comparator.comparing(p -> p.getParent().getFileName().toString())).toList();
+            assertThat(manifests).as("checkpoints of %s in %s", name, node.claim("framepack-checkpoints")).isNotEmpty();
+            JsonNode manifest = new ObjectMapper().readTree(manifests.get(manifests.size() - 1).toFile());
+            List<String> parts = new ArrayList<>();
+            for (JsonNode described : manifest.path("tensors")) {
+                if (described.path("name").asText().equals(tensor)) {
+                    described.path("parts").forEach(part -> parts.add(part.path("frames").asInt() + " frames "
+                            + part.path("sha256").asText()));
+                }
+            }
+            assertThat(parts).as("parts of %s in the last checkpoint of %s", tensor, name).isNotEmpty();
+            return parts;
         }
     }
 
@@ -270,18 +285,20 @@ class RenderEndToEndTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
-    /** SHA-256 of every decoded frame's pixels: FFmpeg must decode the whole file. */
+    /** SHA-256 of every decoded frame's RGB pixels: FFmpeg must decode the whole file. */
     private static List<String> decodedFrames(Path video) throws Exception {
         List<String> frames = new ArrayList<>();
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile())) {
+            grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
             grabber.start();
             assertThat(grabber.getVideoCodecName()).isEqualTo("h264");
             Frame frame;
             while ((frame = grabber.grabImage()) != null) {
-                // Only the visible pixels: the bytes past each row's width are alignment padding.
+                // Only the visible pixels, 3 bytes each: the rest of a row is alignment padding
+                // (JavaCV derives imageChannels from the padded stride, so it cannot be trusted).
                 MessageDigest digest = MessageDigest.getInstance("SHA-256");
                 ByteBuffer image = (ByteBuffer) frame.image[0];
-                int rowBytes = frame.imageWidth * frame.imageChannels;
+                int rowBytes = frame.imageWidth * 3;
                 for (int y = 0; y < frame.imageHeight; y++) {
                     ByteBuffer row = image.duplicate();
                     row.position(y * frame.imageStride).limit(y * frame.imageStride + rowBytes);
