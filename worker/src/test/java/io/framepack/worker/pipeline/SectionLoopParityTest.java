@@ -5,12 +5,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.GoldenCases;
 import io.framepack.worker.sampling.NoiseSource;
-import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.transformer.Numerics;
-import io.framepack.worker.transformer.PackedTransformer;
-import io.framepack.worker.transformer.TransformerConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,27 +29,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SectionLoopParityTest {
     private static final double TOLERANCE = 1e-3;
 
+    private static TinyGoldenTransformer tiny;
     private static GoldenCases goldens;
     private static NDManager manager;
-    private static DjlKernels kernels;
-    private static SafetensorsWeights weights;
-    private static PackedTransformer transformer;
 
     @BeforeAll
     static void loadModel() throws IOException {
-        goldens = GoldenCases.load();
-        manager = NDManager.newBaseManager();
-        kernels = new DjlKernels();
-        weights = SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, kernels);
-        transformer = PackedTransformer.load(weights, TransformerConfig.read(goldens.file("transformer_config.json")),
-                kernels, manager);
+        tiny = TinyGoldenTransformer.load();
+        goldens = tiny.goldens();
+        manager = tiny.manager();
     }
 
     @AfterAll
     static void close() throws IOException {
-        transformer.close();
-        weights.close();
-        manager.close();
+        tiny.close();
     }
 
     @Test
@@ -119,7 +108,7 @@ class SectionLoopParityTest {
             return noise;
         };
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m, () -> false);
+                tiny.transformer()::forward, new Numerics(Precision.FLOAT32, tiny.kernels()), null, recorded, m, () -> false);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,
