@@ -21,12 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A growing video: settled frames go to shared blocks once, each save writes what is new or may still change. */
 class CheckpointBlocksTest {
     static final CheckpointIdentity JOB = new CheckpointIdentity("ns/video/uid-1", "spec-a", "model-a");
-    static final int CHANNELS = 2;
-    static final int FRAME_FLOATS = 4 * 4;
-    static final long FRAME_BYTES = CHANNELS * FRAME_FLOATS * 4L;
-    /** Frames a section adds, and frames at the growing end the next section still rewrites. */
-    static final int GROWTH = 20;
-    static final int CHANGING = 7;
+    static final long FRAME_BYTES = CheckpointFixtures.VIDEO_FRAME_BYTES;
+    static final int GROWTH = CheckpointFixtures.VIDEO_GROWTH;
+    static final int CHANGING = CheckpointFixtures.VIDEO_CHANGING;
 
     @TempDir
     Path dir;
@@ -38,7 +35,7 @@ class CheckpointBlocksTest {
             Path root = dir.resolve(end.name());
             CheckpointStore store = new CheckpointStore(new DirectoryStore(root), 2);
             for (int k = 1; k <= 6; k++) {
-                CheckpointStore.Saved saved = store.save(checkpoint(k, end));
+                CheckpointStore.Saved saved = store.save(CheckpointFixtures.growingVideo(JOB, k, end));
                 long mostNew = (GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES;
                 assertThat(saved.bytes() - manifestBytes(root, k)).as("bytes written by save %d", k)
                         .isLessThanOrEqualTo(mostNew);
@@ -46,7 +43,7 @@ class CheckpointBlocksTest {
 
                 Checkpoint loaded = new CheckpointStore(new DirectoryStore(root), 2).loadLatest(JOB, warnings::add).orElseThrow();
                 assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
-                        .isEqualTo(CheckpointFixtures.whole(video(k, end)).data());
+                        .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(k, end)).data());
             }
             // Blocks referenced by the two kept checkpoints remain, and no others.
             int settledNow = 6 * GROWTH - CHANGING;
@@ -59,13 +56,13 @@ class CheckpointBlocksTest {
     void aResumedProcessSharesTheBlocksItRead() throws IOException {
         CheckpointStore first = new CheckpointStore(new DirectoryStore(dir), 2);
         for (int k = 1; k <= 4; k++) {
-            first.save(checkpoint(k, FrameTensor.SettledEnd.END));
+            first.save(CheckpointFixtures.growingVideo(JOB, k, FrameTensor.SettledEnd.END));
         }
         List<Path> blocksBefore = files(dir, "blocks");
 
         CheckpointStore resumed = new CheckpointStore(new DirectoryStore(dir), 2);
         assertThat(resumed.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(4);
-        CheckpointStore.Saved saved = resumed.save(checkpoint(5, FrameTensor.SettledEnd.END));
+        CheckpointStore.Saved saved = resumed.save(CheckpointFixtures.growingVideo(JOB, 5, FrameTensor.SettledEnd.END));
 
         assertThat(files(dir, "blocks")).containsAll(blocksBefore);
         assertThat(saved.bytes() - manifestBytes(dir, 5))
@@ -75,8 +72,8 @@ class CheckpointBlocksTest {
     @Test
     void aCorruptPartOfTheNewestFallsBackToThePrevious() throws IOException {
         CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
-        store.save(checkpoint(3, FrameTensor.SettledEnd.END));
-        store.save(checkpoint(4, FrameTensor.SettledEnd.END));
+        store.save(CheckpointFixtures.growingVideo(JOB, 3, FrameTensor.SettledEnd.END));
+        store.save(CheckpointFixtures.growingVideo(JOB, 4, FrameTensor.SettledEnd.END));
         Path newest = files(dir, "").stream().filter(p -> p.getFileName().toString().startsWith("ckpt-000004-"))
                 .findFirst().orElseThrow();
         Path changing = files(newest, "").stream().filter(p -> p.getFileName().toString().startsWith("video"))
@@ -88,13 +85,13 @@ class CheckpointBlocksTest {
         Checkpoint loaded = new CheckpointStore(new DirectoryStore(dir), 2).loadLatest(JOB, warnings::add).orElseThrow();
         assertThat(loaded.sectionsCompleted()).isEqualTo(3);
         assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(video(3, FrameTensor.SettledEnd.END)).data());
+                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(3, FrameTensor.SettledEnd.END)).data());
         assertThat(warnings).singleElement().asString().contains("fails its SHA-256 check");
     }
 
     @Test
     void aVersionOneCheckpointStillLoads() throws IOException {
-        StoredTensor whole = CheckpointFixtures.whole(video(2, FrameTensor.SettledEnd.END));
+        StoredTensor whole = CheckpointFixtures.whole(CheckpointFixtures.video(2, FrameTensor.SettledEnd.END));
         byte[] data = new byte[whole.data().remaining()];
         whole.data().duplicate().get(data);
         DirectoryStore raw = new DirectoryStore(dir);
@@ -109,29 +106,6 @@ class CheckpointBlocksTest {
         Checkpoint loaded = new CheckpointStore(raw, 2).loadLatest(JOB, warnings::add).orElseThrow();
         assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data()).isEqualTo(whole.data());
         assertThat(warnings).isEmpty();
-    }
-
-    /** The video after {@code k} sections: frame values depend on their distance from the settled end, and the changing ones on k. */
-    static FrameTensor video(int k, FrameTensor.SettledEnd end) {
-        int frames = GROWTH * k;
-        int settled = frames - CHANGING;
-        ByteBuffer bytes = ByteBuffer.allocate((int) (frames * FRAME_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
-        for (int c = 0; c < CHANNELS; c++) {
-            for (int t = 0; t < frames; t++) {
-                int fromSettledEnd = end == FrameTensor.SettledEnd.END ? frames - 1 - t : t;
-                float value = fromSettledEnd * 100f + c + (fromSettledEnd < settled ? 0 : k * 0.5f);
-                for (int i = 0; i < FRAME_FLOATS; i++) {
-                    bytes.putFloat(value + i / 100f);
-                }
-            }
-        }
-        StoredTensor whole = new StoredTensor(DataType.FLOAT32, new long[] {1, CHANNELS, frames, 4, 4}, bytes.flip());
-        return new FrameTensor(whole.dtype(), whole.shape(), end, settled,
-                (from, to) -> StoredTensor.framesOf(List.of(whole), from, to));
-    }
-
-    static Checkpoint checkpoint(int k, FrameTensor.SettledEnd end) {
-        return new Checkpoint(JOB, k, new ObjectMapper().createObjectNode(), Map.of("video", video(k, end)));
     }
 
     static long manifestBytes(Path root, int section) throws IOException {

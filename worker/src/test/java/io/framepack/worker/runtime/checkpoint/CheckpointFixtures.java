@@ -7,11 +7,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /** Checkpoints for storage tests. */
 public final class CheckpointFixtures {
+    static final int VIDEO_CHANNELS = 2;
+    static final int VIDEO_FRAME_FLOATS = 4 * 4;
+    public static final long VIDEO_FRAME_BYTES = VIDEO_CHANNELS * VIDEO_FRAME_FLOATS * 4L;
+    /** Frames a section adds to the video, and frames at its growing end the next section still rewrites. */
+    public static final int VIDEO_GROWTH = 20;
+    public static final int VIDEO_CHANGING = 7;
+
     private CheckpointFixtures() {
     }
 
@@ -36,4 +44,27 @@ public final class CheckpointFixtures {
         return tensor.source().frames(0, tensor.frames());
     }
 
+    /** The video after {@code k} sections: frame values depend on their distance from the settled end, and the changing ones on k. */
+    public static FrameTensor video(int k, FrameTensor.SettledEnd end) {
+        int frames = VIDEO_GROWTH * k;
+        int settled = frames - VIDEO_CHANGING;
+        ByteBuffer bytes = ByteBuffer.allocate((int) (frames * VIDEO_FRAME_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int c = 0; c < VIDEO_CHANNELS; c++) {
+            for (int t = 0; t < frames; t++) {
+                int fromSettledEnd = end == FrameTensor.SettledEnd.END ? frames - 1 - t : t;
+                float value = fromSettledEnd * 100f + c + (fromSettledEnd < settled ? 0 : k * 0.5f);
+                for (int i = 0; i < VIDEO_FRAME_FLOATS; i++) {
+                    bytes.putFloat(value + i / 100f);
+                }
+            }
+        }
+        StoredTensor whole = new StoredTensor(DataType.FLOAT32, new long[] {1, VIDEO_CHANNELS, frames, 4, 4}, bytes.flip());
+        return new FrameTensor(whole.dtype(), whole.shape(), end, settled,
+                (from, to) -> StoredTensor.framesOf(List.of(whole), from, to));
+    }
+
+    /** A checkpoint holding only {@link #video}. */
+    public static Checkpoint growingVideo(CheckpointIdentity identity, int k, FrameTensor.SettledEnd end) {
+        return new Checkpoint(identity, k, new ObjectMapper().createObjectNode(), Map.of("video", video(k, end)));
+    }
 }

@@ -1,9 +1,11 @@
 package io.framepack.worker.runtime.storage;
 
 import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.checkpoint.FrameTensor;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +112,24 @@ class S3StoreTest {
 
         assertThat(checkpoints.loadLatest(job, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(2);
         assertThat(warnings).singleElement().asString().contains("s3://renders/team/job-1/ckpt-000003-");
+    }
+
+    @Test
+    void aGrowingVideoSharesItsSettledBlocksOnS3() throws IOException {
+        CheckpointIdentity job = new CheckpointIdentity("ns/v/1", "spec", "model");
+        CheckpointStore checkpoints = new CheckpointStore(store, 2);
+        for (int section = 1; section <= 5; section++) {
+            checkpoints.save(CheckpointFixtures.growingVideo(job, section, FrameTensor.SettledEnd.END));
+        }
+        List<String> warnings = new ArrayList<>();
+        Checkpoint loaded = new CheckpointStore(store, 2).loadLatest(job, warnings::add).orElseThrow();
+
+        assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
+                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, FrameTensor.SettledEnd.END)).data());
+        int settled = 5 * CheckpointFixtures.VIDEO_GROWTH - CheckpointFixtures.VIDEO_CHANGING;
+        assertThat(store.list("blocks/")).hasSize(settled / CheckpointStore.BLOCK_FRAMES);
+        assertThat(warnings).isEmpty();
+        assertThat(stagedFiles()).isEmpty();
     }
 
     @Test
