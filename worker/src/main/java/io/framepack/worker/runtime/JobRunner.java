@@ -161,7 +161,7 @@ public final class JobRunner {
         state.set(TIMINGS, timings.deepCopy());
         saves.submit(new Checkpoint(identity, snapshot.sectionsCompleted(), state, snapshot.tensors()),
                 saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
-                        saved.bytes(), saved.seconds())));
+                        saved.totalBytes(), saved.bytes(), saved.seconds())));
     }
 
     private void publish(SectionedRender render, ArrayNode timings) throws IOException {

@@ -38,7 +38,12 @@ public sealed interface ProgressEvent {
         }
     }
 
-    record CheckpointSaved(int sectionsCompleted, String location, long bytes, double seconds) implements ProgressEvent {
+    /**
+     * A checkpoint is complete: it holds {@code bytes} (blocks shared with earlier checkpoints
+     * included), of which this save wrote {@code bytesWritten}, in {@code seconds}.
+     */
+    record CheckpointSaved(int sectionsCompleted, String location, long bytes, long bytesWritten, double seconds)
+            implements ProgressEvent {
         public String name() {
             return "checkpoint_saved";
         }

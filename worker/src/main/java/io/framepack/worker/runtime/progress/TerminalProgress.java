@@ -40,8 +40,9 @@ public final class TerminalProgress implements ProgressListener {
             line(String.format(Locale.ROOT, "Section %d/%d done in %.1f s, %d frames so far",
                     done.sectionsCompleted(), done.sectionsTotal(), done.seconds(), done.frames()));
         } else if (event instanceof ProgressEvent.CheckpointSaved saved) {
-            line(String.format(Locale.ROOT, "Checkpoint after section %d: %s (%.2f MB, %.2f s)",
-                    saved.sectionsCompleted(), saved.location(), saved.bytes() / 1e6, saved.seconds()));
+            line(String.format(Locale.ROOT, "Checkpoint after section %d: %s (%.2f MB, %.2f MB written in %.2f s)",
+                    saved.sectionsCompleted(), saved.location(), saved.bytes() / 1e6, saved.bytesWritten() / 1e6,
+                    saved.seconds()));
         } else if (event instanceof ProgressEvent.OutputWritten output) {
             line(String.format("Wrote %s (%d frames, %d bytes)", output.location(), output.frames(), output.bytes()));
         } else if (event instanceof ProgressEvent.Warning warning) {

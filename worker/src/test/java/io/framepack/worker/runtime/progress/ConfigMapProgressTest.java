@@ -70,7 +70,7 @@ class ConfigMapProgressTest {
         progress.on(new ProgressEvent.Step(0, 3, 3));
         assertThat(stored().currentStep).as("a section's last step is always written").isEqualTo(3);
         progress.on(new ProgressEvent.SectionDone(0, 1, 2, 33, 1.5));
-        progress.on(new ProgressEvent.CheckpointSaved(1, "/checkpoints/ckpt-000001-abcd0123/", 4096, 0.01));
+        progress.on(new ProgressEvent.CheckpointSaved(1, "/checkpoints/ckpt-000001-abcd0123/", 4096, 1024, 0.01));
 
         WorkerProgress stored = stored();
         assertThat(stored.jobId).isEqualTo("videos/sunset/u1");

@@ -17,7 +17,7 @@ class JsonLinesProgressTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonLinesProgress progress = new JsonLinesProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         progress.on(new ProgressEvent.Step(1, 4, 25));
-        progress.on(new ProgressEvent.CheckpointSaved(2, "/c/ckpt-000002-0/", 10, 0.5));
+        progress.on(new ProgressEvent.CheckpointSaved(2, "/c/ckpt-000002-0/", 10, 4, 0.5));
         progress.on(new ProgressEvent.Failed("InvalidInput", "image \"x.png\" is not an image", 65));
 
         String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
@@ -29,7 +29,10 @@ class JsonLinesProgressTest {
         assertThat(step.get("step").asInt()).isEqualTo(4);
         assertThat(step.get("steps").asInt()).isEqualTo(25);
         assertThat(step.get("time").asText()).matches("\\d{4}-.*Z");
-        assertThat(json.readTree(lines[1]).get("sectionsCompleted").asInt()).isEqualTo(2);
+        JsonNode checkpoint = json.readTree(lines[1]);
+        assertThat(checkpoint.get("sectionsCompleted").asInt()).isEqualTo(2);
+        assertThat(checkpoint.get("bytes").asLong()).isEqualTo(10);
+        assertThat(checkpoint.get("bytesWritten").asLong()).isEqualTo(4);
         assertThat(json.readTree(lines[2]).get("event").asText()).isEqualTo("error");
         assertThat(json.readTree(lines[2]).get("message").asText()).isEqualTo("image \"x.png\" is not an image");
         assertThat(json.readTree(lines[2]).get("exitCode").asInt()).isEqualTo(65);
