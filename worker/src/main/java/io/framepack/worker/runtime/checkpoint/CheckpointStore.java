@@ -182,10 +182,6 @@ public final class CheckpointStore {
             this.copySeconds = copySeconds;
         }
 
-        public int sectionsCompleted() {
-            return sectionsCompleted;
-        }
-
         /** Writes the new parts, then the manifest; then prunes. Call once. */
         public Saved write() throws IOException {
             long started = System.nanoTime();
