@@ -136,7 +136,7 @@ class ResumeProcessTest {
      * One render, interrupted every way in turn and resumed each time: SIGKILL right after the
      * first checkpoint, SIGKILL in the middle of writing the second, SIGTERM inside the second
      * section, SIGKILL right after the second checkpoint, then it finishes. Its final state
-     * (latents, pixel history) equals an uninterrupted render's, its MP4 has the same frames. {@code walk} is the
+     * (latents, pixel history) equals an uninterrupted render's, and so does its MP4, byte for byte. {@code walk} is the
      * runner with a small computation; {@code tiny-*} the real engine on the bundled tiny model,
      * for both schedules.
      */
