@@ -3,15 +3,11 @@ package io.framepack.worker.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framepack.worker.GoldenCases;
 import io.framepack.worker.sampling.NoiseSource;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.transformer.Numerics;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,24 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * both continuing from the golden history before each section (a resume from a saved state) and
  * in one uninterrupted run.
  */
-class SectionLoopParityTest {
+class SectionLoopParityTest extends TinyGoldenJobTest {
     private static final double TOLERANCE = 1e-3;
-
-    private static TinyGoldenTransformer tiny;
-    private static GoldenCases goldens;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void loadModel() throws IOException {
-        tiny = TinyGoldenTransformer.load();
-        goldens = tiny.goldens();
-        manager = tiny.manager();
-    }
-
-    @AfterAll
-    static void close() throws IOException {
-        tiny.close();
-    }
 
     @Test
     void everySectionOfEveryJobResumedFromTheGoldenHistory() {
@@ -108,7 +88,7 @@ class SectionLoopParityTest {
             return noise;
         };
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                tiny.transformer()::forward, new Numerics(Precision.FLOAT32, tiny.kernels()), null, recorded, m, () -> false);
+                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m, () -> false);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,

@@ -4,15 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framepack.worker.GoldenCases;
 import io.framepack.worker.runtime.output.PixelFrames;
 import io.framepack.worker.sampling.NoiseSource;
-import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.transformer.Numerics;
-import io.framepack.worker.transformer.PackedTransformer;
-import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.VaeConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -37,37 +33,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * overlaps) and its 8-bit frames against the official run; and, for the first job, the same
  * video bit for bit after a stop and a resume from the saved state.
  */
-class SectionLoopPixelParityTest {
+class SectionLoopPixelParityTest extends TinyGoldenJobTest {
     private static final double TOLERANCE = 1e-3;
 
-    private static GoldenCases goldens;
-    private static NDManager manager;
-    private static DjlKernels kernels;
-    private static SafetensorsWeights transformerWeights;
     private static SafetensorsWeights vaeWeights;
-    private static PackedTransformer transformer;
     private static HunyuanVideoVae vae;
 
     @BeforeAll
-    static void loadModels() throws IOException {
-        goldens = GoldenCases.load();
-        manager = NDManager.newBaseManager();
-        kernels = new DjlKernels();
-        transformerWeights = SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, kernels);
-        transformer = PackedTransformer.load(transformerWeights,
-                TransformerConfig.read(goldens.file("transformer_config.json")), kernels, manager);
+    static void loadVae() throws IOException {
         vaeWeights = SafetensorsWeights.open(goldens.file("vae.safetensors"), Precision.FLOAT32, kernels);
         vae = HunyuanVideoVae.load(vaeWeights, VaeConfig.read(goldens.file("vae_config.json")), DataType.FLOAT32,
                 kernels, manager, false);
     }
 
     @AfterAll
-    static void close() throws IOException {
+    static void closeVae() throws IOException {
         vae.close();
         vaeWeights.close();
-        transformer.close();
-        transformerWeights.close();
-        manager.close();
     }
 
     @Test

@@ -3,15 +3,11 @@ package io.framepack.worker.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.framepack.worker.GoldenCases;
 import io.framepack.worker.sampling.SeededNoise;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.transformer.Numerics;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,23 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * A job stopped mid-section, saved, and continued from the saved state in a fresh loop (new noise
  * source, TeaCache on) ends bit-identical to an uninterrupted run, for both schedules.
  */
-class SectionLoopResumeTest {
-    private static TinyGoldenTransformer tiny;
-    private static GoldenCases goldens;
-    private static NDManager manager;
-
-    @BeforeAll
-    static void loadModel() throws IOException {
-        tiny = TinyGoldenTransformer.load();
-        goldens = tiny.goldens();
-        manager = tiny.manager();
-    }
-
-    @AfterAll
-    static void close() throws IOException {
-        tiny.close();
-    }
-
+class SectionLoopResumeTest extends TinyGoldenJobTest {
     @Test
     void stoppedAfterEverySectionAndResumedEqualsTheUninterruptedRun() {
         for (String job : goldens.jobCases()) {
@@ -98,7 +78,7 @@ class SectionLoopResumeTest {
 
     private static SectionLoop loop(JsonNode info, NDManager m, BooleanSupplier stop) {
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                new TransformerVelocity(tiny.transformer(), TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
-                new Numerics(Precision.FLOAT32, tiny.kernels()), null, new SeededNoise(info.path("seed").asLong()), m, stop);
+                new TransformerVelocity(transformer, TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
+                new Numerics(Precision.FLOAT32, kernels), null, new SeededNoise(info.path("seed").asLong()), m, stop);
     }
 }
