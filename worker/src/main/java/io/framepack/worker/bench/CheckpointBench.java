@@ -40,11 +40,12 @@ public final class CheckpointBench {
     }
 
     /**
-     * @param latentHeight latent rows (pixels / 8): 76 for the 640×608 bucket
-     * @param window       latent frames per section, K (9 in the official demo)
+     * @param window latent frames per section, K (9 in the official demo)
      */
-    public static void run(ObjectStore store, int sections, int latentHeight, int latentWidth, int window, int keep,
+    public static void run(ObjectStore store, int sections, LatentSize latent, int window, int keep,
                            Consumer<Save> each) throws IOException {
+        long latentHeight = latent.height();
+        long latentWidth = latent.width();
         CheckpointStore checkpoints = new CheckpointStore(store, keep);
         CheckpointIdentity identity = new CheckpointIdentity("bench", "spec", "model");
         int overlap = 4 * window - 3;

@@ -85,19 +85,16 @@ public final class TransformerBench {
         /**
          * @param model     tiny, mid, full or the path of a transformer config.json
          * @param precision null: bfloat16 on a GPU, float32 on the CPU
-         * @param latent    {@code HxW}; null: 80x76 for full, 16x16 otherwise
+         * @param latent    null: 80x76 for full, 16x16 otherwise
          */
-        public static Options of(String model, boolean gpu, Precision precision, String latent, int window, int steps,
-                                 int sections, int textTokens, Path profile) throws IOException {
+        public static Options of(String model, boolean gpu, Precision precision, LatentSize latent, int window,
+                                 int steps, int sections, int textTokens, Path profile) throws IOException {
             String json = MODELS.containsKey(model) ? MODELS.get(model) : Files.readString(Path.of(model));
             TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().readTree(json));
-            String[] size = (latent != null ? latent : model.equals("full") ? "80x76" : "16x16").split("x");
-            if (size.length != 2) {
-                throw new IllegalArgumentException("latent size must be HxW, got " + latent);
-            }
+            LatentSize size = latent != null ? latent : model.equals("full") ? new LatentSize(80, 76) : new LatentSize(16, 16);
             return new Options(model, config, gpu ? Device.gpu() : Device.cpu(),
                     precision != null ? precision : gpu ? Precision.BFLOAT16 : Precision.FLOAT32,
-                    Long.parseLong(size[0]), Long.parseLong(size[1]), window, steps, sections, textTokens, profile);
+                    size.height(), size.width(), window, steps, sections, textTokens, profile);
         }
     }
 

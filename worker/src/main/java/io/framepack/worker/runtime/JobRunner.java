@@ -158,7 +158,7 @@ public final class JobRunner {
         SectionedRender.Snapshot snapshot = render.snapshot();
         ObjectNode state = JSON.createObjectNode();
         state.set(RENDER_STATE, snapshot.scalars());
-        state.set(TIMINGS, timings.deepCopy());
+        state.set(TIMINGS, timings);
         saves.submit(new Checkpoint(identity, snapshot.sectionsCompleted(), state, snapshot.tensors()),
                 saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
                         saved.totalBytes(), saved.bytes(), saved.seconds())));

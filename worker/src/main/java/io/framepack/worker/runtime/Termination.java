@@ -55,15 +55,6 @@ public final class Termination {
         return requested.compareAndSet(false, true);
     }
 
-    public boolean requested() {
-        return requested.get();
-    }
-
-    /** The signal that asked to stop, or null. */
-    public String signal() {
-        return signal;
-    }
-
     /** A safe point: throws {@link StopRequested} if a stop was asked for. */
     public void checkpoint() {
         if (requested.get()) {

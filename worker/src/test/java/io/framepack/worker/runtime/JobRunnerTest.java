@@ -13,8 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,8 +33,7 @@ class JobRunnerTest {
     Path dir;
     final List<ProgressEvent> events = new ArrayList<>();
     /** How checkpoint files are opened; a test may hold writes up. */
-    DirectoryStore.ChannelOpener checkpointFiles =
-            path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    DirectoryStore.ChannelOpener checkpointFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
     /** Sees every event after it is recorded. */
     Consumer<ProgressEvent> onEvent = event -> { };
 
@@ -108,7 +105,7 @@ class JobRunnerTest {
                     throw new IOException(e);
                 }
             }
-            return FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
         };
         onEvent = event -> {
             if (event instanceof ProgressEvent.SectionDone done && done.section() == 1) {

@@ -8,9 +8,7 @@ import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.LimitedChannel;
 
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 
 /**
@@ -31,7 +29,7 @@ public final class RenderProcessMain {
         DirectoryStore store = "none".equals(stallOn) ? new DirectoryStore(checkpoints)
                 : new DirectoryStore(checkpoints, path -> path.toString().contains(stallOn)
                 ? new LimitedChannel(path, 100, RenderProcessMain::stall)
-                : FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+                : DirectoryStore.ChannelOpener.CREATE_NEW.open(path));
         JsonLinesProgress progress = new JsonLinesProgress(System.out);
         Termination termination = Termination.install(Duration.ofSeconds(20), ExitCode.TERMINATED.code, () -> { });
         RenderSettings settings = new RenderSettings();

@@ -274,7 +274,9 @@ public final class CheckpointStore {
      *                                     spec or model: it is neither resumed nor discarded
      */
     public Optional<Checkpoint> loadLatest(CheckpointIdentity expected, Consumer<String> warnings) throws IOException {
-        for (String group : completeGroupsNewestFirst()) {
+        // A job's checkpoints have one writer, which is starting now: a killed predecessor's torn writes can go.
+        store.deleteAbandonedWrites();
+        for (String group : completeGroupsNewestFirst(store.list("ckpt-"))) {
             Loaded loaded;
             try {
                 loaded = load(group);
@@ -354,13 +356,13 @@ public final class CheckpointStore {
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = described.get("shape").get(i).asLong();
             }
-            if (StoredTensor.elementCount(shape) * dtype.getNumOfBytes() != described.path("bytes").asLong(-1)) {
+            if (StoredTensor.byteSize(dtype, shape) != described.path("bytes").asLong(-1)) {
                 throw new CorruptCheckpointException(name + ": shape and type do not match its size");
             }
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CorruptCheckpointException(name + ": " + e.getMessage());
         }
-        int frames = shape.length > StoredTensor.TIME_AXIS ? Math.toIntExact(shape[StoredTensor.TIME_AXIS]) : 1;
+        int frames = StoredTensor.frames(shape);
         List<StoredTensor> parts = new ArrayList<>();
         List<Part> blocks = new ArrayList<>();
         int partFrames = 0;
@@ -378,7 +380,7 @@ public final class CheckpointStore {
             }
             long bytes = item.path("bytes").asLong(-1);
             if (count < 1 || partFrames + count > frames
-                    || StoredTensor.elementCount(partShape) * dtype.getNumOfBytes() != bytes) {
+                    || StoredTensor.byteSize(dtype, partShape) != bytes) {
                 throw new CorruptCheckpointException(file + ": " + count + " frames of " + bytes
                         + " bytes do not fit " + name);
             }
@@ -476,9 +478,8 @@ public final class CheckpointStore {
         return UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Group prefixes that have a manifest, newest (most sections, then latest write) first. */
-    private List<String> completeGroupsNewestFirst() throws IOException {
-        List<String> keys = store.list("ckpt-");
+    /** Group prefixes among {@code keys} that have a manifest, newest (most sections) first. */
+    private static List<String> completeGroupsNewestFirst(List<String> keys) {
         List<String> groups = new ArrayList<>();
         for (String key : keys) {
             Matcher matcher = GROUP.matcher(key);
@@ -496,10 +497,11 @@ public final class CheckpointStore {
      * still looks complete.
      */
     private void prune() throws IOException {
-        List<String> complete = completeGroupsNewestFirst();
-        List<String> doomed = new ArrayList<>(complete.subList(Math.min(keep, complete.size()), complete.size()));
-        int oldestKeptSection = complete.isEmpty() ? 0 : section(complete.get(Math.min(keep, complete.size()) - 1));
         List<String> keys = store.list("ckpt-");
+        List<String> complete = completeGroupsNewestFirst(keys);
+        List<String> kept = complete.subList(0, Math.min(keep, complete.size()));
+        List<String> doomed = new ArrayList<>(complete.subList(kept.size(), complete.size()));
+        int oldestKeptSection = kept.isEmpty() ? 0 : section(kept.get(kept.size() - 1));
         for (String key : keys) {
             Matcher matcher = GROUP.matcher(key);
             if (matcher.lookingAt() && !complete.contains(matcher.group()) && !doomed.contains(matcher.group())
@@ -515,13 +517,13 @@ public final class CheckpointStore {
                 }
             }
         }
-        pruneBlocks();
+        pruneBlocks(kept);
     }
 
-    /** Deletes the shared blocks no complete checkpoint references; keeps them all when a manifest cannot be read. */
-    private void pruneBlocks() throws IOException {
+    /** Deletes the shared blocks no kept checkpoint references; keeps them all when a manifest cannot be read. */
+    private void pruneBlocks(List<String> kept) throws IOException {
         Set<String> referenced = new HashSet<>();
-        for (String group : completeGroupsNewestFirst()) {
+        for (String group : kept) {
             try {
                 for (JsonNode described : readManifest(group).path("tensors")) {
                     for (JsonNode part : described.path("parts")) {

@@ -29,7 +29,7 @@ public record FrameTensor(DataType dtype, long[] shape, SettledEnd settledEnd, i
 
     public FrameTensor {
         shape = shape.clone();
-        int frames = shape.length > StoredTensor.TIME_AXIS ? Math.toIntExact(shape[StoredTensor.TIME_AXIS]) : 1;
+        int frames = StoredTensor.frames(shape);
         if (settledFrames < 0 || settledFrames > frames) {
             throw new IllegalArgumentException(settledFrames + " settled frames of " + frames);
         }
@@ -55,15 +55,11 @@ public record FrameTensor(DataType dtype, long[] shape, SettledEnd settledEnd, i
     }
 
     public int frames() {
-        return shape.length > StoredTensor.TIME_AXIS ? Math.toIntExact(shape[StoredTensor.TIME_AXIS]) : 1;
+        return StoredTensor.frames(shape);
     }
 
     public long byteSize() {
-        long size = dtype.getNumOfBytes();
-        for (long dim : shape) {
-            size = Math.multiplyExact(size, dim);
-        }
-        return size;
+        return StoredTensor.byteSize(dtype, shape);
     }
 
     /** The whole tensor as an array of {@code manager}, copied over in ranges of {@code rangeFrames}. */

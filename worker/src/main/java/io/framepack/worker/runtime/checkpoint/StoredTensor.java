@@ -21,7 +21,7 @@ public record StoredTensor(DataType dtype, long[] shape, ByteBuffer data) {
     public static final int TIME_AXIS = 2;
 
     public StoredTensor {
-        long expected = elementCount(shape) * dtype.getNumOfBytes();
+        long expected = byteSize(dtype, shape);
         if (data.remaining() != expected) {
             throw new IllegalArgumentException("tensor of " + dtype + " " + Arrays.toString(shape) + " needs "
                     + expected + " bytes, got " + data.remaining());
@@ -53,7 +53,17 @@ public record StoredTensor(DataType dtype, long[] shape, ByteBuffer data) {
 
     /** Frames along the time axis; a tensor of lower rank counts as one frame. */
     public int frames() {
+        return frames(shape);
+    }
+
+    /** Frames along the time axis of a tensor of {@code shape}; one below rank three. */
+    static int frames(long[] shape) {
         return shape.length > TIME_AXIS ? Math.toIntExact(shape[TIME_AXIS]) : 1;
+    }
+
+    /** Bytes of a tensor of {@code dtype} and {@code shape}. */
+    static long byteSize(DataType dtype, long[] shape) {
+        return Math.multiplyExact(elementCount(shape), (long) dtype.getNumOfBytes());
     }
 
     /**

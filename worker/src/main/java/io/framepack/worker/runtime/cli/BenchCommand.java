@@ -2,11 +2,13 @@ package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.worker.bench.CheckpointBench;
+import io.framepack.worker.bench.LatentSize;
 import io.framepack.worker.bench.TransformerBench;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.ObjectStore;
 import io.framepack.worker.runtime.storage.S3Store;
 import io.framepack.worker.tensor.Precision;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -27,6 +30,18 @@ import java.util.stream.Stream;
         description = "Measure the transformer's speed and memory, or what checkpoints cost on a storage.",
         subcommands = {BenchCommand.Transformer.class, BenchCommand.Checkpoints.class})
 final class BenchCommand {
+    enum DeviceKind { cpu, gpu }
+
+    static final class LatentSizeConverter implements CommandLine.ITypeConverter<LatentSize> {
+        @Override
+        public LatentSize convert(String text) {
+            try {
+                return LatentSize.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Command(name = "transformer", mixinStandardHelpOptions = true,
             description = "Seconds per forward and per section and peak memory of the packed transformer with "
@@ -36,11 +51,12 @@ final class BenchCommand {
                 description = "tiny, mid, full (the released 13 B architecture) or a transformer config.json.")
         String model;
         @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.")
-        String device;
+        DeviceKind device;
         @Option(names = "--precision", description = "FLOAT32 or BFLOAT16 (default: BFLOAT16 on a GPU).")
         Precision precision;
-        @Option(names = "--latent", description = "Latent HxW (default: 80x76, the 640 bucket, for full; 16x16 otherwise).")
-        String latent;
+        @Option(names = "--latent", converter = LatentSizeConverter.class,
+                description = "Latent HxW (default: 80x76, the 640 bucket, for full; 16x16 otherwise).")
+        LatentSize latent;
         @Option(names = "--window", defaultValue = "9", description = "Latent frames per section.")
         int window;
         @Option(names = "--steps", defaultValue = "25")
@@ -54,10 +70,7 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws IOException {
-            if (!device.equals("cpu") && !device.equals("gpu")) {
-                throw new IllegalArgumentException("--device must be cpu or gpu, got " + device);
-            }
-            TransformerBench.run(TransformerBench.Options.of(model, device.equals("gpu"), precision, latent, window,
+            TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
                     steps, sections, textTokens, profile));
             return 0;
         }
@@ -73,8 +86,9 @@ final class BenchCommand {
         @Option(names = "--sections", defaultValue = "50",
                 description = "Sections of the job (default ${DEFAULT-VALUE}: 60 s at the demo settings).")
         int sections;
-        @Option(names = "--latent", defaultValue = "76x80", description = "Latent HxW (default ${DEFAULT-VALUE}: 608x640 pixels).")
-        String latent;
+        @Option(names = "--latent", defaultValue = "80x76", converter = LatentSizeConverter.class,
+                description = "Latent HxW (default ${DEFAULT-VALUE}: 640x608 pixels).")
+        LatentSize latent;
         @Option(names = "--window", defaultValue = "9")
         int window;
         @Option(names = "--keep", defaultValue = "2")
@@ -93,7 +107,8 @@ final class BenchCommand {
         static final class S3 {
             @Option(names = "--s3-bucket", required = true)
             String bucket;
-            @Option(names = "--s3-prefix", defaultValue = "framepack-bench/")
+            @Option(names = "--s3-prefix", defaultValue = "framepack-bench/",
+                    description = "The run writes below <prefix>/run-<id>/ and deletes only that afterwards.")
             String prefix;
             @Option(names = "--s3-endpoint")
             String endpoint;
@@ -105,18 +120,14 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws IOException {
-            String[] size = latent.split("x");
-            if (size.length != 2) {
-                throw new IllegalArgumentException("--latent must be HxW, got " + latent);
-            }
             Path scratch = Files.createTempDirectory("framepack-bench-");
             ObjectStore store = open(scratch);
             List<CheckpointBench.Save> saves = new ArrayList<>();
             PrintStream out = System.out;
-            out.printf(Locale.ROOT, "checkpoints of %d sections, latent %sx%d frames per section, into %s%n",
-                    sections, latent, window, store.location());
+            out.printf(Locale.ROOT, "checkpoints of %d sections, latent %dx%dx%d frames per section, into %s%n",
+                    sections, latent.height(), latent.width(), window, store.location());
             try {
-                CheckpointBench.run(store, sections, Integer.parseInt(size[0]), Integer.parseInt(size[1]), window, keep,
+                CheckpointBench.run(store, sections, latent, window, keep,
                         save -> {
                             saves.add(save);
                             out.printf(Locale.ROOT, "after section %d: %d frames, wrote %.1f MB of %.1f MB: "
@@ -150,7 +161,9 @@ final class BenchCommand {
             if (target != null && target.s3 != null) {
                 S3Location location = new S3Location();
                 location.bucket = target.s3.bucket;
-                location.prefix = target.s3.prefix;
+                String prefix = target.s3.prefix;
+                location.prefix = (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/")
+                        + "run-" + UUID.randomUUID().toString().substring(0, 8) + "/";
                 location.endpoint = target.s3.endpoint;
                 location.region = target.s3.region;
                 location.pathStyle = target.s3.pathStyle;

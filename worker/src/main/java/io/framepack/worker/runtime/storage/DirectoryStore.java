@@ -29,6 +29,9 @@ public final class DirectoryStore implements ObjectStore {
     /** Opens the channel a new object is written through; tests substitute one that fails like a full disk. */
     @FunctionalInterface
     public interface ChannelOpener {
+        /** A new file, failing if it exists. */
+        ChannelOpener CREATE_NEW = path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+
         FileChannel open(Path path) throws IOException;
     }
 
@@ -36,7 +39,7 @@ public final class DirectoryStore implements ObjectStore {
     private final ChannelOpener opener;
 
     public DirectoryStore(Path root) {
-        this(root, path -> FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        this(root, ChannelOpener.CREATE_NEW);
     }
 
     public DirectoryStore(Path root, ChannelOpener opener) {
@@ -122,10 +125,8 @@ public final class DirectoryStore implements ObjectStore {
         }
     }
 
-    /**
-     * Deletes the temporary files of writes that never committed (the process died mid-write);
-     * they are invisible to {@link #list}. Call only while no other writer uses the directory.
-     */
+    /** Deletes the temporary files of writes that never committed; they are invisible to {@link #list}. */
+    @Override
     public void deleteAbandonedWrites() throws IOException {
         if (!Files.isDirectory(root)) {
             return;

@@ -37,6 +37,13 @@ public interface ObjectStore {
     /** Removes an object; removing a missing one is not an error. */
     void delete(String key) throws IOException;
 
+    /**
+     * Removes what writes that never committed left behind (the process died mid-write). Call
+     * only while no other writer uses the store. Nothing to do where uncommitted writes leave no trace.
+     */
+    default void deleteAbandonedWrites() throws IOException {
+    }
+
     default void write(String key, byte[] content) throws IOException {
         try (PendingObject pending = create(key)) {
             pending.stream().write(content);

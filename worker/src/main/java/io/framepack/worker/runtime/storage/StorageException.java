@@ -7,8 +7,4 @@ public class StorageException extends IOException {
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }
-
-    public StorageException(String message) {
-        super(message);
-    }
 }

@@ -163,6 +163,20 @@ class CheckpointStoreTest {
     }
 
     @Test
+    void aKilledWritersTemporaryFilesAreRemovedWhenTheNextOneStarts() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
+        store.save(CheckpointFixtures.checkpoint(JOB, 1));
+        // What a process killed in the middle of writing section 2 leaves behind.
+        Path torn = Files.createDirectories(dir.resolve("ckpt-000002-0badf00d"))
+                .resolve(".history_latents.bin.tmp-2f1c4a2e-0000-0000-0000-000000000000");
+        Files.write(torn, new byte[1000]);
+
+        assertThat(new CheckpointStore(new DirectoryStore(dir), 2).loadLatest(JOB, warnings::add).orElseThrow()
+                .sectionsCompleted()).isEqualTo(1);
+        assertThat(leftoverTempFiles()).isEmpty();
+    }
+
+    @Test
     void unwritableStorageFailsWithTheLocation() throws IOException {
         Path notADirectory = Files.writeString(dir.resolve("checkpoints"), "a file where a directory should be");
         CheckpointStore store = new CheckpointStore(new DirectoryStore(notADirectory), 2);

@@ -4,10 +4,7 @@ import io.framepack.worker.runtime.RandomWalkRenders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,18 +53,9 @@ class BenchCommandTest {
     }
 
     private static String bench(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
-            code = new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command);
-        } finally {
-            System.setOut(original);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        assertThat(code).as(text).isZero();
-        return text;
+        String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
+        StandardOutput run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command));
+        assertThat(run.exitCode()).as(run.text()).isZero();
+        return run.text();
     }
 }

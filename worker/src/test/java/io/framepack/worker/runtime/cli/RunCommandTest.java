@@ -27,10 +27,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -158,15 +155,8 @@ class RunCommandTest {
 
     @Test
     void helpDocumentsTheExitCodes() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            new WorkerCli(RandomWalkRenders.factory(1), env).execute("--help");
-        } finally {
-            System.setOut(original);
-        }
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("Exit codes:").contains("65").contains("75")
+        String help = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), env).execute("--help")).text();
+        assertThat(help).contains("Exit codes:").contains("65").contains("75")
                 .contains("generate").contains("run");
     }
 }

@@ -9,7 +9,6 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A real file channel that accepts only {@code limit} bytes; the write that crosses the limit
@@ -36,7 +35,7 @@ public final class LimitedChannel extends FileChannel {
 
     public LimitedChannel(Path path, long limitBytes, Limit limit) throws IOException {
         this.path = path;
-        this.file = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        this.file = DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
         this.free = limitBytes;
         this.limit = limit;
     }
