@@ -8,10 +8,13 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,14 +154,21 @@ public final class ConfigMapProgress implements ProgressListener {
             throw new IllegalStateException("WorkerProgress is a plain document", e);
         }
         try {
-            if (configMap.get() == null) {
+            // One request per event: a merge patch of the one key; the map is created only if it is missing.
+            try {
+                configMap.patch(PatchContext.of(PatchType.JSON_MERGE), new ConfigMapBuilder()
+                        .withNewMetadata().withName(name).endMetadata()
+                        .addToData(WorkerContract.PROGRESS_KEY, document)
+                        .build());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_NOT_FOUND) {
+                    throw e;
+                }
                 configMap.create(new ConfigMapBuilder()
                         .withNewMetadata().withName(name)
                         .addToLabels(WorkerContract.PROGRESS_LABEL, "true").endMetadata()
                         .addToData(WorkerContract.PROGRESS_KEY, document)
                         .build());
-            } else {
-                configMap.edit(existing -> new ConfigMapBuilder(existing).addToData(WorkerContract.PROGRESS_KEY, document).build());
             }
         } catch (KubernetesClientException e) {
             warnings.accept("cannot update progress ConfigMap " + name + ": " + e.getMessage());
