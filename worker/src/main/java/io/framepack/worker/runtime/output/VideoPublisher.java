@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.ObjectStore;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -46,11 +45,7 @@ public final class VideoPublisher {
         sidecar.put("jobId", jobId);
         sidecar.put("video", name + ".mp4");
         store.write(name + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sidecar));
-        try (ObjectStore.PendingObject pending = store.create(name + ".mp4");
-             InputStream in = Files.newInputStream(mp4)) {
-            in.transferTo(pending.stream());
-            pending.commit();
-        }
+        store.upload(name + ".mp4", mp4);
         return new Published(store.locate(name + ".mp4"), store.locate(name + ".json"), Files.size(mp4));
     }
 

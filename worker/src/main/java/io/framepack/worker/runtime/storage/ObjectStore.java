@@ -3,6 +3,8 @@ package io.framepack.worker.runtime.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -47,6 +49,14 @@ public interface ObjectStore {
     default void write(String key, byte[] content) throws IOException {
         try (PendingObject pending = create(key)) {
             pending.stream().write(content);
+            pending.commit();
+        }
+    }
+
+    /** Stores the contents of a local file as an object, all or nothing like {@link #create}. */
+    default void upload(String key, Path file) throws IOException {
+        try (PendingObject pending = create(key)) {
+            Files.copy(file, pending.stream());
             pending.commit();
         }
     }

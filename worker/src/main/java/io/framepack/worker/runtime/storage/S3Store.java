@@ -89,6 +89,16 @@ public final class S3Store implements ObjectStore, AutoCloseable {
         return new PendingUpload(key, staged);
     }
 
+    /** The file goes up as it is: no staged copy (a PUT is all or nothing anyway). */
+    @Override
+    public void upload(String key, Path file) throws IOException {
+        try {
+            client.putObject(b -> b.bucket(bucket).key(prefix + key), RequestBody.fromFile(file));
+        } catch (SdkException e) {
+            throw failure("cannot write", key, e);
+        }
+    }
+
     @Override
     public Optional<InputStream> open(String key) throws IOException {
         try {
@@ -181,11 +191,7 @@ public final class S3Store implements ObjectStore, AutoCloseable {
         @Override
         public void commit() throws IOException {
             stream.close();
-            try {
-                client.putObject(b -> b.bucket(bucket).key(prefix + key), RequestBody.fromFile(staged));
-            } catch (SdkException e) {
-                throw failure("cannot write", key, e);
-            }
+            upload(key, staged);
         }
 
         @Override
