@@ -72,18 +72,27 @@ public final class JobRunner {
         } catch (Termination.StopRequested e) {
             progress.on(new ProgressEvent.Terminated(e.getMessage(), ExitCode.TERMINATED.code));
             return ExitCode.TERMINATED;
-        } catch (InvalidInputException e) {
-            return failed(e.reason(), e.getMessage(), ExitCode.INVALID_INPUT);
-        } catch (CheckpointMismatchException e) {
-            return failed("CheckpointMismatch", e.getMessage(), ExitCode.INVALID_INPUT);
-        } catch (StorageException e) {
-            return failed("StorageError", e.getMessage(), ExitCode.FAILURE);
         } catch (IOException | RuntimeException e) {
-            return failed("Error", e.getClass().getSimpleName() + ": " + e.getMessage(), ExitCode.FAILURE);
+            return failed(progress, e);
         }
     }
 
-    private ExitCode failed(String reason, String message, ExitCode code) {
+    /** Reports why a job failed (here, or before its runner started) and returns the exit code that says so. */
+    public static ExitCode failed(ProgressListener progress, Exception e) {
+        ExitCode code = e instanceof InvalidInputException || e instanceof CheckpointMismatchException
+                ? ExitCode.INVALID_INPUT : ExitCode.FAILURE;
+        String reason;
+        String message = e.getMessage();
+        if (e instanceof InvalidInputException invalid) {
+            reason = invalid.reason();
+        } else if (e instanceof CheckpointMismatchException) {
+            reason = "CheckpointMismatch";
+        } else if (e instanceof StorageException) {
+            reason = "StorageError";
+        } else {
+            reason = "Error";
+            message = e.getClass().getSimpleName() + ": " + message;
+        }
         progress.on(new ProgressEvent.Failed(reason, message, code.code));
         return code;
     }

@@ -95,9 +95,9 @@ final class GenerateCommand implements Callable<Integer> {
         try {
             request = request();
         } catch (RuntimeException | IOException e) {
-            return Launch.early(progress, e instanceof RuntimeException r ? r
-                    : new InvalidInputException(
-                    InvalidInputException.INPUT, e.getMessage(), e)).code;
+            // Locally, a file that cannot be read is the user's input.
+            return JobRunner.failed(progress, e instanceof RuntimeException ? e
+                    : new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e)).code;
         }
         Path output = out.toAbsolutePath();
         Path checkpoints = checkpointDir != null ? checkpointDir

@@ -39,15 +39,4 @@ final class Launch {
                     + e.getMessage(), e);
         }
     }
-
-    /** Reports an error found before the runner started (bad job file, missing image) and returns its code. */
-    static ExitCode early(ProgressListener progress, RuntimeException e) {
-        if (e instanceof InvalidInputException invalid) {
-            progress.on(new ProgressEvent.Failed(invalid.reason(), invalid.getMessage(), ExitCode.INVALID_INPUT.code));
-            return ExitCode.INVALID_INPUT;
-        }
-        progress.on(new ProgressEvent.Failed("Error", e.getClass().getSimpleName() + ": " + e.getMessage(),
-                ExitCode.FAILURE.code));
-        return ExitCode.FAILURE;
-    }
 }

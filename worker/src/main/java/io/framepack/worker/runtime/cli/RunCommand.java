@@ -81,10 +81,8 @@ final class RunCommand implements Callable<Integer> {
             request = new RenderRequest(job.jobId, job.specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
                     job.negativePrompt, job.render, outputName(job.jobId), job.checkpointEvery == null ? 1 : job.checkpointEvery,
                     ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
-        } catch (IOException e) {
-            return Launch.early(progress, new IllegalStateException(e.getMessage(), e));
-        } catch (RuntimeException e) {
-            return Launch.early(progress, e);
+        } catch (IOException | RuntimeException e) {
+            return JobRunner.failed(progress, e);
         }
         int grace = Integer.parseInt(env.getOrDefault(WorkerContract.ENV_GRACE_SECONDS, "30"));
         return Launch.render(request, engine, checkpoints, job.keepCheckpoints == null ? 2 : job.keepCheckpoints,
