@@ -55,12 +55,8 @@ final class ImageSources {
 
     private static byte[] s3(WorkerJob.ImageInput image, Path scratch) throws IOException {
         String key = image.s3.prefix;
-        var location = new io.framepack.api.v1alpha1.S3Location();
-        location.bucket = image.s3.bucket;
-        location.endpoint = image.s3.endpoint;
-        location.region = image.s3.region;
-        location.pathStyle = image.s3.pathStyle;
-        try (S3Store store = S3Store.connect(location, scratch)) {
+        // The location's prefix is the image's key: the store sits at the bucket's root.
+        try (S3Store store = S3Store.connect(Stores.withPrefix(image.s3, ""), scratch)) {
             Optional<byte[]> bytes = store.read(key);
             return bytes.orElseThrow(() -> new InvalidInputException(InvalidInputException.INPUT,
                     "image " + store.locate(key) + " does not exist"));

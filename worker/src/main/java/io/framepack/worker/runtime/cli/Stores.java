@@ -27,15 +27,20 @@ final class Stores {
             Path root = Path.of(storage.directory);
             return new DirectoryStore(subPath.isEmpty() ? root : root.resolve(subPath));
         }
-        S3Location location = new S3Location();
-        location.bucket = storage.s3.bucket;
-        location.endpoint = storage.s3.endpoint;
-        location.region = storage.s3.region;
-        location.pathStyle = storage.s3.pathStyle;
         String prefix = storage.s3.prefix == null ? "" : storage.s3.prefix;
-        location.prefix = subPath.isEmpty() ? prefix
-                : (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/") + subPath;
-        return S3Store.connect(location, scratch);
+        return S3Store.connect(withPrefix(storage.s3, subPath.isEmpty() ? prefix
+                : (prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/") + subPath), scratch);
+    }
+
+    /** The same bucket and endpoint with another key prefix. */
+    static S3Location withPrefix(S3Location from, String prefix) {
+        S3Location location = new S3Location();
+        location.bucket = from.bucket;
+        location.endpoint = from.endpoint;
+        location.region = from.region;
+        location.pathStyle = from.pathStyle;
+        location.prefix = prefix;
+        return location;
     }
 
     /** A job id ({@code namespace/name/uid}) as a key path whose segments are safe everywhere. */
