@@ -89,11 +89,13 @@ public final class FramePackRenders {
                 kernels.close();
                 manager.close();
             });
-        } catch (IllegalArgumentException e) {
-            manager.close();
-            throw new InvalidInputException(InvalidInputException.INPUT, "invalid render settings: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
+            // The arrays of whatever was built live in the manager; the kernel pack is its own native module.
             manager.close();
+            kernels.close();
+            if (e instanceof IllegalArgumentException) {
+                throw new InvalidInputException(InvalidInputException.INPUT, "invalid render settings: " + e.getMessage(), e);
+            }
             throw e;
         }
     }
