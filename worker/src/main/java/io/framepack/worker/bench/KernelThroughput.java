@@ -14,24 +14,18 @@ import java.util.function.Supplier;
  * Throughput of the two operations that dominate a transformer forward, as the worker runs them
  * (DJL with the kernel pack, bfloat16 on a GPU): a square matrix product and scaled-dot-product
  * attention at FramePack's full-size sequence. {@code worker/kernels/torch_throughput.py} measures
- * the same shapes in PyTorch for comparison.
- *
- * <pre>kernel-throughput [--device gpu|cpu] [--matrix 8192] [--tokens 18293] [--heads 24] [--head-dim 128]</pre>
+ * the same shapes in PyTorch for comparison. Run as {@code framepack-worker bench kernels}.
  */
 public final class KernelThroughput {
     private KernelThroughput() {
     }
 
-    public static void main(String[] args) {
-        java.util.Map<String, String> options = new java.util.HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        Device device = options.getOrDefault("device", "gpu").equals("gpu") ? Device.gpu() : Device.cpu();
-        long n = Long.parseLong(options.getOrDefault("matrix", "8192"));
-        long tokens = Long.parseLong(options.getOrDefault("tokens", "18293"));
-        long heads = Long.parseLong(options.getOrDefault("heads", "24"));
-        long headDim = Long.parseLong(options.getOrDefault("head-dim", "128"));
+    /**
+     * @param n      side of the square matrices multiplied
+     * @param tokens sequence length of the attention (18,293 for a full-size section at 640)
+     */
+    public static void run(boolean gpu, long n, long tokens, long heads, long headDim) {
+        Device device = gpu ? Device.gpu() : Device.cpu();
         try (Kernels kernels = Kernels.load(); NDManager manager = NDManager.newBaseManager(device)) {
             boolean bf16 = kernels.supportsBfloat16() && device.isGpu();
             String dtype = bf16 ? "bfloat16" : "float32";

@@ -65,16 +65,16 @@ public final class TransformerBench {
     /** Largest device memory in use seen so far; -1 once it proved unreadable. */
     private long peakGpuBytes;
 
-    private TransformerBench(TransformerConfig config, Device device, Precision precision, long latentHeight,
-                             long latentWidth, int window, int steps, int textTokens) {
-        this.config = config;
-        this.device = device;
-        this.precision = precision;
-        this.latentHeight = latentHeight;
-        this.latentWidth = latentWidth;
-        this.window = window;
-        this.steps = steps;
-        this.textTokens = textTokens;
+    /** The options the measurement reads at every step, under short names. */
+    private TransformerBench(Options options) {
+        this.config = options.config();
+        this.device = options.device();
+        this.precision = options.precision();
+        this.latentHeight = options.latentHeight();
+        this.latentWidth = options.latentWidth();
+        this.window = options.window();
+        this.steps = options.steps();
+        this.textTokens = options.textTokens();
     }
 
     /** What to measure; {@link #of} fills in the defaults of the named model. */
@@ -99,9 +99,7 @@ public final class TransformerBench {
     }
 
     public static void run(Options options) {
-        new TransformerBench(options.config(), options.device(), options.precision(), options.latentHeight(),
-                options.latentWidth(), options.window(), options.steps(), options.textTokens())
-                .run(options.model(), options.sections(), options.profile());
+        new TransformerBench(options).run(options.model(), options.sections(), options.profile());
     }
 
     private void run(String model, int sections, Path profile) {

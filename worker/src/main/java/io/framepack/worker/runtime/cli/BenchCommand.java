@@ -2,6 +2,7 @@ package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.worker.bench.CheckpointBench;
+import io.framepack.worker.bench.KernelThroughput;
 import io.framepack.worker.bench.LatentSize;
 import io.framepack.worker.bench.TransformerBench;
 import io.framepack.worker.runtime.storage.DirectoryStore;
@@ -28,7 +29,7 @@ import java.util.stream.Stream;
 /** Measurements of this machine and its storage, with numbers to compare against the official code. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the transformer's speed and memory, or what checkpoints cost on a storage.",
-        subcommands = {BenchCommand.Transformer.class, BenchCommand.Checkpoints.class})
+        subcommands = {BenchCommand.Transformer.class, BenchCommand.Kernels.class, BenchCommand.Checkpoints.class})
 final class BenchCommand {
     enum DeviceKind { cpu, gpu }
 
@@ -72,6 +73,28 @@ final class BenchCommand {
         public Integer call() throws IOException {
             TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
                     steps, sections, textTokens, profile));
+            return 0;
+        }
+    }
+
+    @Command(name = "kernels", mixinStandardHelpOptions = true,
+            description = "Throughput of a square matrix product and of scaled-dot-product attention at the full-size "
+                    + "sequence, as the worker runs them (bfloat16 through the kernel pack on a GPU).")
+    static final class Kernels implements Callable<Integer> {
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.")
+        DeviceKind device;
+        @Option(names = "--matrix", defaultValue = "8192", description = "Side of the square matrices.")
+        long matrix;
+        @Option(names = "--tokens", defaultValue = "18293", description = "Attention sequence length (a 640 section).")
+        long tokens;
+        @Option(names = "--heads", defaultValue = "24")
+        long heads;
+        @Option(names = "--head-dim", defaultValue = "128")
+        long headDim;
+
+        @Override
+        public Integer call() {
+            KernelThroughput.run(device == DeviceKind.gpu, matrix, tokens, heads, headDim);
             return 0;
         }
     }

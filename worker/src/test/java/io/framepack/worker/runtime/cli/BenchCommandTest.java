@@ -47,6 +47,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void kernelBenchReportsMatmulAndAttentionThroughputOnTheCpu() {
+        String out = bench("kernels", "--matrix", "64", "--tokens", "32", "--heads", "2", "--head-dim", "16");
+
+        assertThat(out).containsPattern("matmul 64x64x64 float32 +[\\d.]+ ms +[\\d.]+ TFLOP/s")
+                .containsPattern("sdpa 2x32x16 float32 +[\\d.]+ ms +[\\d.]+ TFLOP/s");
+    }
+
+    @Test
     void aMalformedSizeIsRefused() {
         assertThat(new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute("bench", "checkpoints", "--latent", "big"))
                 .isNotZero();
