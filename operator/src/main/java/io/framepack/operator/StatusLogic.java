@@ -120,17 +120,11 @@ public final class StatusLogic {
             status.specHash = observation.specHash();
             status.completionTime = null;
             if (Boolean.TRUE.equals(spec.suspend)) {
-                status.phase = Phase.Suspended;
-                status.message = "Suspended before the first section; set spec.suspend to false to start";
-                scheduled(false, Reasons.SUSPENDED, status.message);
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to start");
             } else if (spec.queueName != null) {
-                status.phase = Phase.Queued;
-                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
-                scheduled(false, Reasons.QUEUED, status.message);
+                queued();
             } else {
-                status.phase = Phase.Pending;
-                status.message = "Creating the worker Job";
-                scheduled(false, Reasons.CREATED, status.message);
+                unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
             }
         }
 
@@ -278,6 +272,7 @@ public final class StatusLogic {
                         + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
             }
             status.sections = new ArrayList<>(byIndex.values());
+            // The one place progress is set: sectionsTotal and sectionsCompleted change only in applyProgress, just before.
             if (status.sectionsTotal != null) {
                 int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
                 status.sectionsCompleted = completed;
@@ -299,8 +294,7 @@ public final class StatusLogic {
         private void succeed(JobCondition complete) {
             status.phase = Phase.Succeeded;
             status.completionTime = complete.getLastTransitionTime() != null ? complete.getLastTransitionTime() : now;
-            status.currentSection = null;
-            status.currentStep = null;
+            clearLiveWork();
             status.message = "Rendered " + (status.sectionsTotal == null ? "all" : status.sectionsTotal) + " sections"
                     + (status.output == null || status.output.location == null ? "" : "; video at " + status.output.location);
             scheduledFromPod(lastPod());
@@ -325,8 +319,7 @@ public final class StatusLogic {
         private void fail(String reason, String message) {
             status.phase = Phase.Failed;
             status.message = message;
-            status.currentSection = null;
-            status.currentStep = null;
+            clearLiveWork();
             if (status.completionTime == null) {
                 status.completionTime = now;
             }
@@ -335,15 +328,28 @@ public final class StatusLogic {
 
         private void suspendedOrQueued() {
             if (Boolean.TRUE.equals(spec.suspend)) {
-                status.phase = Phase.Suspended;
-                status.message = "Suspended after " + (status.progress == null ? "0 sections" : status.progress + " sections")
-                        + "; set spec.suspend to false to resume";
-                scheduled(false, Reasons.SUSPENDED, status.message);
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
+                        + (status.progress == null ? "0 sections" : status.progress + " sections")
+                        + "; set spec.suspend to false to resume");
             } else {
-                status.phase = Phase.Queued;
-                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
-                scheduled(false, Reasons.QUEUED, status.message);
+                queued();
             }
+            clearLiveWork();
+        }
+
+        private void queued() {
+            unscheduled(Phase.Queued, Reasons.QUEUED, "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")");
+        }
+
+        /** A phase in which no worker pod is scheduled, for the given reason. */
+        private void unscheduled(Phase phase, String reason, String message) {
+            status.phase = phase;
+            status.message = message;
+            scheduled(false, reason, message);
+        }
+
+        /** No pod is at work: nothing is being sampled. */
+        private void clearLiveWork() {
             status.currentSection = null;
             status.currentStep = null;
         }
@@ -455,9 +461,6 @@ public final class StatusLogic {
             } else {
                 Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
                         "No section finished yet", generation, now);
-            }
-            if (status.sectionsTotal != null && status.sectionsCompleted != null) {
-                status.progress = status.sectionsCompleted + "/" + status.sectionsTotal;
             }
         }
 
