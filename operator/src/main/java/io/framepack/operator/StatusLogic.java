@@ -14,6 +14,7 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
+import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
 
@@ -306,7 +307,7 @@ public final class StatusLogic {
             switch (reason) {
                 case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
                         + status.attempts.failures + " time(s), more than spec.backoffLimit="
-                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + at + "; last failure: " + lastFailureMessage());
+                        + backoffLimit() + at + "; last failure: " + lastFailureMessage());
                 case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
                         + spec.activeDeadlineSeconds + at);
                 case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
@@ -367,7 +368,7 @@ public final class StatusLogic {
                 activityReason = Reasons.PREEMPTED;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
-                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + " failures used)";
+                        + backoffLimit() + " failures used)";
                 activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
             }
             scheduled(false, activityReason, status.message);
@@ -505,12 +506,16 @@ public final class StatusLogic {
                     .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
         }
 
+        private int backoffLimit() {
+            return spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit;
+        }
+
         private String memoryLimit() {
             return spec.resources == null || spec.resources.memory == null ? "none set" : spec.resources.memory;
         }
 
         private String gpuDescription() {
-            int gpus = spec.resources == null || spec.resources.gpus == null ? 1 : spec.resources.gpus;
+            int gpus = spec.resources == null || spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
             return gpus == 0 ? "room for the worker" : gpus + " free " + observation.gpuResourceName();
         }
     }

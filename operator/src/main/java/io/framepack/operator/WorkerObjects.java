@@ -34,6 +34,7 @@ import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
@@ -175,7 +176,7 @@ public final class WorkerObjects {
                 .withParallelism(1)
                 .withCompletions(1)
                 .withSuspend(suspended)
-                .withBackoffLimit(spec.backoffLimit == null ? 3 : spec.backoffLimit)
+                .withBackoffLimit(spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit)
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds)
                 .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
                 // A replacement pod starts only once the old one is gone: never two writers of one checkpoint.
@@ -228,7 +229,7 @@ public final class WorkerObjects {
 
         Map<String, Quantity> limits = new LinkedHashMap<>();
         Map<String, Quantity> requests = new LinkedHashMap<>();
-        int gpus = spec.resources.gpus == null ? 1 : spec.resources.gpus;
+        int gpus = spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
         if (gpus > 0) {
             limits.put(gpuResourceName(spec), new Quantity(Integer.toString(gpus)));
         }
