@@ -10,11 +10,11 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -172,14 +172,9 @@ final class SpecValidator {
 
     /** The worker gets one pair of S3 credentials, so every S3 location must name the same Secret. */
     private static void checkCredentials(VideoGenerationSpec spec, ResolvedStorage storage, List<String> problems) {
-        Set<String> secrets = new HashSet<>();
-        Stream.of(spec.input == null || spec.input.image == null ? null : spec.input.image.s3,
-                        storage.output() == null ? null : storage.output().s3,
-                        storage.checkpoints() == null ? null : storage.checkpoints().s3)
-                .filter(s3 -> s3 != null && s3.credentialsSecret != null)
-                .forEach(s3 -> secrets.add(s3.credentialsSecret));
+        Set<String> secrets = storage.s3CredentialsSecrets(spec).collect(Collectors.toCollection(TreeSet::new));
         if (secrets.size() > 1) {
-            problems.add("spec: all S3 locations must use the same credentialsSecret (found " + new TreeSet<>(secrets) + ")");
+            problems.add("spec: all S3 locations must use the same credentialsSecret (found " + secrets + ")");
         }
     }
 

@@ -49,7 +49,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Renders the Kubernetes objects of one render: the worker Job, the ConfigMap with the
@@ -325,16 +324,11 @@ public final class WorkerObjects {
         if (gpus == 0) {
             env.add(new EnvVar(WorkerContract.ENV_DEVICE, "cpu", null));
         }
-        Stream.of(vg.getSpec().input.image.s3,
-                        storage.output().s3,
-                        storage.checkpoints().s3)
-                .filter(s3 -> s3 != null && s3.credentialsSecret != null)
-                .map(s3 -> s3.credentialsSecret)
-                .findFirst()
-                .ifPresent(secret -> {
-                    env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
-                    env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
-                });
+        // The validator makes sure all S3 locations name the same Secret.
+        storage.s3CredentialsSecrets(vg.getSpec()).findFirst().ifPresent(secret -> {
+            env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
+            env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
+        });
         return env;
     }
 
