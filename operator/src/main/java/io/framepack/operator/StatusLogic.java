@@ -47,7 +47,7 @@ public final class StatusLogic {
         return new Run(vg, observation, now).decide();
     }
 
-    public static boolean isTerminal(Phase phase) {
+    private static boolean isTerminal(Phase phase) {
         return phase == Phase.Succeeded || phase == Phase.Failed;
     }
 

@@ -100,7 +100,6 @@ public final class WorkerObjects {
             job.image.file = WorkerContract.INPUT_MOUNT + "/" + spec.input.image.pvc.path;
         }
         job.render = spec.render;
-        job.modelDir = WorkerContract.MODEL_MOUNT;
         job.output = workerStorage(storage.output(), WorkerContract.OUTPUT_MOUNT);
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
