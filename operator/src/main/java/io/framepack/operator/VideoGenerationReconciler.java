@@ -59,6 +59,9 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
 
     @Override
     public UpdateControl<VideoGeneration> reconcile(VideoGeneration vg, Context<VideoGeneration> context) {
+        // Here, not once in prepareEventSources: that would create the metrics bean, and register its
+        // gauges, at every start even with nothing to reconcile; where a JVM restarts the application
+        // (the Quarkus tests) the gauges of an earlier start then stay in the registry, on a dead cache.
         metrics.countRendersIn(context.getPrimaryCache());
         Observation observation = observer.observe(vg, context);
         Decision decision = StatusLogic.decide(vg, observation, Instant.now());
