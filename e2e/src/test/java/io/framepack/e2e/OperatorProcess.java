@@ -50,10 +50,6 @@ final class OperatorProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    String log() throws IOException {
-        return Files.exists(log) ? Files.readString(log) : "";
-    }
-
     @Override
     public void close() throws InterruptedException {
         if (process != null) {

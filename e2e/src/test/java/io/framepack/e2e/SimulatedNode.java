@@ -109,7 +109,7 @@ final class SimulatedNode implements AutoCloseable {
      */
     void preempt(String podName, Duration grace) throws InterruptedException {
         client.pods().inNamespace(namespace).withName(podName).editStatus(pod -> new PodBuilder(pod).editStatus()
-                .addToConditions(condition("DisruptionTarget", "PreemptionByScheduler",
+                .addToConditions(podCondition("DisruptionTarget", "PreemptionByScheduler",
                         "Preempted in order to admit critical pod")).endStatus().build());
         Process process = processes.get(podName);
         process.destroy();
@@ -152,19 +152,19 @@ final class SimulatedNode implements AutoCloseable {
                 }
                 client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
             }
-            setJobStatus(job, 0, countedFailures(job, pods), condition(job, "Suspended", "JobSuspended", "Job suspended"));
+            setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Suspended", "JobSuspended", "Job suspended"));
             return;
         }
         if (!active.isEmpty()) {
             return;
         }
         if (pods.stream().anyMatch(p -> "Succeeded".equals(p.getStatus().getPhase()))) {
-            setJobStatus(job, 0, countedFailures(job, pods), condition(job, "Complete", null, null));
+            setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Complete", null, null));
             return;
         }
         for (Pod pod : pods) {
             if ("FailJob".equals(policyAction(job, pod))) {
-                setJobStatus(job, 0, countedFailures(job, pods), condition(job, "Failed", "PodFailurePolicy",
+                setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Failed", "PodFailurePolicy",
                         "Container worker for pod " + pod.getMetadata().getName() + " failed with exit code "
                                 + exitCode(pod) + " matching FailJob rule"));
                 return;
@@ -173,7 +173,7 @@ final class SimulatedNode implements AutoCloseable {
         int failures = countedFailures(job, pods);
         int backoffLimit = Objects.requireNonNullElse(job.getSpec().getBackoffLimit(), 6);
         if (failures > backoffLimit) {
-            setJobStatus(job, 0, failures, condition(job, "Failed", "BackoffLimitExceeded",
+            setJobStatus(job, 0, failures, jobCondition("Failed", "BackoffLimitExceeded",
                     "Job has reached the specified backoff limit"));
             return;
         }
@@ -249,7 +249,7 @@ final class SimulatedNode implements AutoCloseable {
         pod.getSpec().setNodeName(NODE_NAME);
         client.pods().inNamespace(namespace).resource(pod).create();
         return client.pods().inNamespace(namespace).withName(name).editStatus(p -> new PodBuilder(p).withNewStatus()
-                .withPhase("Pending").addToConditions(condition("PodScheduled", null, null))
+                .withPhase("Pending").addToConditions(podCondition("PodScheduled", null, null))
                 .endStatus().build());
     }
 
@@ -278,13 +278,13 @@ final class SimulatedNode implements AutoCloseable {
         });
     }
 
-    private static JobCondition condition(Job job, String type, String reason, String message) {
+    private static JobCondition jobCondition(String type, String reason, String message) {
         String now = Instant.now().toString();
         return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
                 .withLastProbeTime(now).withLastTransitionTime(now).build();
     }
 
-    private static PodCondition condition(String type, String reason, String message) {
+    private static PodCondition podCondition(String type, String reason, String message) {
         return new PodConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
                 .withLastTransitionTime(Instant.now().toString()).build();
     }

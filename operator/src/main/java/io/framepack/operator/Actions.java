@@ -1,7 +1,6 @@
 package io.framepack.operator;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,25 +42,20 @@ final class Actions {
     /** Everything but the Job first, so the pod never starts without its ConfigMaps and ServiceAccount. */
     private void createWorker(VideoGeneration vg, Context<VideoGeneration> context) {
         KubernetesClient client = context.getClient();
-        createIfAbsent(client, objects.serviceAccount(vg));
-        createIfAbsent(client, objects.role(vg));
-        createIfAbsent(client, objects.roleBinding(vg));
-        createIfAbsent(client, objects.jobConfigMap(vg));
-        createIfAbsent(client, objects.progressConfigMap(vg));
-        try {
-            // Through the operator's own operations, so the Job is in the cache at once and a
-            // reconcile that follows immediately cannot create it a second time.
-            context.resourceOperations().create(objects.job(vg));
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                throw e;
-            }
-        }
+        createIfAbsent(() -> client.resource(objects.serviceAccount(vg)).create());
+        createIfAbsent(() -> client.resource(objects.role(vg)).create());
+        createIfAbsent(() -> client.resource(objects.roleBinding(vg)).create());
+        createIfAbsent(() -> client.resource(objects.jobConfigMap(vg)).create());
+        createIfAbsent(() -> client.resource(objects.progressConfigMap(vg)).create());
+        // Through the operator's own operations, so the Job is in the cache at once and a
+        // reconcile that follows immediately cannot create it a second time.
+        createIfAbsent(() -> context.resourceOperations().create(objects.job(vg)));
     }
 
-    private static void createIfAbsent(KubernetesClient client, HasMetadata object) {
+    /** Runs a create; an object of that name already there (HTTP 409) is fine. */
+    private static void createIfAbsent(Runnable create) {
         try {
-            client.resource(object).create();
+            create.run();
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
                 throw e;

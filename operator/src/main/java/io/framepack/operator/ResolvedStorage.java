@@ -4,7 +4,9 @@ import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Model, output and checkpoint storage after the operator's defaults filled what the spec left out (null: none). */
 record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocation checkpoints) {
@@ -15,6 +17,18 @@ record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocatio
         StorageLocation checkpoints = spec.checkpoints != null ? spec.checkpoints
                 : storage(defaults.checkpointClaim(), defaults.checkpointPath());
         return new ResolvedStorage(model, output, checkpoints);
+    }
+
+    /**
+     * The credentials Secrets the S3 locations name, in the order input image, output, checkpoints
+     * (one per location that names one; the spec may not be validated yet).
+     */
+    Stream<String> s3CredentialsSecrets(VideoGenerationSpec spec) {
+        return Stream.of(spec.input == null || spec.input.image == null ? null : spec.input.image.s3,
+                        output == null ? null : output.s3,
+                        checkpoints == null ? null : checkpoints.s3)
+                .map(s3 -> s3 == null ? null : s3.credentialsSecret)
+                .filter(Objects::nonNull);
     }
 
     private static StorageLocation storage(Optional<String> claim, Optional<String> path) {

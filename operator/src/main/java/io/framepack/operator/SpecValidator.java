@@ -10,11 +10,11 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -23,8 +23,11 @@ import java.util.stream.Stream;
  * what to do about it.
  */
 final class SpecValidator {
-    private static final Pattern DNS_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-    private static final Pattern PARENT_SEGMENT = Pattern.compile("(^|/)[.][.]($|/)");
+    private static final Pattern RESOURCE_NAME = Pattern.compile(PvcLocation.RESOURCE_NAME);
+    private static final Pattern PARENT_SEGMENT = Pattern.compile(PvcLocation.PARENT_SEGMENT);
+    private static final Pattern HTTP_URL = Pattern.compile(ImageSource.HTTP_URL);
+    private static final Pattern BASE64 = Pattern.compile(ImageSource.BASE64);
+    private static final Pattern BUCKET_NAME = Pattern.compile(S3Location.BUCKET_NAME);
 
     private SpecValidator() {
     }
@@ -83,7 +86,7 @@ final class SpecValidator {
         if (sources != 1) {
             problems.add("spec.input.image: set exactly one of url, pvc, s3 or inline (found " + sources + ")");
         }
-        if (image.url != null && !image.url.matches("^https?://.+")) {
+        if (image.url != null && !HTTP_URL.matcher(image.url).matches()) {
             problems.add("spec.input.image.url: must be an http(s) URL");
         }
         if (image.pvc != null) {
@@ -98,7 +101,7 @@ final class SpecValidator {
                 problems.add("spec.input.image.s3.prefix: must hold the object key");
             }
         }
-        if (image.inline != null && !image.inline.matches("^[A-Za-z0-9+/]+={0,2}$")) {
+        if (image.inline != null && !BASE64.matcher(image.inline).matches()) {
             problems.add("spec.input.image.inline: must be base64");
         }
     }
@@ -149,7 +152,7 @@ final class SpecValidator {
     }
 
     private static void checkPvc(String field, PvcLocation pvc, List<String> problems) {
-        if (pvc.claimName == null || !DNS_NAME.matcher(pvc.claimName).matches()) {
+        if (pvc.claimName == null || !RESOURCE_NAME.matcher(pvc.claimName).matches()) {
             problems.add(field + ".claimName: must be the name of a PersistentVolumeClaim");
         }
         String path = pvc.path == null ? "" : pvc.path;
@@ -159,24 +162,19 @@ final class SpecValidator {
     }
 
     private static void checkS3(String field, S3Location s3, List<String> problems) {
-        if (s3.bucket == null || !s3.bucket.matches("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")) {
+        if (s3.bucket == null || !BUCKET_NAME.matcher(s3.bucket).matches()) {
             problems.add(field + ".bucket: must be an S3 bucket name");
         }
-        if (s3.endpoint != null && !s3.endpoint.matches("^https?://.+")) {
+        if (s3.endpoint != null && !HTTP_URL.matcher(s3.endpoint).matches()) {
             problems.add(field + ".endpoint: must be an http(s) URL");
         }
     }
 
     /** The worker gets one pair of S3 credentials, so every S3 location must name the same Secret. */
     private static void checkCredentials(VideoGenerationSpec spec, ResolvedStorage storage, List<String> problems) {
-        Set<String> secrets = new HashSet<>();
-        Stream.of(spec.input == null || spec.input.image == null ? null : spec.input.image.s3,
-                        storage.output() == null ? null : storage.output().s3,
-                        storage.checkpoints() == null ? null : storage.checkpoints().s3)
-                .filter(s3 -> s3 != null && s3.credentialsSecret != null)
-                .forEach(s3 -> secrets.add(s3.credentialsSecret));
+        Set<String> secrets = storage.s3CredentialsSecrets(spec).collect(Collectors.toCollection(TreeSet::new));
         if (secrets.size() > 1) {
-            problems.add("spec: all S3 locations must use the same credentialsSecret (found " + new TreeSet<>(secrets) + ")");
+            problems.add("spec: all S3 locations must use the same credentialsSecret (found " + secrets + ")");
         }
     }
 

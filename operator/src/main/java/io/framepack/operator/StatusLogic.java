@@ -14,6 +14,7 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
+import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
 
@@ -46,7 +47,7 @@ public final class StatusLogic {
         return new Run(vg, observation, now).decide();
     }
 
-    public static boolean isTerminal(Phase phase) {
+    private static boolean isTerminal(Phase phase) {
         return phase == Phase.Succeeded || phase == Phase.Failed;
     }
 
@@ -120,17 +121,11 @@ public final class StatusLogic {
             status.specHash = observation.specHash();
             status.completionTime = null;
             if (Boolean.TRUE.equals(spec.suspend)) {
-                status.phase = Phase.Suspended;
-                status.message = "Suspended before the first section; set spec.suspend to false to start";
-                scheduled(false, Reasons.SUSPENDED, status.message);
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to start");
             } else if (spec.queueName != null) {
-                status.phase = Phase.Queued;
-                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
-                scheduled(false, Reasons.QUEUED, status.message);
+                queued();
             } else {
-                status.phase = Phase.Pending;
-                status.message = "Creating the worker Job";
-                scheduled(false, Reasons.CREATED, status.message);
+                unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
             }
         }
 
@@ -278,6 +273,7 @@ public final class StatusLogic {
                         + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
             }
             status.sections = new ArrayList<>(byIndex.values());
+            // The one place progress is set: sectionsTotal and sectionsCompleted change only in applyProgress, just before.
             if (status.sectionsTotal != null) {
                 int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
                 status.sectionsCompleted = completed;
@@ -299,8 +295,7 @@ public final class StatusLogic {
         private void succeed(JobCondition complete) {
             status.phase = Phase.Succeeded;
             status.completionTime = complete.getLastTransitionTime() != null ? complete.getLastTransitionTime() : now;
-            status.currentSection = null;
-            status.currentStep = null;
+            clearLiveWork();
             status.message = "Rendered " + (status.sectionsTotal == null ? "all" : status.sectionsTotal) + " sections"
                     + (status.output == null || status.output.location == null ? "" : "; video at " + status.output.location);
             scheduledFromPod(lastPod());
@@ -312,7 +307,7 @@ public final class StatusLogic {
             switch (reason) {
                 case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
                         + status.attempts.failures + " time(s), more than spec.backoffLimit="
-                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + at + "; last failure: " + lastFailureMessage());
+                        + backoffLimit() + at + "; last failure: " + lastFailureMessage());
                 case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
                         + spec.activeDeadlineSeconds + at);
                 case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
@@ -325,8 +320,7 @@ public final class StatusLogic {
         private void fail(String reason, String message) {
             status.phase = Phase.Failed;
             status.message = message;
-            status.currentSection = null;
-            status.currentStep = null;
+            clearLiveWork();
             if (status.completionTime == null) {
                 status.completionTime = now;
             }
@@ -335,15 +329,28 @@ public final class StatusLogic {
 
         private void suspendedOrQueued() {
             if (Boolean.TRUE.equals(spec.suspend)) {
-                status.phase = Phase.Suspended;
-                status.message = "Suspended after " + (status.progress == null ? "0 sections" : status.progress + " sections")
-                        + "; set spec.suspend to false to resume";
-                scheduled(false, Reasons.SUSPENDED, status.message);
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
+                        + (status.progress == null ? "0 sections" : status.progress + " sections")
+                        + "; set spec.suspend to false to resume");
             } else {
-                status.phase = Phase.Queued;
-                status.message = "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")";
-                scheduled(false, Reasons.QUEUED, status.message);
+                queued();
             }
+            clearLiveWork();
+        }
+
+        private void queued() {
+            unscheduled(Phase.Queued, Reasons.QUEUED, "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")");
+        }
+
+        /** A phase in which no worker pod is scheduled, for the given reason. */
+        private void unscheduled(Phase phase, String reason, String message) {
+            status.phase = phase;
+            status.message = message;
+            scheduled(false, reason, message);
+        }
+
+        /** No pod is at work: nothing is being sampled. */
+        private void clearLiveWork() {
             status.currentSection = null;
             status.currentStep = null;
         }
@@ -361,7 +368,7 @@ public final class StatusLogic {
                 activityReason = Reasons.PREEMPTED;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
-                        + (spec.backoffLimit == null ? 3 : spec.backoffLimit) + " failures used)";
+                        + backoffLimit() + " failures used)";
                 activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
             }
             scheduled(false, activityReason, status.message);
@@ -456,9 +463,6 @@ public final class StatusLogic {
                 Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
                         "No section finished yet", generation, now);
             }
-            if (status.sectionsTotal != null && status.sectionsCompleted != null) {
-                status.progress = status.sectionsCompleted + "/" + status.sectionsTotal;
-            }
         }
 
         private String conditionReason(String type) {
@@ -502,12 +506,16 @@ public final class StatusLogic {
                     .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
         }
 
+        private int backoffLimit() {
+            return spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit;
+        }
+
         private String memoryLimit() {
             return spec.resources == null || spec.resources.memory == null ? "none set" : spec.resources.memory;
         }
 
         private String gpuDescription() {
-            int gpus = spec.resources == null || spec.resources.gpus == null ? 1 : spec.resources.gpus;
+            int gpus = spec.resources == null || spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
             return gpus == 0 ? "room for the worker" : gpus + " free " + observation.gpuResourceName();
         }
     }

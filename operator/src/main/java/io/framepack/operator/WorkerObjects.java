@@ -34,6 +34,7 @@ import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
@@ -48,7 +49,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Renders the Kubernetes objects of one render: the worker Job, the ConfigMap with the
@@ -100,7 +100,6 @@ public final class WorkerObjects {
             job.image.file = WorkerContract.INPUT_MOUNT + "/" + spec.input.image.pvc.path;
         }
         job.render = spec.render;
-        job.modelDir = WorkerContract.MODEL_MOUNT;
         job.output = workerStorage(storage.output(), WorkerContract.OUTPUT_MOUNT);
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
@@ -175,7 +174,7 @@ public final class WorkerObjects {
                 .withParallelism(1)
                 .withCompletions(1)
                 .withSuspend(suspended)
-                .withBackoffLimit(spec.backoffLimit == null ? 3 : spec.backoffLimit)
+                .withBackoffLimit(spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit)
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds)
                 .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
                 // A replacement pod starts only once the old one is gone: never two writers of one checkpoint.
@@ -228,7 +227,7 @@ public final class WorkerObjects {
 
         Map<String, Quantity> limits = new LinkedHashMap<>();
         Map<String, Quantity> requests = new LinkedHashMap<>();
-        int gpus = spec.resources.gpus == null ? 1 : spec.resources.gpus;
+        int gpus = spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
         if (gpus > 0) {
             limits.put(gpuResourceName(spec), new Quantity(Integer.toString(gpus)));
         }
@@ -324,16 +323,11 @@ public final class WorkerObjects {
         if (gpus == 0) {
             env.add(new EnvVar(WorkerContract.ENV_DEVICE, "cpu", null));
         }
-        Stream.of(vg.getSpec().input.image.s3,
-                        storage.output().s3,
-                        storage.checkpoints().s3)
-                .filter(s3 -> s3 != null && s3.credentialsSecret != null)
-                .map(s3 -> s3.credentialsSecret)
-                .findFirst()
-                .ifPresent(secret -> {
-                    env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
-                    env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
-                });
+        // The validator makes sure all S3 locations name the same Secret.
+        storage.s3CredentialsSecrets(vg.getSpec()).findFirst().ifPresent(secret -> {
+            env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
+            env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
+        });
         return env;
     }
 

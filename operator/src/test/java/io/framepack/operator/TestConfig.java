@@ -17,11 +17,6 @@ record TestConfig(Worker worker, Defaults defaults) implements OperatorConfig {
         return withPlacement("nvidia.com/gpu", GPU_NODES, List.of(GPU_TAINT));
     }
 
-    static TestConfig withoutDefaults() {
-        return new TestConfig(worker("nvidia.com/gpu", Map.of(), List.of()),
-                new TestDefaults(Optional.empty(), Optional.empty(), Optional.empty()));
-    }
-
     /** The test profile's storage defaults with the given cluster-wide worker placement. */
     static TestConfig withPlacement(String gpuResourceName, Map<String, String> nodeSelector, List<Toleration> tolerations) {
         return new TestConfig(worker(gpuResourceName, nodeSelector, tolerations), storageDefaults());

@@ -9,8 +9,11 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " + (has(self.inline) ? 1 : 0) == 1",
         message = "image needs exactly one of url, pvc, s3 or inline")
 public class ImageSource {
+    public static final String HTTP_URL = "^https?://.+";
+    public static final String BASE64 = "^[A-Za-z0-9+/]+={0,2}$";
+
     /** An http(s) URL the worker downloads. */
-    @Pattern("^https?://.+")
+    @Pattern(HTTP_URL)
     @Size(max = 2048)
     public String url;
     /** A file inside a PersistentVolumeClaim. */
@@ -20,7 +23,7 @@ public class ImageSource {
     @ValidationRule(value = "has(self.prefix) && self.prefix.size() > 0", message = "image.s3.prefix must hold the object key")
     public S3Location s3;
     /** The image itself, base64-encoded (small images only: the resource is stored in etcd). */
-    @Pattern("^[A-Za-z0-9+/]+={0,2}$")
+    @Pattern(BASE64)
     @Size(max = 1048576)
     public String inline;
 }

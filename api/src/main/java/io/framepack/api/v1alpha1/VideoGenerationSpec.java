@@ -46,10 +46,13 @@ public class VideoGenerationSpec {
     /** Suspends the render (the worker stops after checkpointing); false resumes it. */
     public Boolean suspend = false;
 
+    /** {@link #backoffLimit} when unset. */
+    public static final int DEFAULT_BACKOFF_LIMIT = 3;
+
     /** Worker crashes tolerated before the render fails; preemptions never count. */
     @Min(0)
     @Max(100)
-    public Integer backoffLimit = 3;
+    public Integer backoffLimit = DEFAULT_BACKOFF_LIMIT;
 
     /** Wall-clock limit of the worker Job, suspended time excluded. */
     @Min(1)

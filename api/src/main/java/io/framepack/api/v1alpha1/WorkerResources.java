@@ -8,11 +8,13 @@ import io.fabric8.generator.annotation.Pattern;
 /** What the worker pod asks for. Zero GPUs runs the worker on CPU (tests, tiny models). */
 public class WorkerResources {
     static final String QUANTITY = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
+    /** {@link #gpus} when unset. */
+    public static final int DEFAULT_GPUS = 1;
 
-    @Default("1")
+    @Default("" + DEFAULT_GPUS)
     @Min(0)
     @Max(16)
-    public Integer gpus = 1;
+    public Integer gpus = DEFAULT_GPUS;
 
     /**
      * Extended resource name of the GPU, e.g. {@code nvidia.com/gpu} or {@code amd.com/gpu}. Unset

@@ -25,7 +25,11 @@ public final class WorkerContract {
     public static final String ENV_NAMESPACE = "FRAMEPACK_NAMESPACE";
     /** Name of the pod (downward API), reported in progress. */
     public static final String ENV_POD_NAME = "FRAMEPACK_POD_NAME";
-    /** Attempt number (the Job's pod index of retries), reported in progress. */
+    /**
+     * Attempt number, reported in progress when set. The operator does not set it (a Job's pod
+     * template cannot carry the retry count), so in a cluster it is absent and the operator numbers
+     * attempts itself; it is for running the worker by hand or in tests.
+     */
     public static final String ENV_ATTEMPT = "FRAMEPACK_ATTEMPT";
     /** "cpu" or "gpu" (default: gpu when CUDA is visible). */
     public static final String ENV_DEVICE = "FRAMEPACK_DEVICE";
