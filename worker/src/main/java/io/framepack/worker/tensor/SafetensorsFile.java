@@ -98,10 +98,8 @@ public final class SafetensorsFile implements AutoCloseable {
         SafetensorsDType dtype = SafetensorsDType.parse(path, name, node.path("dtype").asText());
         JsonNode shapeNode = node.path("shape");
         long[] shape = new long[shapeNode.size()];
-        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
             shape[i] = shapeNode.get(i).asLong();
-            elements *= shape[i];
         }
         JsonNode offsets = node.path("data_offsets");
         long begin = offsets.path(0).asLong(-1);
@@ -110,11 +108,13 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new TensorFormatException(path + ": tensor " + name + " spans bytes [" + begin + ", " + end
                     + ") but the file holds only " + dataSize + " data bytes (truncated?)");
         }
-        if (end - begin != elements * dtype.bytes) {
+        Entry entry = new Entry(name, dtype, shape, begin, end);
+        long expectedBytes = entry.elementCount() * dtype.bytes;
+        if (end - begin != expectedBytes) {
             throw new TensorFormatException(path + ": tensor " + name + " has " + (end - begin)
-                    + " bytes, expected " + elements * dtype.bytes + " for " + dtype + " " + java.util.Arrays.toString(shape));
+                    + " bytes, expected " + expectedBytes + " for " + dtype + " " + java.util.Arrays.toString(shape));
         }
-        return new Entry(name, dtype, shape, begin, end);
+        return entry;
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

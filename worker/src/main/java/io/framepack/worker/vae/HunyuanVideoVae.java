@@ -112,10 +112,6 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         return config;
     }
 
-    public DataType dtype() {
-        return dtype;
-    }
-
     /**
      * Encodes pixels {@code [1, 3, T, H, W]} in [−1, 1] (H, W multiples of 8) to the posterior,
      * in one piece (the official high-VRAM path; FramePack encodes a single frame).
