@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Norms;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 /** Multi-head plumbing shared by the refiner, dual-stream and single-stream attention. */
 final class Heads {
