@@ -56,25 +56,14 @@ public final class SafetensorsFile implements AutoCloseable {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             long size = channel.size();
-            if (size < 8) {
-                throw new TensorFormatException(path + ": " + size + " bytes is too short for a safetensors file");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
-                throw new TensorFormatException(path + ": header length " + headerLength
-                        + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, header, 8);
+            byte[] header = readHeader(path, channel);
             JsonNode root;
             try {
-                root = JSON.readTree(header.array());
+                root = JSON.readTree(header);
             } catch (IOException e) {
                 throw new TensorFormatException(path + ": unreadable safetensors header: " + e.getMessage());
             }
-            long dataStart = 8 + headerLength;
+            long dataStart = 8L + header.length;
             long dataSize = size - dataStart;
             Map<String, Entry> entries = new LinkedHashMap<>();
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -92,6 +81,33 @@ public final class SafetensorsFile implements AutoCloseable {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * The raw JSON header of the safetensors file {@code path} (the bytes after the 8-byte length),
+     * without parsing it; throws a {@link TensorFormatException} if the length does not fit the file.
+     */
+    public static byte[] readHeader(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readHeader(path, channel);
+        }
+    }
+
+    private static byte[] readHeader(Path path, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < 8) {
+            throw new TensorFormatException(path + ": " + size + " bytes is too short for a safetensors file");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, lengthBytes, 0);
+        long headerLength = lengthBytes.flip().getLong();
+        if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+            throw new TensorFormatException(path + ": header length " + headerLength
+                    + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
+        }
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, header, 8);
+        return header.array();
     }
 
     private static Entry parseEntry(Path path, String name, JsonNode node, long dataSize) {
