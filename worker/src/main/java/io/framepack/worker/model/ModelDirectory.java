@@ -7,6 +7,7 @@ import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsFile;
 import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.Sha256;
 import io.framepack.worker.tensor.TensorFormatException;
 
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -125,7 +125,7 @@ public final class ModelDirectory {
      * same shapes) do not — that would need hashing gigabytes at every start.
      */
     public String identity() throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         for (Component component : Component.values()) {
             Path dir = path(component);
             if (!Files.isDirectory(dir)) {
@@ -159,14 +159,6 @@ public final class ModelDirectory {
             return SafetensorsFile.readHeader(file);
         } catch (TensorFormatException e) {
             return new byte[0];
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
