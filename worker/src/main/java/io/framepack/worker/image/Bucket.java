@@ -14,10 +14,6 @@ public record Bucket(int height, int width) {
             new Bucket(672, 576), new Bucket(704, 544), new Bucket(768, 512), new Bucket(832, 480),
             new Bucket(864, 448), new Bucket(960, 416));
 
-    public static List<Bucket> table640() {
-        return TABLE_640;
-    }
-
     /**
      * The bucket whose aspect ratio is closest to {@code height × width}, scored in integers by
      * {@code |h·W − w·H|}. Ties go to the later entry (the official loop compares with {@code <=}),

@@ -5,19 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsFile;
 import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.Sha256;
 import io.framepack.worker.tensor.TensorFormatException;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HexFormat;
@@ -32,8 +29,6 @@ import java.util.stream.Stream;
  */
 public final class ModelDirectory {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Safetensors headers above this are not hashed whole (real ones are a few hundred KiB). */
-    private static final long MAX_HASHED_HEADER = 64L << 20;
 
     private final Path root;
 
@@ -130,7 +125,7 @@ public final class ModelDirectory {
      * same shapes) do not — that would need hashing gigabytes at every start.
      */
     public String identity() throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         for (Component component : Component.values()) {
             Path dir = path(component);
             if (!Files.isDirectory(dir)) {
@@ -155,25 +150,15 @@ public final class ModelDirectory {
         return "sha256:" + HexFormat.of().formatHex(digest.digest());
     }
 
+    /**
+     * The file's safetensors header; nothing for a file whose header length does not fit it (the
+     * identity need not tell broken files apart: {@link #validate()} rejects them).
+     */
     private static byte[] safetensorsHeader(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            channel.read(length, 0);
-            long headerLength = length.flip().remaining() == 8 ? length.getLong() : 0;
-            long bytes = Math.min(Math.max(0, headerLength), Math.min(MAX_HASHED_HEADER, channel.size() - 8));
-            ByteBuffer header = ByteBuffer.allocate((int) Math.max(0, bytes));
-            while (header.hasRemaining() && channel.read(header, 8 + header.position()) > 0) {
-                // read the whole header
-            }
-            return header.array();
-        }
-    }
-
-    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return SafetensorsFile.readHeader(file);
+        } catch (TensorFormatException e) {
+            return new byte[0];
         }
     }
 }

@@ -47,10 +47,6 @@ public final class Linear {
         return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
     }
 
-    public NDArray weight() {
-        return weight;
-    }
-
     public long outFeatures() {
         return weight.getShape().get(0);
     }

@@ -13,28 +13,19 @@ public final class Norms {
     }
 
     /**
-     * LayerNorm over the last axis; {@code weight}/{@code bias} may be null (no affine), as in
-     * the transformer's AdaLN norms. The null defaults are created in {@code x}'s dtype, which
-     * DJL cannot do for bfloat16: bfloat16 callers pass explicit ones and zeros.
+     * LayerNorm over the last axis with the affine {@code weight}/{@code bias}. A norm without
+     * affine (the transformer's AdaLN norms) passes explicit ones and zeros, made in the caller's
+     * dtype (DJL cannot create bfloat16 ones itself).
      */
     public static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, float eps) {
         long features = x.getShape().get(x.getShape().dimension() - 1);
-        NDArray gamma = weight != null ? weight : x.getManager().ones(new Shape(features), x.getDataType());
-        NDArray beta = bias != null ? bias : x.getManager().zeros(new Shape(features), x.getDataType());
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(features), gamma, beta, eps).singletonOrThrow();
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(features), weight, bias, eps).singletonOrThrow();
     }
 
     /**
-     * RMSNorm over the last axis: statistics in float32, the normalised value returned in the
-     * input's dtype before the weight multiplies it (the order of the official code).
-     */
-    public static NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        return rmsNorm(x, weight, eps, normed -> normed.toType(x.getDataType(), false));
-    }
-
-    /**
-     * RMSNorm as above, with {@code toInputDtype} rounding the float32 normalised value back to
-     * {@code x}'s dtype; needed for bfloat16, which DJL's {@code toType} cannot produce.
+     * RMSNorm over the last axis: statistics in float32, the normalised value rounded back to
+     * {@code x}'s dtype by {@code toInputDtype} (needed for bfloat16, which DJL's {@code toType}
+     * cannot produce) before the weight multiplies it (the order of the official code).
      */
     public static NDArray rmsNorm(NDArray x, NDArray weight, float eps, UnaryOperator<NDArray> toInputDtype) {
         NDArray wide = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
@@ -48,7 +39,7 @@ public final class Norms {
         if (x.getDataType() != DataType.FLOAT32) {
             normed = toInputDtype.apply(normed);
         }
-        return weight == null ? normed : normed.mul(weight);
+        return normed.mul(weight);
     }
 
     /**

@@ -19,9 +19,4 @@ public record SamplingSettings(int steps, double distilledGuidance, double cfg, 
                     + ", rescale " + cfgRescale);
         }
     }
-
-    /** The official demo's defaults. */
-    public static SamplingSettings defaults() {
-        return new SamplingSettings(25, 10.0, 1.0, 0.0);
-    }
 }

@@ -3,7 +3,10 @@ package io.framepack.worker.pipeline;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
+
+import static io.framepack.worker.pipeline.SectionSchedule.TIME_AXIS;
+import static io.framepack.worker.pipeline.SectionSchedule.frameCount;
+import static io.framepack.worker.pipeline.SectionSchedule.frames;
 
 /**
  * The official {@code soft_append_bcthw}: joins two decoded clips {@code [1,3,F,H,W]} whose last
@@ -12,8 +15,6 @@ import ai.djl.ndarray.index.NDIndex;
  * operation, like PyTorch's fp16 CPU ops ({@code w·a}, {@code 1 − w}, {@code (1 − w)·b}, sum).
  */
 public final class SoftAppend {
-    private static final int TIME_AXIS = 2;
-
     private SoftAppend() {
     }
 
@@ -23,8 +24,8 @@ public final class SoftAppend {
      * @param overlap frames both clips show; 0 just concatenates
      */
     public static NDArray softAppend(NDArray first, NDArray second, int overlap) {
-        long firstFrames = first.getShape().get(TIME_AXIS);
-        long secondFrames = second.getShape().get(TIME_AXIS);
+        long firstFrames = frameCount(first);
+        long secondFrames = frameCount(second);
         if (overlap < 0 || overlap > firstFrames || overlap > secondFrames) {
             throw new IllegalArgumentException("overlap " + overlap + " for clips of " + firstFrames + " and "
                     + secondFrames + " frames");
@@ -35,21 +36,17 @@ public final class SoftAppend {
         // linspace(1, 0, overlap) in the clip dtype; for the official overlap of 33 every weight is k/32, exact in fp16.
         NDArray weights = first.getManager().linspace(1f, 0f, overlap).toType(first.getDataType(), false)
                 .reshape(1, 1, overlap, 1, 1);
-        NDArray firstTail = first.get(timeSlice(firstFrames - overlap, firstFrames));
-        NDArray secondHead = second.get(timeSlice(0, overlap));
+        NDArray firstTail = frames(first, firstFrames - overlap, firstFrames);
+        NDArray secondHead = frames(second, 0, overlap);
         NDArray blended = weights.mul(firstTail).add(weights.neg().add(1f).mul(secondHead));
         NDList parts = new NDList();
         if (firstFrames > overlap) {
-            parts.add(first.get(timeSlice(0, firstFrames - overlap)));
+            parts.add(frames(first, 0, firstFrames - overlap));
         }
         parts.add(blended);
         if (secondFrames > overlap) {
-            parts.add(second.get(timeSlice(overlap, secondFrames)));
+            parts.add(frames(second, overlap, secondFrames));
         }
         return NDArrays.concat(parts, TIME_AXIS);
-    }
-
-    private static NDIndex timeSlice(long from, long to) {
-        return new NDIndex().addAllDim(TIME_AXIS).addSliceDim(from, to);
     }
 }

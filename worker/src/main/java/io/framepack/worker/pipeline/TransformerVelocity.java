@@ -41,9 +41,4 @@ public final class TransformerVelocity implements VelocityModel {
             transformer.disableTeaCache();
         }
     }
-
-    /** Forwards TeaCache answered from its cache in the current section. */
-    public int skippedForwards() {
-        return transformer.teaCacheSkippedSteps();
-    }
 }

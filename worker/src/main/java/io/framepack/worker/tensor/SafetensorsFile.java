@@ -56,25 +56,14 @@ public final class SafetensorsFile implements AutoCloseable {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         try {
             long size = channel.size();
-            if (size < 8) {
-                throw new TensorFormatException(path + ": " + size + " bytes is too short for a safetensors file");
-            }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0);
-            long headerLength = lengthBytes.flip().getLong();
-            if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
-                throw new TensorFormatException(path + ": header length " + headerLength
-                        + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, header, 8);
+            byte[] header = readHeader(path, channel);
             JsonNode root;
             try {
-                root = JSON.readTree(header.array());
+                root = JSON.readTree(header);
             } catch (IOException e) {
                 throw new TensorFormatException(path + ": unreadable safetensors header: " + e.getMessage());
             }
-            long dataStart = 8 + headerLength;
+            long dataStart = 8L + header.length;
             long dataSize = size - dataStart;
             Map<String, Entry> entries = new LinkedHashMap<>();
             Map<String, String> metadata = new LinkedHashMap<>();
@@ -94,14 +83,39 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * The raw JSON header of the safetensors file {@code path} (the bytes after the 8-byte length),
+     * without parsing it; throws a {@link TensorFormatException} if the length does not fit the file.
+     */
+    public static byte[] readHeader(Path path) throws IOException {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return readHeader(path, channel);
+        }
+    }
+
+    private static byte[] readHeader(Path path, FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size < 8) {
+            throw new TensorFormatException(path + ": " + size + " bytes is too short for a safetensors file");
+        }
+        ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(channel, lengthBytes, 0);
+        long headerLength = lengthBytes.flip().getLong();
+        if (headerLength <= 0 || headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) {
+            throw new TensorFormatException(path + ": header length " + headerLength
+                    + " does not fit a file of " + size + " bytes (truncated or not safetensors)");
+        }
+        ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+        readFully(channel, header, 8);
+        return header.array();
+    }
+
     private static Entry parseEntry(Path path, String name, JsonNode node, long dataSize) {
         SafetensorsDType dtype = SafetensorsDType.parse(path, name, node.path("dtype").asText());
         JsonNode shapeNode = node.path("shape");
         long[] shape = new long[shapeNode.size()];
-        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
             shape[i] = shapeNode.get(i).asLong();
-            elements *= shape[i];
         }
         JsonNode offsets = node.path("data_offsets");
         long begin = offsets.path(0).asLong(-1);
@@ -110,11 +124,13 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new TensorFormatException(path + ": tensor " + name + " spans bytes [" + begin + ", " + end
                     + ") but the file holds only " + dataSize + " data bytes (truncated?)");
         }
-        if (end - begin != elements * dtype.bytes) {
+        Entry entry = new Entry(name, dtype, shape, begin, end);
+        long expectedBytes = entry.elementCount() * dtype.bytes;
+        if (end - begin != expectedBytes) {
             throw new TensorFormatException(path + ": tensor " + name + " has " + (end - begin)
-                    + " bytes, expected " + elements * dtype.bytes + " for " + dtype + " " + java.util.Arrays.toString(shape));
+                    + " bytes, expected " + expectedBytes + " for " + dtype + " " + java.util.Arrays.toString(shape));
         }
-        return new Entry(name, dtype, shape, begin, end);
+        return entry;
     }
 
     private static void readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

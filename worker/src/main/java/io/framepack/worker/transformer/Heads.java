@@ -2,8 +2,10 @@ package io.framepack.worker.transformer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Norms;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 /** Multi-head plumbing shared by the refiner, dual-stream and single-stream attention. */
 final class Heads {
@@ -13,7 +15,10 @@ final class Heads {
     private Heads() {
     }
 
-    /** {@code [B, N, H·d]} → {@code [B, N, H, d]}. */
+    /**
+     * {@code [B, N, H·d]} → {@code [B, N, H, d]}: the NHD layout the per-head norm, RoPE and the
+     * stream concatenation work in (a head-first split is {@link EncoderOps#splitHeads}).
+     */
     static NDArray split(NDArray x, int heads) {
         Shape shape = x.getShape();
         return x.reshape(shape.get(0), shape.get(1), heads, shape.get(2) / heads);
@@ -30,8 +35,7 @@ final class Heads {
      * returns {@code [B, Nq, H·d]}.
      */
     static NDArray attend(Kernels kernels, NDArray q, NDArray k, NDArray v, NDArray mask) {
-        NDArray out = kernels.attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), mask);
-        Shape shape = out.getShape();
-        return out.transpose(0, 2, 1, 3).reshape(shape.get(0), shape.get(2), shape.get(1) * shape.get(3));
+        return EncoderOps.mergeHeads(
+                kernels.attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3), mask));
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.Scratch;
 
 import java.util.function.UnaryOperator;
 

@@ -2,6 +2,7 @@ package io.framepack.worker.transformer;
 
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * Query, key and value projections of one token stream, split into heads, with the per-head

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * HunyuanVideo's 3-axis rotary position embedding ({@code HunyuanVideoRotaryPosEmbed}), in float32.

@@ -3,6 +3,7 @@ package io.framepack.worker.transformer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * A single-stream block ({@code HunyuanVideoSingleTransformerBlock}): image and context tokens as

@@ -2,6 +2,7 @@ package io.framepack.worker.transformer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;
 
@@ -48,8 +49,8 @@ final class TokenRefinerBlock {
     /** {@code x [B, L, d]}, conditioning {@code [B, d]}, boolean mask {@code [B, 1, L, L]}. */
     NDArray forward(NDArray x, NDArray conditioning, NDArray mask) {
         NDArray normed = Norms.layerNorm(x, norm1Weight, norm1Bias, EPS);
-        NDArray attended = Heads.attend(numerics.kernels(), Heads.split(toQ.forward(normed), heads),
-                Heads.split(toK.forward(normed), heads), Heads.split(toV.forward(normed), heads), mask);
+        NDArray attended = EncoderOps.mergeHeads(numerics.kernels().attention(EncoderOps.splitHeads(toQ.forward(normed), heads),
+                EncoderOps.splitHeads(toK.forward(normed), heads), EncoderOps.splitHeads(toV.forward(normed), heads), mask));
         NDList gate = adaNorm.modulation(gates, conditioning, 2);
         NDArray h = x.add(toOut.forward(attended).mul(gate.get(0)));
         return h.add(ff.forward(Norms.layerNorm(h, norm2Weight, norm2Bias, EPS)).mul(gate.get(1)));

@@ -2,6 +2,7 @@ package io.framepack.worker.transformer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.worker.nn.ConfigJson;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ public record TransformerConfig(
         }
         int inChannels = json.path("in_channels").asInt(16);
         int outChannels = json.path("out_channels").isNull() ? inChannels : json.path("out_channels").asInt(inChannels);
-        int[] axes = json.has("rope_axes_dim") ? readInts(json.get("rope_axes_dim")) : new int[] {16, 56, 56};
+        int[] axes = json.has("rope_axes_dim") ? ConfigJson.ints(json.get("rope_axes_dim")) : new int[] {16, 56, 56};
         return new TransformerConfig(
                 inChannels,
                 outChannels,
@@ -77,14 +78,6 @@ public record TransformerConfig(
                 json.path("has_image_proj").asBoolean(false),
                 json.path("image_proj_dim").asInt(1152),
                 json.path("has_clean_x_embedder").asBoolean(false));
-    }
-
-    private static int[] readInts(JsonNode array) {
-        int[] values = new int[array.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = array.get(i).asInt();
-        }
-        return values;
     }
 
     /** Model width {@code d} = heads × head size. */

@@ -14,8 +14,8 @@
  *   <li>{@code DualStreamBlock} / {@code SingleStreamBlock} with {@code QkvProjection}, {@code Heads},
  *       {@code AdaLayerNorm}, {@code Mlp}; {@code OutputHead} — norm_out, fp32 proj_out, unpatchify;</li>
  *   <li>{@code TeaCache} — step skipping; {@code Numerics} — every dtype rounding point;
- *       {@code Scratch} — freeing temporaries at their last use; {@code ParameterReader} — weights by
- *       official key with shape checks.</li>
+ *       {@code ParameterReader} — weights by official key with shape checks. Temporaries are freed at
+ *       their last use with {@link io.framepack.worker.tensor.Scratch}.</li>
  * </ul>
  */
 package io.framepack.worker.transformer;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * The mid block's single-head self-attention over all T·H·W positions: GroupNorm on the input,
@@ -34,7 +35,7 @@ final class CausalAttention {
     }
 
     NDArray forward(NDArray x) {
-        return Scope.run(x, input -> {
+        return Scratch.run(x, input -> {
             Shape s = input.getShape();
             long batch = s.get(0);
             long channels = s.get(1);

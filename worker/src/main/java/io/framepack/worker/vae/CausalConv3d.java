@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv3d;
 import io.framepack.worker.nn.VideoOps;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * {@code HunyuanVideoCausalConv3d}: replicate padding of {@code k−1} frames in front and
@@ -38,7 +39,7 @@ final class CausalConv3d {
     }
 
     NDArray forward(NDArray x) {
-        return Scope.run(x, input -> Conv3d.conv3d(VideoOps.replicatePad(input, kernel - 1, kernel / 2), weight, bias,
+        return Scratch.run(x, input -> Conv3d.conv3d(VideoOps.replicatePad(input, kernel - 1, kernel / 2), weight, bias,
                 stride, NO_PADDING, NO_DILATION).singletonOrThrow());
     }
 }

@@ -11,6 +11,7 @@ import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.Scratch;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
@@ -112,10 +113,6 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         return config;
     }
 
-    public DataType dtype() {
-        return dtype;
-    }
-
     /**
      * Encodes pixels {@code [1, 3, T, H, W]} in [−1, 1] (H, W multiples of 8) to the posterior,
      * in one piece (the official high-VRAM path; FramePack encodes a single frame).
@@ -158,7 +155,7 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
     @Override
     public NDArray decode(NDArray scaledLatents) {
         checkVideo(scaledLatents, config.latentChannels(), "latents");
-        return Scope.run(scaledLatents, scaled -> {
+        return Scratch.run(scaledLatents, scaled -> {
             NDArray unscaled = scaled.toType(DataType.FLOAT32, false).div((float) config.scalingFactor());
             return decodeUnscaled(onDevice(unscaled).toType(dtype, false));
         });
@@ -182,7 +179,7 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
             }
             NDArray tile = z.get(new NDIndex(":, :, {}:{}", start, end));
             NDArray decoded = decoder.forward(tile);
-            tiles.add(start == 0 ? decoded : Scope.replace(decoded, decoded.get(new NDIndex(":, :, 1:"))));
+            tiles.add(start == 0 ? decoded : Scratch.replace(decoded, decoded.get(new NDIndex(":, :, 1:"))));
         }
         long keptPerTile = (long) TILE_LATENT_STRIDE * config.temporalCompressionRatio();
         List<NDArray> kept = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.framepack.worker.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * The official cheap preview ({@code vae_decode_fake}): a fixed linear map of the 16 latent
@@ -45,7 +46,7 @@ public final class LatentPreview {
                 matrix[rgb * RGB_PER_CHANNEL.length + c] = RGB_PER_CHANNEL[c][rgb];
             }
         }
-        return Scope.run(latents, x -> {
+        return Scratch.run(latents, x -> {
             DataType dtype = x.getDataType();
             NDArray weight = x.getManager().create(matrix, new Shape(3, RGB_PER_CHANNEL.length, 1, 1, 1))
                     .toType(dtype, false);

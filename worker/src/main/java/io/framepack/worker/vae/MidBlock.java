@@ -2,6 +2,7 @@ package io.framepack.worker.vae;
 
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 /** {@code HunyuanVideoMidBlock3D} with one layer: ResNet, causal attention (if configured), ResNet. */
 final class MidBlock {
@@ -21,9 +22,9 @@ final class MidBlock {
     NDArray forward(NDArray x) {
         NDArray h = first.forward(x);
         if (attention != null) {
-            h = Scope.replace(h, attention.forward(h));
+            h = Scratch.replace(h, attention.forward(h));
         }
-        return Scope.replace(h, second.forward(h));
+        return Scratch.replace(h, second.forward(h));
     }
 
 }

@@ -2,6 +2,7 @@ package io.framepack.worker.vae;
 
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.nn.Activations;
+import io.framepack.worker.tensor.Scratch;
 
 /**
  * {@code HunyuanVideoResnetBlockCausal3D}: GN → SiLU → causal conv → GN → SiLU → causal conv,
@@ -23,7 +24,7 @@ final class ResnetBlock {
     }
 
     NDArray forward(NDArray x) {
-        return Scope.run(x, input -> {
+        return Scratch.run(x, input -> {
             NDArray h = conv1.forward(Activations.silu(norm1.forward(input)));
             h = conv2.forward(Activations.silu(norm2.forward(h)));
             return h.add(shortcut == null ? input : shortcut.forward(input));

@@ -2,6 +2,7 @@ package io.framepack.worker.vae;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.worker.nn.ConfigJson;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ public record VaeConfig(
             throw new IllegalArgumentException("act_fn " + act + " is not supported (only silu)");
         }
         int[] blocks = json.has("block_out_channels")
-                ? toInts(json.path("block_out_channels")) : new int[] {128, 256, 512, 512};
+                ? ConfigJson.ints(json.path("block_out_channels")) : new int[] {128, 256, 512, 512};
         return new VaeConfig(
                 json.path("in_channels").asInt(3),
                 json.path("out_channels").asInt(3),
@@ -85,14 +86,6 @@ public record VaeConfig(
                         + supported + ")");
             }
         });
-    }
-
-    private static int[] toInts(JsonNode array) {
-        int[] values = new int[array.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = array.get(i).asInt();
-        }
-        return values;
     }
 
     /** Number of resolution stages (down blocks = up blocks). */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import io.framepack.worker.nn.Activations;
 import io.framepack.worker.nn.VideoOps;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,12 +43,12 @@ final class VaeDecoder {
     }
 
     NDArray forward(NDArray latents) {
-        NDArray h = Scope.run(latents, z -> convIn.forward(postQuantConv.forward(z)));
-        h = Scope.replace(h, mid.forward(h));
+        NDArray h = Scratch.run(latents, z -> convIn.forward(postQuantConv.forward(z)));
+        h = Scratch.replace(h, mid.forward(h));
         for (UpBlock block : upBlocks) {
             h = block.forward(h);
         }
-        NDArray pixels = Scope.run(h, x -> convOut.forward(Activations.silu(normOut.forward(x))));
+        NDArray pixels = Scratch.run(h, x -> convOut.forward(Activations.silu(normOut.forward(x))));
         h.close();
         return pixels;
     }
@@ -74,12 +75,12 @@ final class VaeDecoder {
         NDArray forward(NDArray x) {
             NDArray h = x;
             for (ResnetBlock resnet : resnets) {
-                h = Scope.replace(h, resnet.forward(h));
+                h = Scratch.replace(h, resnet.forward(h));
             }
             if (upsampleConv == null) {
                 return h;
             }
-            return Scope.replace(h, Scope.run(h, this::upsample));
+            return Scratch.replace(h, Scratch.run(h, this::upsample));
         }
 
         /** Frame 0 is only enlarged in space (it stays one frame); later frames also in time. Then the conv. */

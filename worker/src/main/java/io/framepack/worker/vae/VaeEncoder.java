@@ -3,6 +3,7 @@ package io.framepack.worker.vae;
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.nn.Activations;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Scratch;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -53,15 +54,15 @@ final class VaeEncoder {
         int next = 0;
         for (int stage = 0; stage < stageEnds.size(); stage++) {
             for (; next < stageEnds.get(stage); next++) {
-                h = Scope.replace(h, resnets.get(next).forward(h));
+                h = Scratch.replace(h, resnets.get(next).forward(h));
             }
             CausalConv3d down = downsamplers.get(stage);
             if (down != null) {
-                h = Scope.replace(h, down.forward(h));
+                h = Scratch.replace(h, down.forward(h));
             }
         }
-        h = Scope.replace(h, mid.forward(h));
-        NDArray moments = Scope.run(h, x -> quantConv.forward(convOut.forward(Activations.silu(normOut.forward(x)))));
+        h = Scratch.replace(h, mid.forward(h));
+        NDArray moments = Scratch.run(h, x -> quantConv.forward(convOut.forward(Activations.silu(normOut.forward(x)))));
         h.close();
         return moments;
     }

@@ -79,10 +79,6 @@ final class VaeParameters {
         }
     }
 
-    boolean contains(String key) {
-        return weights.contains(key);
-    }
-
     DataType dtype() {
         return dtype;
     }

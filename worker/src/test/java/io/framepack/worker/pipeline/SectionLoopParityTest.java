@@ -9,7 +9,6 @@ import io.framepack.worker.transformer.Numerics;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.ObjectStore;
+import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -429,7 +429,7 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException(file + " is missing");
         }
         ByteBuffer data = ByteBuffer.allocate((int) declared).order(ByteOrder.LITTLE_ENDIAN);
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         try (InputStream in = opened.get()) {
             byte[] chunk = new byte[1 << 20];
             int read;
@@ -451,7 +451,7 @@ public final class CheckpointStore {
     }
 
     private Part writePart(String key, StoredTensor bits, int block) throws IOException {
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         try (ObjectStore.PendingObject pending = store.create(key)) {
             OutputStream hashed = new DigestOutputStream(pending.stream(), digest);
             WritableByteChannel channel = Channels.newChannel(hashed);
@@ -555,13 +555,5 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException("manifest lacks '" + field + "'");
         }
         return value.asText();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 }

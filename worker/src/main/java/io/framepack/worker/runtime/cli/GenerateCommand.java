@@ -12,13 +12,12 @@ import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
+import io.framepack.worker.tensor.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -143,11 +142,11 @@ final class GenerateCommand implements Callable<Integer> {
         Map<String, Object> defining = new LinkedHashMap<>();
         defining.put("prompt", prompt);
         defining.put("negativePrompt", negativePrompt);
-        defining.put("image", HexFormat.of().formatHex(sha256().digest(imageBytes)));
+        defining.put("image", HexFormat.of().formatHex(Sha256.newDigest().digest(imageBytes)));
         defining.put("render", settings);
         byte[] canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
                 .writeValueAsBytes(defining);
-        return HexFormat.of().formatHex(sha256().digest(canonical), 0, 12);
+        return HexFormat.of().formatHex(Sha256.newDigest().digest(canonical), 0, 12);
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */
@@ -160,13 +159,5 @@ final class GenerateCommand implements Callable<Integer> {
     private static String baseName(Path file) {
         String name = file.getFileName().toString();
         return name.toLowerCase(Locale.ROOT).endsWith(".mp4") ? name.substring(0, name.length() - 4) : name;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
