@@ -26,57 +26,67 @@ class SectionLoopParityTest extends TinyGoldenJobTest {
 
     @Test
     void everySectionOfEveryJobResumedFromTheGoldenHistory() {
-        List<String> report = new ArrayList<>();
-        List<Double> errors = new ArrayList<>();
-        for (String job : goldens.jobCases()) {
-            JsonNode info = goldens.caseInfo(job);
-            try (NDManager m = manager.newSubManager()) {
-                SectionLoop loop = loop(job, info, m);
-                NDArray start = goldens.tensor(job, "start_latent", m);
-                for (int s = 0; s < loop.schedule().sections(); s++) {
-                    try (SectionLoopState state = s == 0 ? loop.start(start)
-                            : SectionLoopState.restore(loop.schedule(), Map.of(
-                                    SectionLoopState.START_LATENT, start,
-                                    SectionLoopState.HISTORY_LATENTS, goldens.tensor(job, "s" + (s - 1) + "_history_latents", m)),
-                            Map.of(SectionLoopState.SECTIONS_COMPLETED, (long) s,
-                                    SectionLoopState.GENERATED_LATENT_FRAMES, loggedFrames(info, s - 1)), m)) {
-                        loop.runSection(state, GenerationListener.NONE);
-                        compareSection(job, info, loop.schedule(), state, s, report, errors);
-                    }
+        forEveryJob("section by section", (job, info, loop, m, parity) -> {
+            NDArray start = goldens.tensor(job, "start_latent", m);
+            for (int s = 0; s < loop.schedule().sections(); s++) {
+                try (SectionLoopState state = s == 0 ? loop.start(start)
+                        : SectionLoopState.restore(loop.schedule(), Map.of(
+                                SectionLoopState.START_LATENT, start,
+                                SectionLoopState.HISTORY_LATENTS, goldens.tensor(job, "s" + (s - 1) + "_history_latents", m)),
+                        Map.of(SectionLoopState.SECTIONS_COMPLETED, (long) s,
+                                SectionLoopState.GENERATED_LATENT_FRAMES, loggedFrames(info, s - 1)), m)) {
+                    loop.runSection(state, GenerationListener.NONE);
+                    parity.compare(state, s);
                 }
             }
-        }
-        System.out.println("job parity, section by section: " + report);
-        assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
+        });
     }
 
     @Test
     void everyJobInOneRun() {
+        forEveryJob("uninterrupted", (job, info, loop, m, parity) -> {
+            List<Integer> stepsSeen = new ArrayList<>();
+            try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
+                loop.run(state, new GenerationListener() {
+                    @Override
+                    public void onStep(int section, int sections, int step, int steps, NDArray denoised) {
+                        stepsSeen.add(step);
+                    }
+
+                    @Override
+                    public void onSectionDone(int section, int sections, SectionLoopState done) {
+                        parity.compare(done, section);
+                    }
+                });
+                assertThat(state.sectionsCompleted()).isEqualTo(info.path("sections").asInt());
+            }
+            assertThat(stepsSeen).hasSize(info.path("sections").asInt() * info.path("steps").asInt());
+        });
+    }
+
+    /** Compares a section's state with the golden log of its job. */
+    @FunctionalInterface
+    private interface SectionParity {
+        void compare(SectionLoopState state, int section);
+    }
+
+    @FunctionalInterface
+    private interface JobCheck {
+        void run(String job, JsonNode info, SectionLoop loop, NDManager m, SectionParity parity);
+    }
+
+    /** Runs {@code check} on every golden job with a loop fed the recorded noise; every compared section must be within tolerance. */
+    private static void forEveryJob(String label, JobCheck check) {
         List<String> report = new ArrayList<>();
         List<Double> errors = new ArrayList<>();
         for (String job : goldens.jobCases()) {
             JsonNode info = goldens.caseInfo(job);
             try (NDManager m = manager.newSubManager()) {
                 SectionLoop loop = loop(job, info, m);
-                List<Integer> stepsSeen = new ArrayList<>();
-                try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
-                    loop.run(state, new GenerationListener() {
-                        @Override
-                        public void onStep(int section, int sections, int step, int steps, NDArray denoised) {
-                            stepsSeen.add(step);
-                        }
-
-                        @Override
-                        public void onSectionDone(int section, int sections, SectionLoopState done) {
-                            compareSection(job, info, loop.schedule(), done, section, report, errors);
-                        }
-                    });
-                    assertThat(state.sectionsCompleted()).isEqualTo(info.path("sections").asInt());
-                }
-                assertThat(stepsSeen).hasSize(info.path("sections").asInt() * info.path("steps").asInt());
+                check.run(job, info, loop, m, (state, s) -> compareSection(job, info, loop.schedule(), state, s, report, errors));
             }
         }
-        System.out.println("job parity, uninterrupted: " + report);
+        System.out.println("job parity, " + label + ": " + report);
         assertThat(errors).isNotEmpty().allSatisfy(e -> assertThat(e).isLessThanOrEqualTo(TOLERANCE));
     }
 
