@@ -14,11 +14,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class Mp4WriterTest {
+    /** FFmpeg's cumulative x86 feature levels, from none to everything detected. */
+    private static final int[] FFMPEG_X86_LEVELS = cumulative(0,
+            avutil.AV_CPU_FLAG_MMX | avutil.AV_CPU_FLAG_MMXEXT | avutil.AV_CPU_FLAG_SSE | avutil.AV_CPU_FLAG_SSE2,
+            avutil.AV_CPU_FLAG_SSE3 | avutil.AV_CPU_FLAG_SSSE3 | avutil.AV_CPU_FLAG_SSE4 | avutil.AV_CPU_FLAG_SSE42,
+            avutil.AV_CPU_FLAG_AVX | avutil.AV_CPU_FLAG_AVX2 | avutil.AV_CPU_FLAG_FMA3 | avutil.AV_CPU_FLAG_BMI2,
+            -1);
+
+    private static int[] cumulative(int... steps) {
+        int[] levels = new int[steps.length];
+        for (int i = 0, level = 0; i < steps.length; i++) {
+            level |= steps[i];
+            levels[i] = level;
+        }
+        return levels;
+    }
+
     static NDManager manager;
     static NDArray pixels;
     static byte[] officialFrames;
@@ -42,7 +60,7 @@ class Mp4WriterTest {
     @Test
     void framesEqualTheOfficialUint8ConversionBitForBit() {
         int frames = PixelFrames.frameCount(pixels);
-        int plane = 64 * 64;
+        int plane = PixelFrames.height(pixels) * PixelFrames.width(pixels);
         for (int f = 0; f < frames; f++) {
             byte[] rgb = PixelFrames.frame(pixels, f);
             for (int c = 0; c < 3; c++) {
@@ -77,14 +95,14 @@ class Mp4WriterTest {
             assertThat(grabber.getVideoCodecName()).isEqualTo("h264");
             assertThat(grabber.getFormatContext().streams(grabber.getVideoStream()).codecpar().format())
                     .isEqualTo(avutil.AV_PIX_FMT_YUV420P);
-            assertThat(grabber.getImageWidth()).isEqualTo(64);
-            assertThat(grabber.getImageHeight()).isEqualTo(64);
+            assertThat(grabber.getImageWidth()).isEqualTo(PixelFrames.width(pixels));
+            assertThat(grabber.getImageHeight()).isEqualTo(PixelFrames.height(pixels));
             assertThat(grabber.getFrameRate()).isEqualTo(30.0);
             int decoded = 0;
             while (grabber.grabImage() != null) {
                 decoded++;
             }
-            assertThat(decoded).isEqualTo(109);
+            assertThat(decoded).isEqualTo(PixelFrames.frameCount(pixels));
         }
     }
 
@@ -95,24 +113,70 @@ class Mp4WriterTest {
         SameBytes.assertSameFile(dir.resolve("a.mp4"), dir.resolve("b.mp4"));
     }
 
+    /**
+     * x264 held to each instruction-set level up to the pinned one, and FFmpeg to each of its
+     * feature levels, in this one process: the bytes never change, so a worker writes the same
+     * file on every x86-64 CPU. (x264's SSSE3 and later code gives other bytes; it is not used.)
+     */
+    @Test
+    void theBytesDoNotDependOnTheCpuFeaturesInUse() throws IOException {
+        try (NDManager local = manager.newSubManager()) {
+            // Large enough for FFmpeg's and x264's wide SIMD paths, with texture and motion.
+            NDArray video = video(local, 6, 304, 320, (c, f, y, x) ->
+                    (float) Math.sin(0.07 * x * (c + 1) + 0.05 * y + 0.4 * f) * 0.8f + ((x * 7 + y * 13 + f) % 5) * 0.04f);
+            Path expected = dir.resolve("pinned.mp4");
+            Mp4Writer.write(video, 16, expected);
+            for (String x264Level : List.of("0", "MMX2", "SSE", "SSE2")) {
+                Path file = dir.resolve("x264-" + x264Level + ".mp4");
+                Mp4Writer.write(video, 16, file, x264Level);
+                SameBytes.assertSameFile(expected, file);
+            }
+            int detected = avutil.av_get_cpu_flags();
+            try {
+                for (int ffmpegLevel : FFMPEG_X86_LEVELS) {
+                    avutil.av_force_cpu_flags(detected & ffmpegLevel);
+                    Path file = dir.resolve("ffmpeg-" + Integer.toHexString(ffmpegLevel) + ".mp4");
+                    Mp4Writer.write(video, 16, file);
+                    SameBytes.assertSameFile(expected, file);
+                }
+            } finally {
+                avutil.av_force_cpu_flags(-1);
+            }
+        }
+    }
+
+    /**
+     * The encode in fresh JVMs whose allocator fills new memory with different bytes: equal files
+     * prove no uninitialised memory reaches the bitstream (x264's AVX-512 code let it, at small sizes).
+     */
+    @Test
+    void theBytesDoNotDependOnUninitialisedMemory() throws Exception {
+        Path first = encodeInChildProcess("85");
+        Path second = encodeInChildProcess("170");
+        SameBytes.assertSameFile(first, second);
+    }
+
+    private Path encodeInChildProcess(String mallocPerturb) throws Exception {
+        Path file = dir.resolve("perturb-" + mallocPerturb + ".mp4");
+        ProcessBuilder child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+                EncodeGoldenVideoMain.class.getName(), file.toString())
+                .redirectErrorStream(true);
+        child.environment().put("MALLOC_PERTURB_", mallocPerturb);
+        Process process = child.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isZero();
+        return file;
+    }
+
     /** A smooth video with a different ramp per channel: survives yuv420p, and shows a swapped channel order. */
     @Test
     void decodedFramesMatchTheWrittenOnesUpToCodecNoise() throws IOException {
         int frames = 12;
-        float[] values = new float[3 * frames * 64 * 64];
-        for (int f = 0; f < frames; f++) {
-            for (int y = 0; y < 64; y++) {
-                for (int x = 0; x < 64; x++) {
-                    int at = f * 4096 + y * 64 + x;
-                    values[at] = x / 32f - 1f;
-                    values[frames * 4096 + at] = y / 32f - 1f;
-                    values[2 * frames * 4096 + at] = f / 6f - 1f;
-                }
-            }
-        }
         Path file = dir.resolve("ramps.mp4");
         try (NDManager local = manager.newSubManager()) {
-            NDArray ramps = local.create(values, new Shape(1, 3, frames, 64, 64));
+            NDArray ramps = video(local, frames, 64, 64, (c, f, y, x) -> (c == 0 ? x / 32f : c == 1 ? y / 32f : f / 6f) - 1f);
             Mp4Writer.write(ramps, 16, file);
             try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
                 grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
@@ -134,5 +198,25 @@ class Mp4WriterTest {
                 assertThat((double) absoluteError / (frames * 64 * 64 * 3)).isLessThan(2.0);
             }
         }
+    }
+
+    interface PixelValue {
+        float at(int channel, int frame, int y, int x);
+    }
+
+    /** A video {@code [1,3,F,H,W]} with values in [-1, 1] from {@code value}. */
+    static NDArray video(NDManager manager, int frames, int height, int width, PixelValue value) {
+        float[] values = new float[3 * frames * height * width];
+        int at = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int f = 0; f < frames; f++) {
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
+                        values[at++] = Math.max(-1f, Math.min(1f, value.at(c, f, y, x)));
+                    }
+                }
+            }
+        }
+        return manager.create(values, new Shape(1, 3, frames, height, width));
     }
 }
