@@ -35,12 +35,20 @@ public final class GoldenCases {
         }
     }
 
+    private static final Path PUBLIC_SET = Path.of("src/test/resources/goldens/framepack-tiny");
+
     public static GoldenCases load() {
         String env = System.getenv("FRAMEPACK_GOLDENS");
         String property = System.getProperty("framepack.goldens");
-        Path dir = env != null && !env.isBlank() ? Path.of(env)
-                : property != null ? Path.of(property)
-                : Path.of("src/test/resources/goldens/framepack-tiny");
+        return open(env != null && !env.isBlank() ? Path.of(env) : property != null ? Path.of(property) : PUBLIC_SET);
+    }
+
+    /** The set in the test resources, whatever {@link #load} checks: the worker's demo model is its tiny model. */
+    public static GoldenCases publicSet() {
+        return open(PUBLIC_SET);
+    }
+
+    private static GoldenCases open(Path dir) {
         if (!Files.isRegularFile(dir.resolve("manifest.json"))) {
             throw new IllegalStateException("no golden manifest.json in " + dir.toAbsolutePath());
         }

@@ -42,7 +42,7 @@ class ModelDirectoryTest {
     @Test
     void tinyModelValidatesAndItsDecoderLoads() throws IOException {
         ModelDirectory directory = TinyModel.extractTo(root).validate();
-        GoldenCases goldens = GoldenCases.load();
+        GoldenCases goldens = GoldenCases.publicSet();
         try (NDManager manager = NDManager.newBaseManager()) {
             HunyuanVideoVae vae = HunyuanVideoVae.open(directory.path(Component.VAE), new DjlKernels(), manager, false);
             NDArray pixels = vae.decode(goldens.tensor("vae_decode_case", "latents_scaled", manager));

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.transformer.TransformerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,9 @@ class SafetensorsWeightsTest {
             assertThat(weights.keys()).contains("x_embedder.proj.weight", "clean_x_embedder.proj_4x.weight",
                     "transformer_blocks.0.attn.norm_added_q.weight", "proj_out.weight");
             NDArray w = weights.scope("x_embedder").get("proj.weight", manager);
-            assertThat(w.getShape().getShape()).containsExactly(32, 16, 1, 2, 2);
+            TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
+            assertThat(w.getShape().getShape()).containsExactly(config.innerDim(), config.inChannels(),
+                    config.patchSizeT(), config.patchSize(), config.patchSize());
             assertThat(w.getDataType()).isEqualTo(DataType.FLOAT32);
         }
     }

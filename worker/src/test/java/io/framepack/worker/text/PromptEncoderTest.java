@@ -25,6 +25,8 @@ class PromptEncoderTest {
     private static SafetensorsWeights clipWeights;
     private static LlamaTextEncoder llama;
     private static ClipTextEncoder clip;
+    private static LlamaConfig llamaConfig;
+    private static ClipTextConfig clipConfig;
 
     @TempDir
     Path dir;
@@ -37,10 +39,11 @@ class PromptEncoderTest {
                 new DjlKernels());
         clipWeights = SafetensorsWeights.open(goldens.file("text_encoder_2.safetensors"), Precision.FLOAT32,
                 new DjlKernels());
-        llama = LlamaTextEncoder.load(llamaWeights, LlamaConfig.read(goldens.file("text_encoder_config.json")),
-                LlamaTextEncoder.HUNYUAN_SKIPPED_LAYERS, new DjlKernels(), manager);
-        clip = ClipTextEncoder.load(clipWeights, ClipTextConfig.read(goldens.file("text_encoder_2_config.json")),
+        llamaConfig = LlamaConfig.read(goldens.file("text_encoder_config.json"));
+        clipConfig = ClipTextConfig.read(goldens.file("text_encoder_2_config.json"));
+        llama = LlamaTextEncoder.load(llamaWeights, llamaConfig, LlamaTextEncoder.HUNYUAN_SKIPPED_LAYERS,
                 new DjlKernels(), manager);
+        clip = ClipTextEncoder.load(clipWeights, clipConfig, new DjlKernels(), manager);
     }
 
     @AfterAll
@@ -63,7 +66,7 @@ class PromptEncoderTest {
         try (PromptEncoder encoder = encoder(256); NDManager m = manager.newSubManager()) {
             PromptEmbedding embedding = encoder.encode("a cat walks", llama, clip, Precision.FLOAT32,
                     new DjlKernels(), m);
-            assertThat(embedding.llamaStates().getShape().getShape()).containsExactly(1, 512, 32);
+            assertThat(embedding.llamaStates().getShape().getShape()).containsExactly(1, 512, llamaConfig.hiddenSize());
             assertThat(embedding.llamaMask().getDataType()).isEqualTo(DataType.BOOLEAN);
             // "a cat walks" + <|eot_id|>
             assertThat(embedding.llamaMask().toType(DataType.INT32, false).sum().getLong()).isEqualTo(4L);
@@ -75,7 +78,7 @@ class PromptEncoderTest {
             assertThat(embedding.llamaStates().get(new NDIndex(":, :4")).sub(direct).abs().max().getFloat())
                     .isZero();
             assertThat(embedding.llamaStates().get(new NDIndex(":, 4:")).abs().max().getFloat()).isZero();
-            assertThat(embedding.clipPooled().getShape().getShape()).containsExactly(1, 16);
+            assertThat(embedding.clipPooled().getShape().getShape()).containsExactly(1, clipConfig.hiddenSize());
         }
     }
 
