@@ -4,6 +4,8 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.runtime.JobRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 import java.util.Map;
 
@@ -32,6 +34,15 @@ public final class WorkerCli {
     public WorkerCli(JobRunner.RenderFactory engine, Map<String, String> env) {
         this.engine = engine;
         this.env = env;
+    }
+
+    /** Read by slf4j-simple when the first logger is made, which is after the command line is parsed. */
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "Also show the log lines of the libraries beneath the worker (DJL, libtorch).")
+    void verbose(boolean verbose) {
+        if (verbose) {
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "info");
+        }
     }
 
     /** Parses and runs; returns the process exit code. */
