@@ -33,7 +33,8 @@ import java.util.Map;
  * held on the device, i.e. PyTorch's cache plus the CUDA context; CPU: the process's peak RSS).
  *
  * Run as {@code framepack-worker bench transformer}. {@code full} is the released model's
- * architecture; a latent of 80×76 is the 640×640 bucket (640×608 pixels). A profile path gets a
+ * architecture; a latent of 80×76 is the 640×640 bucket (640×608 pixels). A TeaCache threshold
+ * above 0 lets sections skip steps as a render with TeaCache on does. A profile path gets a
  * PyTorch profiler trace of one extra forward.
  */
 public final class TransformerBench {
@@ -62,6 +63,7 @@ public final class TransformerBench {
     private final int window;
     private final int steps;
     private final int textTokens;
+    private final double teaCacheThreshold;
     /** Largest device memory in use seen so far; -1 once it proved unreadable. */
     private long peakGpuBytes;
 
@@ -75,26 +77,29 @@ public final class TransformerBench {
         this.window = options.window();
         this.steps = options.steps();
         this.textTokens = options.textTokens();
+        this.teaCacheThreshold = options.teaCacheThreshold();
     }
 
     /** What to measure; {@link #of} fills in the defaults of the named model. */
     public record Options(String model, TransformerConfig config, Device device, Precision precision,
                           long latentHeight, long latentWidth, int window, int steps, int sections, int textTokens,
-                          Path profile) {
+                          double teaCacheThreshold, Path profile) {
 
         /**
          * @param model     tiny, mid, full or the path of a transformer config.json
          * @param precision null: bfloat16 on a GPU, float32 on the CPU
          * @param latent    null: 80x76 for full, 16x16 otherwise
+         * @param teaCacheThreshold TeaCache's relative-L1 threshold for the measured sections, 0 for off
          */
         public static Options of(String model, boolean gpu, Precision precision, LatentSize latent, int window,
-                                 int steps, int sections, int textTokens, Path profile) throws IOException {
+                                 int steps, int sections, int textTokens, double teaCacheThreshold, Path profile)
+                throws IOException {
             String json = MODELS.containsKey(model) ? MODELS.get(model) : Files.readString(Path.of(model));
             TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().readTree(json));
             LatentSize size = latent != null ? latent : model.equals("full") ? new LatentSize(80, 76) : new LatentSize(16, 16);
             return new Options(model, config, gpu ? Device.gpu() : Device.cpu(),
                     precision != null ? precision : gpu ? Precision.BFLOAT16 : Precision.FLOAT32,
-                    size.height(), size.width(), window, steps, sections, textTokens, profile);
+                    size.height(), size.width(), window, steps, sections, textTokens, teaCacheThreshold, profile);
         }
     }
 
@@ -119,14 +124,20 @@ public final class TransformerBench {
                 double warmup = section(transformer, numerics, inputs, 1, manager)[0];
                 System.out.printf(Locale.ROOT, "warm-up forward: %.3f s%n", warmup);
                 for (int s = 0; s < sections; s++) {
+                    if (teaCacheThreshold > 0) {
+                        transformer.enableTeaCache(steps, teaCacheThreshold);
+                    }
                     long sectionStart = System.nanoTime();
                     double[] forwards = section(transformer, numerics, inputs, steps, manager);
                     double total = seconds(sectionStart);
                     double[] sorted = forwards.clone();
                     Arrays.sort(sorted);
-                    System.out.printf(Locale.ROOT, "section %d: %.2f s for %d steps; per forward: median %.3f s,"
+                    System.out.printf(Locale.ROOT, "section %d: %.2f s for %d steps%s; per step: median %.3f s,"
                                     + " min %.3f s, max %.3f s%n",
-                            s + 1, total, steps, sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1]);
+                            s + 1, total, steps, teaCacheThreshold > 0
+                                    ? " (TeaCache skipped " + transformer.teaCacheSkippedSteps() + ")" : "",
+                            sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1]);
+                    transformer.disableTeaCache();
                 }
                 System.out.printf(Locale.ROOT, "peak memory: %s%n", peakMemory());
                 if (profile != null) {

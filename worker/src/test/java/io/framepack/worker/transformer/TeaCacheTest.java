@@ -37,4 +37,19 @@ class TeaCacheTest {
             assertThat(cache.skipped()).isEqualTo(3);
         }
     }
+
+    /** Across a section the cache holds the last probe and residual, not a temporary per step. */
+    @Test
+    void holdsOnlyTheLastProbeAndResidualWhateverTheStepCount() {
+        try (NDManager manager = NDManager.newBaseManager(); NDManager owner = manager.newSubManager();
+             TeaCache cache = new TeaCache(25, 0.15, owner)) {
+            for (int step = 0; step < 25; step++) {
+                try (NDManager forward = manager.newSubManager()) {
+                    cache.shouldCompute(forward.full(new Shape(1, 4, 8), (float) Math.pow(1.02, step)));
+                    cache.rememberResidual(forward.ones(new Shape(1, 4, 8)));
+                }
+                assertThat(owner.getManagedArrays()).as("arrays held after step %d", step).hasSize(2);
+            }
+        }
+    }
 }

@@ -66,13 +66,16 @@ final class BenchCommand {
         int sections;
         @Option(names = "--text-tokens", defaultValue = "64")
         int textTokens;
+        @Option(names = "--teacache", defaultValue = "0",
+                description = "TeaCache threshold for the measured sections (the official demo uses 0.15); 0 is off.")
+        double teaCache;
         @Option(names = "--profile", description = "Write a PyTorch profiler trace of one forward to this file.")
         Path profile;
 
         @Override
         public Integer call() throws IOException {
             TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
-                    steps, sections, textTokens, profile));
+                    steps, sections, textTokens, teaCache, profile));
             return 0;
         }
     }

@@ -47,6 +47,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void transformerBenchWithTeaCacheReportsTheSkippedSteps() throws IOException {
+        String out = bench("transformer", "--model", "tiny", "--steps", "6", "--latent", "8x8", "--teacache", "10");
+
+        // A threshold no change reaches: every step but the first and last is skipped.
+        assertThat(out).containsPattern("section 1: [\\d.]+ s for 6 steps \\(TeaCache skipped 4\\)");
+    }
+
+    @Test
     void kernelBenchReportsMatmulAndAttentionThroughputOnTheCpu() {
         String out = bench("kernels", "--matrix", "64", "--tokens", "32", "--heads", "2", "--head-dim", "16");
 
