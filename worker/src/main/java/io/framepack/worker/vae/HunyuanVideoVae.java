@@ -2,10 +2,7 @@ package io.framepack.worker.vae;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.tensor.Kernels;
@@ -17,30 +14,23 @@ import io.framepack.worker.tensor.Weights;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 
 /**
  * diffusers' {@code AutoencoderKLHunyuanVideo} as FramePack uses it: encode of the start frame
  * to a posterior, decode of latent sections with the frame-wise temporal tiling that the official
- * decode always applies above 4 latent frames, and the cheap latent preview. It computes in
+ * decode always applies above 4 latent frames and, when asked for, the spatial tiling of the
+ * official low-VRAM mode ({@link VaeTiling}), and the cheap latent preview. It computes in
  * float32 on the CPU and in float16 on a GPU (the official dtype). Its weights live in a manager
  * of its own that {@link #close()} frees, so a phase can load it and release it after.
  */
 public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
-    /** Latent frames per temporal tile beyond the first (the official 16 sample frames / 4). */
-    static final int TILE_LATENT_FRAMES = 4;
-    /** Latent frames between the starts of consecutive tiles (12 sample frames / 4). */
-    static final int TILE_LATENT_STRIDE = 3;
-    /** Pixel frames over which consecutive tiles are cross-faded (16 − 12). */
-    static final int TILE_BLEND_FRAMES = 4;
-
     private final VaeConfig config;
     private final DataType dtype;
     private final NDManager manager;
     private final VaeEncoder encoder;
     private final VaeDecoder decoder;
+    private VaeTiling tiling;
 
     private HunyuanVideoVae(VaeConfig config, VaeParameters params, Kernels kernels, boolean withEncoder) {
         this.config = config;
@@ -48,6 +38,7 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         this.manager = params.manager();
         this.encoder = withEncoder ? new VaeEncoder(params, config, kernels) : null;
         this.decoder = new VaeDecoder(params, config, kernels);
+        this.tiling = new VaeTiling(config, null);
         checkAllUsed(params, withEncoder);
     }
 
@@ -113,9 +104,14 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         return config;
     }
 
+    /** Encodes and decodes in spatial tiles from now on ({@code enable_tiling()}), or in whole frames with null. */
+    public void useSpatialTiling(SpatialTiling spatial) {
+        this.tiling = new VaeTiling(config, spatial);
+    }
+
     /**
-     * Encodes pixels {@code [1, 3, T, H, W]} in [−1, 1] (H, W multiples of 8) to the posterior,
-     * in one piece (the official high-VRAM path; FramePack encodes a single frame).
+     * Encodes pixels {@code [1, 3, T, H, W]} in [−1, 1] (H, W multiples of 8) to the posterior:
+     * in one piece (the official high-VRAM path) or in spatial tiles when they are on.
      */
     public Posterior encode(NDArray pixels) {
         if (encoder == null) {
@@ -125,7 +121,8 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         NDManager owner = pixels.getManager();
         try (NDManager scope = owner.newSubManager()) {
             pixels.tempAttach(scope);
-            Posterior posterior = Posterior.fromMoments(encoder.forward(onDevice(pixels).toType(dtype, false)));
+            Posterior posterior = Posterior.fromMoments(tiling.encode(onDevice(pixels).toType(dtype, false),
+                    encoder::forward));
             posterior.mean().attach(owner);
             posterior.std().attach(owner);
             return posterior;
@@ -161,58 +158,9 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         });
     }
 
-    /**
-     * {@code vae.decode(z)} on unscaled latents: more than {@value #TILE_LATENT_FRAMES} frames go
-     * through the frame-wise temporal tiling (tiles of 5 latents every 3, the first pixel frame of
-     * every later tile dropped, 4-frame cross-fades, 13 + 12 + 12 … frames kept).
-     */
+    /** {@code vae.decode(z)} on unscaled latents, tiled as {@link VaeTiling} says. */
     NDArray decodeUnscaled(NDArray z) {
-        long latentFrames = z.getShape().get(2);
-        if (latentFrames <= TILE_LATENT_FRAMES) {
-            return decoder.forward(z);
-        }
-        List<NDArray> tiles = new ArrayList<>();
-        for (long start = 0; start < latentFrames; start += TILE_LATENT_STRIDE) {
-            long end = Math.min(start + TILE_LATENT_FRAMES + 1, latentFrames);
-            if (start > 0 && end - start == 1) {
-                break; // decodes to one frame, which is dropped: it would add nothing
-            }
-            NDArray tile = z.get(new NDIndex(":, :, {}:{}", start, end));
-            NDArray decoded = decoder.forward(tile);
-            tiles.add(start == 0 ? decoded : Scratch.replace(decoded, decoded.get(new NDIndex(":, :, 1:"))));
-        }
-        long keptPerTile = (long) TILE_LATENT_STRIDE * config.temporalCompressionRatio();
-        List<NDArray> kept = new ArrayList<>();
-        for (int i = 0; i < tiles.size(); i++) {
-            if (i > 0) {
-                // In place in the official code: a tile is blended before it serves as the next one's predecessor.
-                tiles.set(i, crossFade(tiles.get(i - 1), tiles.get(i)));
-            }
-            long keep = Math.min(i == 0 ? keptPerTile + 1 : keptPerTile, tiles.get(i).getShape().get(2));
-            kept.add(tiles.get(i).get(new NDIndex(":, :, 0:{}", keep)));
-        }
-        long pixelFrames = (latentFrames - 1) * config.temporalCompressionRatio() + 1;
-        NDArray video = NDArrays.concat(new NDList(kept), 2);
-        NDArray cropped = video.get(new NDIndex(":, :, 0:{}", pixelFrames));
-        return cropped;
-    }
-
-    /** {@code next}'s first E frames become {@code prev[−E + k]·(1 − k/E) + next[k]·(k/E)}. */
-    private static NDArray crossFade(NDArray prev, NDArray next) {
-        long prevFrames = prev.getShape().get(2);
-        long extent = Math.min(Math.min(prevFrames, next.getShape().get(2)), TILE_BLEND_FRAMES);
-        if (extent == 0) {
-            return next;
-        }
-        NDList frames = new NDList();
-        for (long k = 0; k < extent; k++) {
-            double weight = (double) k / extent;
-            NDArray older = prev.get(new NDIndex(":, :, {}:{}", prevFrames - extent + k, prevFrames - extent + k + 1));
-            NDArray newer = next.get(new NDIndex(":, :, {}:{}", k, k + 1));
-            frames.add(older.mul((float) (1 - weight)).add(newer.mul((float) weight)));
-        }
-        frames.add(next.get(new NDIndex(":, :, {}:", extent)));
-        return NDArrays.concat(frames, 2);
+        return tiling.decode(z, decoder::forward);
     }
 
     @Override
