@@ -2,6 +2,7 @@ package io.framepack.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.VideoGeneration;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -102,7 +104,7 @@ class CrdValidationTest {
                 edited("inline image not base64", "{url: \"https://example.com/girl.png\"}", "{inline: \"abc\"}",
                         "inline must be standard base64", true),
                 edited("inline image too large for the job ConfigMap", "{url: \"https://example.com/girl.png\"}",
-                        "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX + 4) + "\"}", ".spec.input.image.inline: at most 983040 characters", true),
+                        "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX + 4) + "\"}", ".spec.input.image.inline: at most 917504 characters", true),
                 edited("name too long for the derived objects", "name: minimal", "name: " + "n".repeat(53),
                         "<root>: metadata.name must have at most 52 characters (the worker Job, its pods and ConfigMaps are named after it), got 53", true),
                 withSpec("zero steps", "render: {steps: 0}", ".spec.render.steps: must be at least 1.0", true),
@@ -238,6 +240,31 @@ class CrdValidationTest {
         JsonNode stored = CrdSchema.yaml(yaml);
         assertThat(schema.validateCreate(stored)).isEmpty();
         assertThat(operatorProblems(stored)).isEmpty();
+    }
+
+    /**
+     * The largest spec admission lets into the job ConfigMap (longest inline image, prompts of
+     * control characters that JSON escapes to six bytes each, every S3 string at its longest)
+     * still fits the API server's 1 MiB limit on a ConfigMap's data.
+     */
+    @Test
+    void largestAdmittedSpecFitsTheJobConfigMap() {
+        String s3 = "{bucket: " + "b".repeat(63) + ", prefix: \"" + "\\u0001".repeat(Formats.KEY_MAX) + "\", endpoint: \"https://"
+                + "e".repeat(Formats.URL_MAX - 8) + "\", region: " + "r".repeat(Formats.REGION_MAX) + ", credentialsSecret: "
+                + "c".repeat(Formats.DNS_SUBDOMAIN_MAX) + "}";
+        String yaml = MINIMAL.replace("{url: \"https://example.com/girl.png\"}", "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX) + "\"}")
+                .replace("\"The girl dances gracefully.\"", "\"" + "\\u0001".repeat(Formats.PROMPT_MAX) + "\"\n    negativePrompt: \""
+                        + "\\u0001".repeat(Formats.PROMPT_MAX) + "\"")
+                + "  output: {s3: " + s3 + "}\n  checkpoints: {s3: " + s3 + "}\n";
+        JsonNode stored = CrdSchema.yaml(yaml);
+        assertThat(schema.validateCreate(stored)).isEmpty();
+        VideoGeneration vg = new KubernetesSerialization().convertValue(stored, VideoGeneration.class);
+        vg.getMetadata().setName("n".repeat(Formats.MAX_NAME_LENGTH));
+        vg.getMetadata().setUid("0".repeat(36));
+        ConfigMap configMap = new WorkerObjects(TestConfig.withDefaults()).jobConfigMap(vg);
+        long dataBytes = configMap.getData().entrySet().stream()
+                .mapToLong(e -> e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length).sum();
+        assertThat(dataBytes).isLessThan(1024 * 1024);
     }
 
     /** What the API server does with numbers and strings, which the harness must do too. */
