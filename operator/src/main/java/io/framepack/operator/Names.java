@@ -10,8 +10,6 @@ public final class Names {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String OPERATOR_NAME = "framepack-operator";
     public static final String WORKER_CONTAINER = "worker";
-    /** Job names end up in pod labels (63 characters) with a 6-character suffix for pod names. */
-    public static final int MAX_NAME_LENGTH = 52;
 
     private Names() {
     }

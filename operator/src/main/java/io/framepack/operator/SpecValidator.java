@@ -1,6 +1,6 @@
 package io.framepack.operator;
 
-import io.fabric8.kubernetes.api.model.Quantity;
+import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.RenderSettings;
@@ -8,6 +8,7 @@ import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.WorkerResources;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,14 +21,11 @@ import java.util.stream.Stream;
 /**
  * The spec checks the CRD makes (OpenAPI and CEL), made again at reconcile time: a cluster may run
  * without CEL, and the operator's defaults are only known here. Each problem names the field and
- * what to do about it.
+ * what to do about it. The formats and limits are those of {@link Formats}, which the CRD's rules use;
+ * {@link SchedulingValidator} checks the scheduling section.
  */
 final class SpecValidator {
-    private static final Pattern RESOURCE_NAME = Pattern.compile(PvcLocation.RESOURCE_NAME);
     private static final Pattern PARENT_SEGMENT = Pattern.compile(PvcLocation.PARENT_SEGMENT);
-    private static final Pattern HTTP_URL = Pattern.compile(ImageSource.HTTP_URL);
-    private static final Pattern BASE64 = Pattern.compile(ImageSource.BASE64);
-    private static final Pattern BUCKET_NAME = Pattern.compile(S3Location.BUCKET_NAME);
 
     private SpecValidator() {
     }
@@ -35,8 +33,8 @@ final class SpecValidator {
     static List<String> validate(VideoGeneration vg, OperatorConfig.Defaults defaults) {
         List<String> problems = new ArrayList<>();
         String name = vg.getMetadata().getName();
-        if (name.length() > Names.MAX_NAME_LENGTH) {
-            problems.add("metadata.name: at most " + Names.MAX_NAME_LENGTH + " characters (the worker Job and its pods are named after it)");
+        if (name.length() > Formats.MAX_NAME_LENGTH) {
+            problems.add("metadata.name: at most " + Formats.MAX_NAME_LENGTH + " characters (the worker Job and its pods are named after it)");
         }
         VideoGenerationSpec spec = vg.getSpec();
         if (spec == null) {
@@ -55,18 +53,33 @@ final class SpecValidator {
         checkStorage("spec.checkpoints", storage.checkpoints(), problems);
         checkCredentials(spec, storage, problems);
         if (spec.resources != null) {
-            range("spec.resources.gpus", spec.resources.gpus, 0, 16, problems);
-            quantity("spec.resources.memory", spec.resources.memory, problems);
-            quantity("spec.resources.cpu", spec.resources.cpu, problems);
+            checkResources(spec.resources, problems);
         }
-        range("spec.backoffLimit", spec.backoffLimit, 0, 100, problems);
-        if (spec.activeDeadlineSeconds != null && spec.activeDeadlineSeconds < 1) {
-            problems.add("spec.activeDeadlineSeconds: must be at least 1");
+        SchedulingValidator.check(spec.scheduling, problems);
+        if (spec.queueName != null && (spec.queueName.length() > Formats.DNS_LABEL_MAX || !Formats.matches(Formats.DNS_LABEL, spec.queueName))) {
+            problems.add("spec.queueName: must be the name of a Kueue LocalQueue (at most 63 lower-case letters, digits and '-'), got '"
+                    + spec.queueName + "'");
         }
-        if (spec.ttlSecondsAfterFinished != null && spec.ttlSecondsAfterFinished < 0) {
-            problems.add("spec.ttlSecondsAfterFinished: must not be negative");
-        }
+        range("spec.backoffLimit", spec.backoffLimit, 0, VideoGenerationSpec.MAX_BACKOFF_LIMIT, problems);
+        range("spec.activeDeadlineSeconds", spec.activeDeadlineSeconds, 1, Formats.INT_MAX, problems);
+        range("spec.ttlSecondsAfterFinished", spec.ttlSecondsAfterFinished, 0, Formats.INT_MAX, problems);
         return problems;
+    }
+
+    private static void checkResources(WorkerResources resources, List<String> problems) {
+        range("spec.resources.gpus", resources.gpus, 0, WorkerResources.MAX_GPUS, problems);
+        if (resources.memory != null && !Formats.isPositiveQuantity(Formats.MEMORY, resources.memory)) {
+            problems.add("spec.resources.memory: must be a positive amount of bytes such as 96Gi (suffixes k, M, G, T, Ki, Mi, Gi, Ti),"
+                    + " got '" + resources.memory + "'");
+        }
+        if (resources.cpu != null && !Formats.isPositiveQuantity(Formats.CPU, resources.cpu)) {
+            problems.add("spec.resources.cpu: must be a positive number of cores such as 8 or 2.5, or of millicores such as 500m, got '"
+                    + resources.cpu + "'");
+        }
+        if (resources.gpuResourceName != null && !Formats.isExtendedResourceName(resources.gpuResourceName)) {
+            problems.add("spec.resources.gpuResourceName: must be an extended resource name such as nvidia.com/gpu (a domain outside"
+                    + " kubernetes.io, '/', a name), got '" + resources.gpuResourceName + "'");
+        }
     }
 
     private static void checkInput(VideoGenerationSpec spec, List<String> problems) {
@@ -74,9 +87,11 @@ final class SpecValidator {
             problems.add("spec.input: required (image and prompt)");
             return;
         }
-        if (spec.input.prompt == null || spec.input.prompt.isBlank()) {
-            problems.add("spec.input.prompt: required");
+        if (Formats.isBlank(spec.input.prompt)) {
+            problems.add("spec.input.prompt: required, and more than white space");
         }
+        maxLength("spec.input.prompt", spec.input.prompt, Formats.PROMPT_MAX, problems);
+        maxLength("spec.input.negativePrompt", spec.input.negativePrompt, Formats.PROMPT_MAX, problems);
         ImageSource image = spec.input.image;
         if (image == null) {
             problems.add("spec.input.image: required");
@@ -86,8 +101,9 @@ final class SpecValidator {
         if (sources != 1) {
             problems.add("spec.input.image: set exactly one of url, pvc, s3 or inline (found " + sources + ")");
         }
-        if (image.url != null && !HTTP_URL.matcher(image.url).matches()) {
-            problems.add("spec.input.image.url: must be an http(s) URL");
+        if (image.url != null && !isHttpUrl(image.url)) {
+            problems.add("spec.input.image.url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
+                    + Formats.URL_MAX + " characters");
         }
         if (image.pvc != null) {
             checkPvc("spec.input.image.pvc", image.pvc, problems);
@@ -101,8 +117,9 @@ final class SpecValidator {
                 problems.add("spec.input.image.s3.prefix: must hold the object key");
             }
         }
-        if (image.inline != null && !BASE64.matcher(image.inline).matches()) {
-            problems.add("spec.input.image.inline: must be base64");
+        if (image.inline != null && (image.inline.isEmpty() || image.inline.length() % 4 != 0
+                || image.inline.length() > Formats.INLINE_IMAGE_MAX || !Formats.matches(Formats.BASE64, image.inline))) {
+            problems.add("spec.input.image.inline: must be standard base64 with padding, at most " + Formats.INLINE_IMAGE_MAX + " characters");
         }
     }
 
@@ -113,9 +130,7 @@ final class SpecValidator {
         if (render.seconds != null && (render.seconds <= 0 || render.seconds > 120)) {
             problems.add("spec.render.seconds: must be in (0, 120]");
         }
-        if (render.seed != null && render.seed < 0) {
-            problems.add("spec.render.seed: must not be negative");
-        }
+        range("spec.render.seed", render.seed, 0, RenderSettings.MAX_SEED, problems);
         range("spec.render.steps", render.steps, 1, 100, problems);
         range("spec.render.distilledGuidance", render.distilledGuidance, 1, 32, problems);
         range("spec.render.cfg", render.cfg, 1, 32, problems);
@@ -152,9 +167,10 @@ final class SpecValidator {
     }
 
     private static void checkPvc(String field, PvcLocation pvc, List<String> problems) {
-        if (pvc.claimName == null || !RESOURCE_NAME.matcher(pvc.claimName).matches()) {
-            problems.add(field + ".claimName: must be the name of a PersistentVolumeClaim");
+        if (!isObjectName(pvc.claimName)) {
+            problems.add(field + ".claimName: must be the name of a PersistentVolumeClaim, got '" + pvc.claimName + "'");
         }
+        maxLength(field + ".path", pvc.path, Formats.PATH_MAX, problems);
         String path = pvc.path == null ? "" : pvc.path;
         if (path.startsWith("/") || PARENT_SEGMENT.matcher(path).find()) {
             problems.add(field + ".path: must be relative to the volume root and must not contain '..'");
@@ -162,12 +178,17 @@ final class SpecValidator {
     }
 
     private static void checkS3(String field, S3Location s3, List<String> problems) {
-        if (s3.bucket == null || !BUCKET_NAME.matcher(s3.bucket).matches()) {
-            problems.add(field + ".bucket: must be an S3 bucket name");
+        if (!Formats.matches(Formats.BUCKET_NAME, s3.bucket)) {
+            problems.add(field + ".bucket: must be an S3 bucket name, got '" + s3.bucket + "'");
         }
-        if (s3.endpoint != null && !HTTP_URL.matcher(s3.endpoint).matches()) {
-            problems.add(field + ".endpoint: must be an http(s) URL");
+        if (s3.endpoint != null && !isHttpUrl(s3.endpoint)) {
+            problems.add(field + ".endpoint: must be an http:// or https:// URL with a host, in printable ASCII");
         }
+        if (s3.credentialsSecret != null && !isObjectName(s3.credentialsSecret)) {
+            problems.add(field + ".credentialsSecret: must be the name of a Secret, got '" + s3.credentialsSecret + "'");
+        }
+        maxLength(field + ".prefix", s3.prefix, Formats.KEY_MAX, problems);
+        maxLength(field + ".region", s3.region, Formats.REGION_MAX, problems);
     }
 
     /** The worker gets one pair of S3 credentials, so every S3 location must name the same Secret. */
@@ -178,7 +199,22 @@ final class SpecValidator {
         }
     }
 
-    private static void range(String field, Number value, double min, double max, List<String> problems) {
+    static boolean isObjectName(String name) {
+        return name != null && name.length() <= Formats.DNS_SUBDOMAIN_MAX && Formats.matches(Formats.DNS_SUBDOMAIN, name);
+    }
+
+    private static boolean isHttpUrl(String url) {
+        return url.length() <= Formats.URL_MAX && Formats.matches(Formats.HTTP_URL, url);
+    }
+
+    /** Lengths in code points, as the API server counts them. */
+    private static void maxLength(String field, String value, int max, List<String> problems) {
+        if (value != null && value.codePointCount(0, value.length()) > max) {
+            problems.add(field + ": at most " + max + " characters");
+        }
+    }
+
+    static void range(String field, Number value, double min, double max, List<String> problems) {
         if (value != null && (value.doubleValue() < min || value.doubleValue() > max)) {
             problems.add(field + ": must be between " + format(min) + " and " + format(max) + " (got " + value + ")");
         }
@@ -186,16 +222,5 @@ final class SpecValidator {
 
     private static String format(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    private static void quantity(String field, String value, List<String> problems) {
-        if (value == null) {
-            return;
-        }
-        try {
-            Quantity.getAmountInBytes(new Quantity(value));
-        } catch (RuntimeException e) {
-            problems.add(field + ": not a Kubernetes quantity: '" + value + "'");
-        }
     }
 }

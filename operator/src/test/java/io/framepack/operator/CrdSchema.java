@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import com.google.re2j.Pattern;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
@@ -23,14 +24,15 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * What the API server does with a VideoGeneration before storing it, done in the test with the
  * committed CRD: structural defaulting, OpenAPI validation (types, required, enums, ranges,
  * patterns, lengths, unknown fields as with kubectl's strict field validation) and the
  * {@code x-kubernetes-validations} CEL rules, evaluated by the CEL reference implementation for
- * Java, transition rules ({@code oldSelf}) included.
+ * Java, transition rules ({@code oldSelf}) included. As in the API server, patterns are RE2 (no
+ * {@code $} before a trailing newline), lengths count code points, numbers that JSON cannot carry
+ * ({@code .nan}, infinities) and integers beyond int64 are refused, and {@code 25.0} is an integer.
  */
 final class CrdSchema {
     static final Path CRD_FILE = Path.of("..", "crds", "videogenerations.framepack.io-v1.yml");
@@ -60,6 +62,19 @@ final class CrdSchema {
         return rules;
     }
 
+    /** The properties of {@code spec}. */
+    List<String> specFields() {
+        return List.copyOf(root.getProperties().get("spec").getProperties().keySet());
+    }
+
+    /** The spec fields that a transition rule on {@code spec} keeps as they were (its {@code fieldPath}). */
+    List<String> immutableSpecFields() {
+        return root.getProperties().get("spec").getXKubernetesValidations().stream()
+                .filter(rule -> rule.getRule().contains("oldSelf") && rule.getFieldPath() != null)
+                .map(rule -> rule.getFieldPath().substring(1))
+                .toList();
+    }
+
     /** Compile errors of one rule, empty when it compiles. */
     String compileErrors(String rule) {
         CelValidationResult result = compiler.compile(rule);
@@ -71,7 +86,10 @@ final class CrdSchema {
         return validate(manifest, null);
     }
 
-    /** Problems of an update from {@code old} to {@code manifest} (both defaulted in place). */
+    /**
+     * Problems of an update from {@code old} to {@code manifest} (both defaulted in place; the
+     * manifest is then as the API server stores it, integers written as {@code 25.0} as {@code 25}).
+     */
     List<String> validate(JsonNode manifest, JsonNode old) {
         applyDefaults(manifest, root);
         if (old != null) {
@@ -79,11 +97,31 @@ final class CrdSchema {
         }
         List<String> problems = new ArrayList<>();
         validate(manifest, old, root, "", problems);
+        storeIntegers(manifest, root);
         return problems;
+    }
+
+    /** The API server writes an integral number back without its fraction, as Go's JSON does. */
+    private static void storeIntegers(JsonNode value, JSONSchemaProps schema) {
+        if (value == null || !value.isObject() || schema.getProperties() == null) {
+            return;
+        }
+        ObjectNode object = (ObjectNode) value;
+        schema.getProperties().forEach((name, child) -> {
+            JsonNode field = object.get(name);
+            if ("integer".equals(child.getType()) && field != null && field.isFloatingPointNumber() && isInt64(field)) {
+                object.put(name, field.longValue());
+            }
+            storeIntegers(field, child);
+        });
     }
 
     private void validate(JsonNode value, JsonNode old, JSONSchemaProps schema, String path, List<String> problems) {
         if (value == null || value.isNull()) {
+            return;
+        }
+        if (value.isNumber() && !Double.isFinite(value.asDouble())) {
+            problems.add(path + ": must be a finite number");
             return;
         }
         if (!typeMatches(value, schema)) {
@@ -109,16 +147,20 @@ final class CrdSchema {
             if (schema.getPattern() != null && !Pattern.compile(schema.getPattern()).matcher(text).find()) {
                 problems.add(path + ": must match " + schema.getPattern());
             }
-            if (schema.getMaxLength() != null && text.length() > schema.getMaxLength()) {
+            int length = text.codePointCount(0, text.length());
+            if (schema.getMaxLength() != null && length > schema.getMaxLength()) {
                 problems.add(path + ": at most " + schema.getMaxLength() + " characters");
             }
-            if (schema.getMinLength() != null && text.length() < schema.getMinLength()) {
+            if (schema.getMinLength() != null && length < schema.getMinLength()) {
                 problems.add(path + ": at least " + schema.getMinLength() + " characters");
             }
         }
         if (value.isArray()) {
             if (schema.getMaxItems() != null && value.size() > schema.getMaxItems()) {
                 problems.add(path + ": at most " + schema.getMaxItems() + " items");
+            }
+            if (schema.getMinItems() != null && value.size() < schema.getMinItems()) {
+                problems.add(path + ": at least " + schema.getMinItems() + " items");
             }
             for (int i = 0; i < value.size(); i++) {
                 validate(value.get(i), null, schema.getItems().getSchema(), path + "[" + i + "]", problems);
@@ -131,6 +173,9 @@ final class CrdSchema {
     }
 
     private void validateObject(JsonNode value, JsonNode old, JSONSchemaProps schema, String path, List<String> problems) {
+        if (schema.getMaxProperties() != null && value.size() > schema.getMaxProperties()) {
+            problems.add(path + ": at most " + schema.getMaxProperties() + " entries");
+        }
         for (String required : schema.getRequired() == null ? List.<String>of() : schema.getRequired()) {
             if (!value.has(required)) {
                 problems.add(path + "." + required + ": Required value");
@@ -166,15 +211,20 @@ final class CrdSchema {
             if (transition) {
                 variables.put("oldSelf", celValue(old, schema));
             }
-            Object result;
-            try {
-                result = runtime.createProgram(compiler.compile(rule.getRule()).getAst()).eval(variables);
-            } catch (Exception e) {
-                throw new AssertionError("rule at " + path + " cannot be evaluated: " + rule.getRule(), e);
+            if (!Boolean.TRUE.equals(evaluate(rule.getRule(), variables, path))) {
+                String where = path + (rule.getFieldPath() == null ? "" : rule.getFieldPath());
+                String message = rule.getMessageExpression() == null ? rule.getMessage()
+                        : (String) evaluate(rule.getMessageExpression(), variables, path);
+                problems.add((where.isEmpty() ? "<root>" : where) + ": " + message);
             }
-            if (!Boolean.TRUE.equals(result)) {
-                problems.add((path.isEmpty() ? "<root>" : path) + ": " + rule.getMessage());
-            }
+        }
+    }
+
+    private Object evaluate(String expression, Map<String, Object> variables, String path) {
+        try {
+            return runtime.createProgram(compiler.compile(expression).getAst()).eval(variables);
+        } catch (Exception e) {
+            throw new AssertionError("expression at " + path + " cannot be evaluated: " + expression, e);
         }
     }
 
@@ -196,7 +246,7 @@ final class CrdSchema {
             return list;
         }
         if (value.isNumber()) {
-            return schema != null && "number".equals(schema.getType()) ? (Object) value.asDouble() : (Object) value.asLong();
+            return schema != null && "number".equals(schema.getType()) ? (Object) value.asDouble() : (Object) value.longValue();
         }
         if (value.isBoolean()) {
             return value.asBoolean();
@@ -216,11 +266,24 @@ final class CrdSchema {
             case "object" -> value.isObject();
             case "array" -> value.isArray();
             case "string" -> value.isTextual();
-            case "integer" -> value.isIntegralNumber();
+            case "integer" -> isInt64(value);
             case "number" -> value.isNumber();
             case "boolean" -> value.isBoolean();
             default -> true;
         };
+    }
+
+    /** An integer the API server decodes: within int64, written with or without a fraction of zero. */
+    private static boolean isInt64(JsonNode value) {
+        if (!value.isNumber()) {
+            return false;
+        }
+        try {
+            value.decimalValue().longValueExact();
+            return true;
+        } catch (ArithmeticException e) {
+            return false;
+        }
     }
 
     private static void applyDefaults(JsonNode value, JSONSchemaProps schema) {
@@ -241,7 +304,12 @@ final class CrdSchema {
             return;
         }
         if (schema.getXKubernetesValidations() != null) {
-            schema.getXKubernetesValidations().forEach(r -> rules.put(path + " " + r.getRule(), r.getRule()));
+            schema.getXKubernetesValidations().forEach(r -> {
+                rules.put(path + " " + r.getRule(), r.getRule());
+                if (r.getMessageExpression() != null) {
+                    rules.put(path + " message " + r.getMessageExpression(), r.getMessageExpression());
+                }
+            });
         }
         if (schema.getProperties() != null) {
             schema.getProperties().forEach((name, child) -> collectRules(child, path + "." + name, rules));

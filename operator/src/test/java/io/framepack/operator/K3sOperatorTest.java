@@ -85,7 +85,7 @@ class K3sOperatorTest {
         assertThatThrownBy(() -> client.resource(created).edit(r -> {
             r.getSpec().input.prompt = "something else";
             return r;
-        })).isInstanceOf(KubernetesClientException.class).hasMessageContaining("input is immutable");
+        })).isInstanceOf(KubernetesClientException.class).hasMessageContaining("spec.input: Invalid value").hasMessageContaining("delete the VideoGeneration and create it again");
 
         client.resource(created).delete();
         await().atMost(Duration.ofSeconds(60)).until(() ->

@@ -2,6 +2,7 @@ package io.framepack.api.v1alpha1;
 
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** The start image and the text that drives the motion. */
 public class InputSpec {
@@ -9,9 +10,11 @@ public class InputSpec {
     public ImageSource image;
 
     @Required
-    @Size(min = 1, max = 4096)
+    @Size(max = Formats.PROMPT_MAX)
+    @ValidationRule(value = "self.matches(r'" + Formats.NOT_BLANK + "')",
+            message = "spec.input.prompt must describe the motion: it is empty or only white space")
     public String prompt;
 
-    @Size(max = 4096)
+    @Size(max = Formats.PROMPT_MAX)
     public String negativePrompt = "";
 }

@@ -14,6 +14,9 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "cfgRescale only applies with real guidance: set cfg above 1 or cfgRescale to 0")
 @ValidationRule(value = "self.resolution % 16 == 0", message = "resolution must be a multiple of 16")
 public class RenderSettings {
+    /** The largest integer every JSON reader keeps exactly (2^53 - 1). */
+    public static final long MAX_SEED = 9_007_199_254_740_991L;
+
     /** Requested duration; the section count is {@code round(seconds * 30 / (4 * latentWindowSize))}. */
     @Default("5")
     @Min(value = 0, inclusive = false)
@@ -21,6 +24,7 @@ public class RenderSettings {
     public Double seconds = 5.0;
     @Default("31337")
     @Min(0)
+    @Max(MAX_SEED)
     public Long seed = 31337L;
     @Default("inverted")
     public Variant variant = Variant.inverted;

@@ -1,6 +1,8 @@
 package io.framepack.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -21,9 +23,19 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Preemptions", jsonPath = ".status.attempts.preemptions", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 @AdditionalPrinterColumn(name = "Message", jsonPath = ".status.message", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@ValidationRule(value = "self.metadata.name.size() <= " + Formats.MAX_NAME_LENGTH,
+        messageExpression = "'metadata.name must have at most " + Formats.MAX_NAME_LENGTH + " characters (the worker Job,"
+                + " its pods and ConfigMaps are named after it), got ' + string(self.metadata.name.size())")
 public class VideoGeneration extends CustomResource<VideoGenerationSpec, VideoGenerationStatus> implements Namespaced {
     public static final String GROUP = "framepack.io";
     public static final String VERSION = "v1alpha1";
+
+    /** Declared again only to mark the spec required in the CRD. */
+    @Override
+    @Required
+    public VideoGenerationSpec getSpec() {
+        return super.getSpec();
+    }
 
     @Override
     protected VideoGenerationStatus initStatus() {

@@ -3,31 +3,42 @@ package io.framepack.api.v1alpha1;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** What the worker pod asks for. Zero GPUs runs the worker on CPU (tests, tiny models). */
 public class WorkerResources {
-    static final String QUANTITY = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
     /** {@link #gpus} when unset. */
     public static final int DEFAULT_GPUS = 1;
+    public static final int MAX_GPUS = 16;
 
     @Default("" + DEFAULT_GPUS)
     @Min(0)
-    @Max(16)
+    @Max(MAX_GPUS)
     public Integer gpus = DEFAULT_GPUS;
 
     /**
      * Extended resource name of the GPU, e.g. {@code nvidia.com/gpu} or {@code amd.com/gpu}. Unset
      * (no CRD default, so the API server leaves it so) means the operator's cluster-wide setting.
      */
-    @Pattern("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+    @Size(max = Formats.DNS_SUBDOMAIN_MAX)
+    @ValidationRule(value = Formats.IS_EXTENDED_RESOURCE, messageExpression = Formats.SHOW_START
+            + "gpuResourceName must be an extended resource name such as nvidia.com/gpu: a DNS domain outside kubernetes.io"
+            + " of at most 244 characters, '/', and a name of at most 63 letters, digits, '-', '_' or '.'"
+            + " (cpu, memory, hugepages-* and ephemeral-storage are not GPUs)" + Formats.SHOW_END)
     public String gpuResourceName;
 
     /** Memory request and limit (host RAM: weights are staged there), e.g. {@code 96Gi}. */
-    @Pattern(QUANTITY)
+    @Size(max = Formats.QUANTITY_MAX)
+    @ValidationRule(value = "self.matches(r'" + Formats.MEMORY + "') && !self.matches(r'" + Formats.ZERO_QUANTITY + "')",
+            messageExpression = Formats.SHOW_START + "memory must be a positive amount of bytes such as 96Gi or 64G: digits,"
+                    + " or up to 6 digits and 3 decimals with one of the suffixes k, M, G, T, Ki, Mi, Gi, Ti" + Formats.SHOW_END)
     public String memory;
 
     /** CPU request, e.g. {@code 8}. */
-    @Pattern(QUANTITY)
+    @Size(max = Formats.QUANTITY_MAX)
+    @ValidationRule(value = "self.matches(r'" + Formats.CPU + "') && !self.matches(r'" + Formats.ZERO_QUANTITY + "')",
+            messageExpression = Formats.SHOW_START + "cpu must be a positive number of cores such as 8 or 2.5"
+                    + " (up to 6 digits and 3 decimals), or of millicores such as 500m" + Formats.SHOW_END)
     public String cpu;
 }
