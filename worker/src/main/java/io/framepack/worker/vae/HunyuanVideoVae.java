@@ -15,6 +15,7 @@ import io.framepack.worker.tensor.Weights;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * diffusers' {@code AutoencoderKLHunyuanVideo} as FramePack uses it: encode of the start frame
@@ -75,12 +76,23 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
      */
     public static HunyuanVideoVae load(Weights weights, VaeConfig config, DataType dtype, Kernels kernels,
                                        NDManager parent, boolean withEncoder) {
+        return build(manager -> new VaeParameters(weights, dtype, manager), config, dtype, kernels, parent, withEncoder);
+    }
+
+    /** The VAE of {@code config} with small random weights: its speed and memory without a checkpoint. */
+    public static HunyuanVideoVae withRandomWeights(VaeConfig config, DataType dtype, Kernels kernels, NDManager parent,
+                                                    boolean withEncoder) {
+        return build(manager -> VaeParameters.random(dtype, manager), config, dtype, kernels, parent, withEncoder);
+    }
+
+    private static HunyuanVideoVae build(Function<NDManager, VaeParameters> parameters, VaeConfig config,
+                                         DataType dtype, Kernels kernels, NDManager parent, boolean withEncoder) {
         if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
             throw new IllegalArgumentException("the VAE computes in float32 or float16, not " + dtype);
         }
         NDManager manager = parent.newSubManager();
         try {
-            return new HunyuanVideoVae(config, new VaeParameters(weights, dtype, manager), kernels, withEncoder);
+            return new HunyuanVideoVae(config, parameters.apply(manager), kernels, withEncoder);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

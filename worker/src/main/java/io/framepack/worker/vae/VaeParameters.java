@@ -3,6 +3,7 @@ package io.framepack.worker.vae;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
@@ -24,17 +25,26 @@ final class VaeParameters {
     private final NDManager manager;
     /** Non-null in a shape-only check: reads stored shapes instead of tensors. */
     private final Function<String, long[]> storedShape;
+    /** With no weights: each parameter drawn at random in the shape the config implies (benchmarks). */
+    private final boolean random;
     private final Set<String> used = new HashSet<>();
 
     VaeParameters(Weights weights, DataType dtype, NDManager manager) {
-        this(weights, dtype, manager, null);
+        this(weights, dtype, manager, null, false);
     }
 
-    private VaeParameters(Weights weights, DataType dtype, NDManager manager, Function<String, long[]> storedShape) {
+    private VaeParameters(Weights weights, DataType dtype, NDManager manager, Function<String, long[]> storedShape,
+                          boolean random) {
         this.weights = weights;
         this.dtype = dtype;
         this.manager = manager;
         this.storedShape = storedShape;
+        this.random = random;
+    }
+
+    /** Small random parameters of the right shapes: the VAE's speed and memory without a checkpoint. */
+    static VaeParameters random(DataType dtype, NDManager manager) {
+        return new VaeParameters(null, dtype, manager, null, true);
     }
 
     /**
@@ -42,11 +52,14 @@ final class VaeParameters {
      * arrays: building the layers with them validates a checkpoint without reading any weight.
      */
     static VaeParameters shapesOnly(SafetensorsWeights weights) {
-        return new VaeParameters(weights, DataType.FLOAT32, null, weights::shape);
+        return new VaeParameters(weights, DataType.FLOAT32, null, weights::shape, false);
     }
 
     /** The tensor {@code key}, which must have exactly {@code expectedShape}. */
     NDArray get(String key, long... expectedShape) {
+        if (random) {
+            return manager.randomNormal(0, 0.05f, new Shape(expectedShape), DataType.FLOAT32).toType(dtype, false);
+        }
         if (!weights.contains(key)) {
             throw new TensorFormatException("VAE weight " + key + " is missing (expected shape "
                     + Arrays.toString(expectedShape) + "; config and checkpoint disagree?)");
@@ -90,7 +103,7 @@ final class VaeParameters {
     /** Keys of the checkpoint no layer read (for the encoder-only or decoder-only prefixes given). */
     Set<String> unused(String... prefixes) {
         Set<String> unused = new TreeSet<>();
-        for (String key : weights.keys()) {
+        for (String key : random ? Set.<String>of() : weights.keys()) {
             if (!used.contains(key) && Arrays.stream(prefixes).anyMatch(key::startsWith)) {
                 unused.add(key);
             }

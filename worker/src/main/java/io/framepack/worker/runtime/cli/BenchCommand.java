@@ -5,6 +5,7 @@ import io.framepack.worker.bench.CheckpointBench;
 import io.framepack.worker.bench.KernelThroughput;
 import io.framepack.worker.bench.LatentSize;
 import io.framepack.worker.bench.TransformerBench;
+import io.framepack.worker.bench.VaeBench;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.ObjectStore;
 import io.framepack.worker.runtime.storage.S3Store;
@@ -29,7 +30,8 @@ import java.util.stream.Stream;
 /** Measurements of this machine and its storage, with numbers to compare against the official code. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure the transformer's speed and memory, or what checkpoints cost on a storage.",
-        subcommands = {BenchCommand.Transformer.class, BenchCommand.Kernels.class, BenchCommand.Checkpoints.class})
+        subcommands = {BenchCommand.Transformer.class, BenchCommand.Vae.class, BenchCommand.Kernels.class,
+                BenchCommand.Checkpoints.class})
 final class BenchCommand {
     enum DeviceKind { cpu, gpu }
 
@@ -76,6 +78,29 @@ final class BenchCommand {
         public Integer call() throws IOException {
             TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
                     steps, sections, textTokens, teaCache, profile));
+            return 0;
+        }
+    }
+
+    @Command(name = "vae", mixinStandardHelpOptions = true,
+            description = "Seconds and device memory of the released VAE's decode of one section, with random weights, "
+                    + "in whole frames or in the official low-VRAM spatial tiles.")
+    static final class Vae implements Callable<Integer> {
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.")
+        DeviceKind device;
+        @Option(names = "--latent", converter = LatentSizeConverter.class, defaultValue = "80x80",
+                description = "Latent HxW (80x80: 640x640 pixels).")
+        LatentSize latent;
+        @Option(names = "--frames", defaultValue = "18", description = "Latent frames (18 decode to 69 pixel frames).")
+        int frames;
+        @Option(names = "--tiled", description = "Decode in the official low-VRAM spatial tiles.")
+        boolean tiled;
+        @Option(names = "--runs", defaultValue = "2")
+        int runs;
+
+        @Override
+        public Integer call() {
+            VaeBench.run(device == DeviceKind.gpu, latent, frames, tiled, runs);
             return 0;
         }
     }

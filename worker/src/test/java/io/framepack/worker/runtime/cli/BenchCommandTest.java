@@ -55,6 +55,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void vaeBenchDecodesWithTheReleasedArchitectureOnTheCpu() throws IOException {
+        String out = bench("vae", "--latent", "2x4", "--frames", "2", "--runs", "1");
+
+        assertThat(out).contains("VAE decode of 2 latents 2x4, float32 on cpu(), whole frames")
+                .containsPattern("run 1: [\\d.]+ s -> \\(1, 3, 5, 16, 32\\)");
+    }
+
+    @Test
     void kernelBenchReportsMatmulAndAttentionThroughputOnTheCpu() {
         String out = bench("kernels", "--matrix", "64", "--tokens", "32", "--heads", "2", "--head-dim", "16");
 
