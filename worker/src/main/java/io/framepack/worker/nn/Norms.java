@@ -7,7 +7,7 @@ import io.framepack.worker.tensor.Scalars;
 
 import java.util.function.UnaryOperator;
 
-/** Normalisations over the last axis (layer, RMS) and over channel groups. */
+/** Normalisations over the last axis (layer, RMS); group norm is a {@link io.framepack.worker.tensor.Kernels} op. */
 public final class Norms {
     private Norms() {
     }
@@ -40,24 +40,5 @@ public final class Norms {
             normed = toInputDtype.apply(normed);
         }
         return normed.mul(weight);
-    }
-
-    /**
-     * GroupNorm for {@code [B, C, ...]}: statistics over each group's channels and every other
-     * axis (for video, time too), then a per-channel affine.
-     */
-    public static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps) {
-        Shape shape = x.getShape();
-        long batch = shape.get(0);
-        long channels = shape.get(1);
-        NDArray grouped = x.reshape(batch, groups, -1);
-        long groupSize = grouped.getShape().get(2);
-        NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(grouped, new Shape(groupSize),
-                x.getManager().ones(new Shape(groupSize), x.getDataType()),
-                x.getManager().zeros(new Shape(groupSize), x.getDataType()), eps).singletonOrThrow().reshape(shape);
-        long[] affineShape = new long[shape.dimension()];
-        java.util.Arrays.fill(affineShape, 1);
-        affineShape[1] = channels;
-        return normed.mul(weight.reshape(affineShape)).add(bias.reshape(affineShape));
     }
 }

@@ -1,12 +1,23 @@
 package io.framepack.worker.tensor;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.LayerNorm;
+
+import java.util.Arrays;
 
 /**
  * The pure-DJL fallback: attention composed from matMul and softmax (materialises the full
- * score matrix, fine for tests and small inputs), no bfloat16.
+ * score matrix, fine for tests and small inputs), group norm and replicate padding composed from
+ * several passes each, no bfloat16.
  */
 public final class DjlKernels implements Kernels {
+    private static final int TIME = 2;
+    private static final int HEIGHT = 3;
+    private static final int WIDTH = 4;
 
     @Override
     public NDArray toBfloat16(NDArray x) {
@@ -24,6 +35,43 @@ public final class DjlKernels implements Kernels {
             scores = scores.add(blocked);
         }
         return scores.softmax(-1).matMul(v);
+    }
+
+    /** A LayerNorm over each group's values, then the affine: three passes where PyTorch's kernel makes one. */
+    @Override
+    public NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps) {
+        Shape shape = x.getShape();
+        NDArray grouped = x.reshape(shape.get(0), groups, -1);
+        Shape groupShape = new Shape(grouped.getShape().get(2));
+        NDArray normed = LayerNorm.layerNorm(grouped, groupShape, x.getManager().ones(groupShape, x.getDataType()),
+                x.getManager().zeros(groupShape, x.getDataType()), eps).singletonOrThrow().reshape(shape);
+        long[] perChannel = new long[shape.dimension()];
+        Arrays.fill(perChannel, 1);
+        perChannel[1] = shape.get(1);
+        return normed.mul(weight.reshape(perChannel)).add(bias.reshape(perChannel));
+    }
+
+    /** Concatenations of edge slices, one per padded axis side. */
+    @Override
+    public NDArray replicatePad(NDArray x, int front, int spatial) {
+        NDArray padded = x;
+        if (front > 0) {
+            padded = repeatEdge(padded, TIME, true, front).concat(padded, TIME);
+        }
+        if (spatial > 0) {
+            for (int axis : new int[] {HEIGHT, WIDTH}) {
+                padded = NDArrays.concat(new NDList(repeatEdge(padded, axis, true, spatial), padded,
+                        repeatEdge(padded, axis, false, spatial)), axis);
+            }
+        }
+        return padded;
+    }
+
+    /** {@code count} copies of the first ({@code start}) or last slice along {@code axis}. */
+    private static NDArray repeatEdge(NDArray x, int axis, boolean start, int count) {
+        long index = start ? 0 : x.getShape().get(axis) - 1;
+        NDArray edge = x.get(new NDIndex(":,".repeat(axis) + index + ":" + (index + 1)));
+        return count == 1 ? edge : edge.repeat(axis, count);
     }
 
     @Override

@@ -40,6 +40,18 @@ public interface Kernels extends AutoCloseable {
      */
     NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask);
 
+    /**
+     * GroupNorm of {@code [B, C, ...]} with a per-channel affine: statistics over each group's
+     * channels and every other axis (for video, time too), in float32 inside, as {@code F.group_norm}.
+     */
+    NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps);
+
+    /**
+     * Replicate padding of {@code [B, C, T, H, W]}: {@code front} copies of the first frame before
+     * time (none after) and {@code spatial} copies of the edge rows and columns on both sides.
+     */
+    NDArray replicatePad(NDArray x, int front, int spatial);
+
     /** Whether {@link #toBfloat16} works, i.e. bfloat16 compute is possible. */
     boolean supportsBfloat16();
 

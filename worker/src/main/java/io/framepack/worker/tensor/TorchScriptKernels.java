@@ -16,7 +16,7 @@ import java.io.UncheckedIOException;
 /**
  * The TorchScript kernel pack ({@value #RESOURCE}, written by {@code worker/kernels/make_kernel_pack.py}):
  * PyTorch's bfloat16 cast, fused scaled-dot-product attention (never materialises the score matrix
- * on a GPU) and tanh GELU, called through DJL's TorchScript support. The pack has no parameters,
+ * on a GPU), tanh GELU, group norm and replicate padding, called through DJL's TorchScript support. The pack has no parameters,
  * so one instance serves every device.
  */
 public final class TorchScriptKernels implements Kernels {
@@ -61,6 +61,17 @@ public final class TorchScriptKernels implements Kernels {
     }
 
     @Override
+    public NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps) {
+        return call("group_norm", x, IValue.from(groups), weight, bias, IValue.from((double) eps));
+    }
+
+    @Override
+    public NDArray replicatePad(NDArray x, int front, int spatial) {
+        // F.pad lists the last axis first: W both sides, H both sides, then T (front only).
+        return call("replicate_pad", x, IValue.listFrom(spatial, spatial, spatial, spatial, front, 0));
+    }
+
+    @Override
     public boolean supportsBfloat16() {
         return true;
     }
@@ -75,15 +86,26 @@ public final class TorchScriptKernels implements Kernels {
         return true;
     }
 
-    /** Runs a pack method on tensors; the result is attached to the first argument's manager. */
-    private NDArray call(String method, NDArray... args) {
-        IValue[] inputs = new IValue[args.length];
+    /**
+     * Runs a pack method on the first tensor and further arguments (tensors or ready IValues, which
+     * this call closes); the result is attached to the first tensor's manager.
+     */
+    private NDArray call(String method, NDArray first, Object... rest) {
+        IValue[] inputs = new IValue[rest.length + 1];
+        for (int i = 0; i < rest.length; i++) {
+            if (rest[i] instanceof IValue value) {
+                inputs[i + 1] = value;
+            }
+        }
         try {
-            for (int i = 0; i < args.length; i++) {
-                inputs[i] = IValue.from((PtNDArray) args[i]);
+            inputs[0] = IValue.from((PtNDArray) first);
+            for (int i = 0; i < rest.length; i++) {
+                if (inputs[i + 1] == null) {
+                    inputs[i + 1] = IValue.from((PtNDArray) rest[i]);
+                }
             }
             try (IValue result = IValueUtils.runMethod(module, method, inputs)) {
-                return result.toTensor((PtNDManager) args[0].getManager());
+                return result.toTensor((PtNDManager) first.getManager());
             }
         } finally {
             for (IValue input : inputs) {

@@ -22,7 +22,7 @@ final class CausalAttention {
     private final Kernels kernels;
 
     CausalAttention(VaeParameters params, String name, long channels, int groups, Kernels kernels) {
-        this.norm = new GroupNorm(params, name + ".group_norm", channels, groups);
+        this.norm = new GroupNorm(params, name + ".group_norm", channels, groups, kernels);
         this.toQ = linear(params, name + ".to_q", channels);
         this.toK = linear(params, name + ".to_k", channels);
         this.toV = linear(params, name + ".to_v", channels);

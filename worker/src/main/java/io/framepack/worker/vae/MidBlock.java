@@ -13,10 +13,10 @@ final class MidBlock {
     MidBlock(VaeParameters params, String name, VaeConfig config, Kernels kernels) {
         long channels = config.blockOutChannels()[config.stages() - 1];
         int groups = config.normNumGroups();
-        this.first = new ResnetBlock(params, name + ".resnets.0", channels, channels, groups);
+        this.first = new ResnetBlock(params, name + ".resnets.0", channels, channels, groups, kernels);
         this.attention = config.midBlockAddAttention()
                 ? new CausalAttention(params, name + ".attentions.0", channels, groups, kernels) : null;
-        this.second = new ResnetBlock(params, name + ".resnets.1", channels, channels, groups);
+        this.second = new ResnetBlock(params, name + ".resnets.1", channels, channels, groups, kernels);
     }
 
     NDArray forward(NDArray x) {

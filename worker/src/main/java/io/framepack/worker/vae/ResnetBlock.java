@@ -2,6 +2,7 @@ package io.framepack.worker.vae;
 
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.nn.Activations;
+import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Scratch;
 
 /**
@@ -15,12 +16,12 @@ final class ResnetBlock {
     private final CausalConv3d conv2;
     private final CausalConv3d shortcut;
 
-    ResnetBlock(VaeParameters params, String name, long in, long out, int groups) {
-        this.norm1 = new GroupNorm(params, name + ".norm1", in, groups);
-        this.conv1 = CausalConv3d.load(params, name + ".conv1", in, out, 3);
-        this.norm2 = new GroupNorm(params, name + ".norm2", out, groups);
-        this.conv2 = CausalConv3d.load(params, name + ".conv2", out, out, 3);
-        this.shortcut = in == out ? null : CausalConv3d.load(params, name + ".conv_shortcut", in, out, 1);
+    ResnetBlock(VaeParameters params, String name, long in, long out, int groups, Kernels kernels) {
+        this.norm1 = new GroupNorm(params, name + ".norm1", in, groups, kernels);
+        this.conv1 = CausalConv3d.load(params, kernels, name + ".conv1", in, out, 3);
+        this.norm2 = new GroupNorm(params, name + ".norm2", out, groups, kernels);
+        this.conv2 = CausalConv3d.load(params, kernels, name + ".conv2", out, out, 3);
+        this.shortcut = in == out ? null : CausalConv3d.load(params, kernels, name + ".conv_shortcut", in, out, 1);
     }
 
     NDArray forward(NDArray x) {

@@ -30,16 +30,16 @@ final class VaeDecoder {
         int groups = config.normNumGroups();
         long deepest = channels[channels.length - 1];
         this.postQuantConv = new PointwiseConv(params, "post_quant_conv", config.latentChannels());
-        this.convIn = CausalConv3d.load(params, "decoder.conv_in", config.latentChannels(), deepest, 3);
+        this.convIn = CausalConv3d.load(params, kernels, "decoder.conv_in", config.latentChannels(), deepest, 3);
         this.mid = new MidBlock(params, "decoder.mid_block", config, kernels);
         long in = deepest;
         for (int stage = 0; stage < config.stages(); stage++) {
             long out = channels[channels.length - 1 - stage];
-            upBlocks.add(new UpBlock(params, "decoder.up_blocks." + stage, in, out, config, stage));
+            upBlocks.add(new UpBlock(params, "decoder.up_blocks." + stage, in, out, config, stage, kernels));
             in = out;
         }
-        this.normOut = new GroupNorm(params, "decoder.conv_norm_out", channels[0], groups);
-        this.convOut = CausalConv3d.load(params, "decoder.conv_out", channels[0], config.outChannels(), 3);
+        this.normOut = new GroupNorm(params, "decoder.conv_norm_out", channels[0], groups, kernels);
+        this.convOut = CausalConv3d.load(params, kernels, "decoder.conv_out", channels[0], config.outChannels(), 3);
     }
 
     NDArray forward(NDArray latents) {
@@ -60,15 +60,15 @@ final class VaeDecoder {
         private final int timeFactor;
         private final int spaceFactor;
 
-        UpBlock(VaeParameters params, String name, long in, long out, VaeConfig config, int stage) {
+        UpBlock(VaeParameters params, String name, long in, long out, VaeConfig config, int stage, Kernels kernels) {
             for (int layer = 0; layer <= config.layersPerBlock(); layer++) {
                 resnets.add(new ResnetBlock(params, name + ".resnets." + layer, layer == 0 ? in : out, out,
-                        config.normNumGroups()));
+                        config.normNumGroups(), kernels));
             }
             this.timeFactor = config.timeScaled(stage) ? 2 : 1;
             this.spaceFactor = config.spaceScaled(stage) ? 2 : 1;
             this.upsampleConv = timeFactor > 1 || spaceFactor > 1
-                    ? CausalConv3d.load(params, name + ".upsamplers.0.conv", out, out, 3) : null;
+                    ? CausalConv3d.load(params, kernels, name + ".upsamplers.0.conv", out, out, 3) : null;
         }
 
         /** Consumes {@code x} (an intermediate of the decoder). */

@@ -26,26 +26,26 @@ final class VaeEncoder {
     VaeEncoder(VaeParameters params, VaeConfig config, Kernels kernels) {
         int[] channels = config.blockOutChannels();
         int groups = config.normNumGroups();
-        this.convIn = CausalConv3d.load(params, "encoder.conv_in", config.inChannels(), channels[0], 3);
+        this.convIn = CausalConv3d.load(params, kernels, "encoder.conv_in", config.inChannels(), channels[0], 3);
         long in = channels[0];
         for (int stage = 0; stage < config.stages(); stage++) {
             long out = channels[stage];
             for (int layer = 0; layer < config.layersPerBlock(); layer++) {
                 resnets.add(new ResnetBlock(params, "encoder.down_blocks." + stage + ".resnets." + layer,
-                        layer == 0 ? in : out, out, groups));
+                        layer == 0 ? in : out, out, groups, kernels));
             }
             stageEnds.add(resnets.size());
             boolean space = config.spaceScaled(stage);
             boolean time = config.timeScaled(stage);
             downsamplers.add(space || time
-                    ? CausalConv3d.load(params, "encoder.down_blocks." + stage + ".downsamplers.0.conv", out, out, 3,
+                    ? CausalConv3d.load(params, kernels, "encoder.down_blocks." + stage + ".downsamplers.0.conv", out, out, 3,
                             time ? 2 : 1, space ? 2 : 1)
                     : null);
             in = out;
         }
         this.mid = new MidBlock(params, "encoder.mid_block", config, kernels);
-        this.normOut = new GroupNorm(params, "encoder.conv_norm_out", in, groups);
-        this.convOut = CausalConv3d.load(params, "encoder.conv_out", in, 2L * config.latentChannels(), 3);
+        this.normOut = new GroupNorm(params, "encoder.conv_norm_out", in, groups, kernels);
+        this.convOut = CausalConv3d.load(params, kernels, "encoder.conv_out", in, 2L * config.latentChannels(), 3);
         this.quantConv = new PointwiseConv(params, "quant_conv", 2L * config.latentChannels());
     }
 

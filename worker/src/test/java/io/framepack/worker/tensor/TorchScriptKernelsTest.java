@@ -100,6 +100,41 @@ class TorchScriptKernelsTest {
         }
     }
 
+    @Test
+    void bothReplicatePadsCopyTheFirstFrameInFrontAndTheEdgesAround() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // [1, 1, T=2, H=2, W=2], value = 100·t + 10·y + x
+            NDArray x = manager.create(new float[] {0, 1, 10, 11, 100, 101, 110, 111}, new Shape(1, 1, 2, 2, 2));
+            for (Kernels kernels : new Kernels[] {pack, FALLBACK}) {
+                NDArray padded = kernels.replicatePad(x, 2, 1);
+                assertThat(padded.getShape()).isEqualTo(new Shape(1, 1, 4, 4, 4));
+                float[] v = padded.toFloatArray();
+                for (int t = 0; t < 4; t++) {
+                    for (int y = 0; y < 4; y++) {
+                        for (int xx = 0; xx < 4; xx++) {
+                            int st = Math.max(0, t - 2);
+                            int sy = Math.min(1, Math.max(0, y - 1));
+                            int sx = Math.min(1, Math.max(0, xx - 1));
+                            assertThat(v[(t * 4 + y) * 4 + xx]).as("%s t%d y%d x%d", kernels, t, y, xx)
+                                    .isEqualTo(100f * st + 10f * sy + sx);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedGroupNormAgreesWithTheComposedOne() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(13);
+            NDArray video = manager.randomNormal(2, 3, new Shape(2, 8, 3, 5, 4), DataType.FLOAT32);
+            NDArray weight = manager.randomNormal(new Shape(8));
+            NDArray bias = manager.randomNormal(new Shape(8));
+            assertClose(pack.groupNorm(video, 4, weight, bias, 1e-6f), FALLBACK.groupNorm(video, 4, weight, bias, 1e-6f));
+        }
+    }
+
     /** IEEE round-to-nearest-even of a finite float to bfloat16, widened back to float. */
     private static float roundToBfloat16(float value) {
         int bits = Float.floatToRawIntBits(value);
