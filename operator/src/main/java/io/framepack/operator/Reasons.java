@@ -25,6 +25,7 @@ public final class Reasons {
     public static final String FAILED = "Failed";
     public static final String AS_EXPECTED = "AsExpected";
     public static final String RECONCILE_ERROR = "ReconcileError";
+    public static final String STATUS_UNREADABLE = "StatusUnreadable";
 
     private Reasons() {
     }

@@ -78,6 +78,7 @@ public final class StatusLogic {
             this.generation = gen == null ? 0 : gen;
             this.old = vg.getStatus() == null ? new VideoGenerationStatus() : vg.getStatus();
             this.status = SERIALIZATION.clone(old);
+            status.unreadable = null;
             if (status.conditions == null) {
                 status.conditions = new ArrayList<>();
             }
@@ -91,7 +92,14 @@ public final class StatusLogic {
 
         Decision decide() {
             status.observedGeneration = generation;
-            if (observation.job() == null) {
+            if (old.unreadable != null) {
+                notices.add(new Decision.Notice(true, Reasons.STATUS_UNREADABLE, "The stored status could not be read ("
+                        + old.unreadable + "); it is rebuilt from what the cluster shows"));
+            }
+            if (spec.unreadable != null) {
+                // Nothing in it can be trusted, suspend included: the Job, if any, is left as it is.
+                fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
+            } else if (observation.job() == null) {
                 decideWithoutJob();
             } else {
                 decideWithJob(observation.job());
