@@ -4,6 +4,7 @@ package io.framepack.operator;
 public final class Reasons {
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String CREATED = "WorkerCreated";
+    public static final String WAITING_FOR_OLD_OBJECTS = "WaitingForOldObjects";
     public static final String QUEUED = "Queued";
     public static final String SUSPENDED = "Suspended";
     public static final String UNSCHEDULABLE = "Unschedulable";

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -16,8 +17,10 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
 import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The one place that turns an {@link Observation} into the resource status and the actions to
@@ -36,6 +40,10 @@ import java.util.TreeMap;
 public final class StatusLogic {
     /** Ended pods remembered in status; enough for any backoffLimit the CRD accepts. */
     static final int HISTORY_LIMIT = 110;
+    /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
+    static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
+    /** The file name a worker may give its video; the directory or bucket comes from the spec. */
+    private static final Pattern OUTPUT_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\\.mp4");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final Set<String> IMAGE_PULL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName");
     private static final Set<String> CONFIG_WAITING = Set.of("CreateContainerConfigError", "CreateContainerError");
@@ -68,6 +76,7 @@ public final class StatusLogic {
         /** Reason for Reconciling/Progressing while the render is under way. */
         private String activityReason = Reasons.STARTING;
         private Pod activePod;
+        private Duration recheckAfter;
 
         Run(VideoGeneration vg, Observation observation, Instant now) {
             this.vg = vg;
@@ -108,7 +117,7 @@ public final class StatusLogic {
             if (status.phase != old.phase) {
                 notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
             }
-            return new Decision(status, actions, notices, newSections, newAttempts);
+            return new Decision(status, actions, notices, newSections, newAttempts, recheckAfter);
         }
 
         private void decideWithoutJob() {
@@ -124,6 +133,10 @@ public final class StatusLogic {
                         .map(c -> c.getReason()).orElse(Reasons.FAILED) : null;
                 return;
             }
+            if (!observation.leftovers().isEmpty()) {
+                waitForLeftovers();
+                return;
+            }
             actions.add(new Decision.CreateWorker());
             status.jobName = Names.job(vg);
             status.specHash = observation.specHash();
@@ -135,6 +148,15 @@ public final class StatusLogic {
             } else {
                 unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
             }
+        }
+
+        /** Never adopted: an earlier resource's Job would hand this one its outcome, its ConfigMaps its job. */
+        private void waitForLeftovers() {
+            activityReason = Reasons.WAITING_FOR_OLD_OBJECTS;
+            recheckAfter = LEFTOVER_RECHECK;
+            unscheduled(Phase.Pending, activityReason, "Waiting for " + String.join(", ", observation.leftovers())
+                    + " to be deleted: they bear this render's names but belong to an earlier VideoGeneration of the same"
+                    + " name (the garbage collector deletes them) or to something else (delete them by hand)");
         }
 
         private void decideWithJob(Job job) {
@@ -226,8 +248,8 @@ public final class StatusLogic {
         }
 
         private void applyProgress() {
-            WorkerProgress progress = observation.progress();
-            if (progress == null || (progress.jobId != null && !progress.jobId.equals(Names.jobId(vg)))) {
+            WorkerProgress progress = ownProgress();
+            if (progress == null) {
                 return;
             }
             if (progress.sectionsTotal != null) {
@@ -246,9 +268,10 @@ public final class StatusLogic {
                 checkpoint.sizeBytes = c.sizeBytes;
                 status.lastCheckpoint = checkpoint;
             }
-            if (progress.output != null) {
+            String outputLocation = progress.output == null ? null : outputLocation(progress.output.location);
+            if (outputLocation != null) {
                 VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
-                output.location = progress.output.location;
+                output.location = outputLocation;
                 output.sizeBytes = progress.output.sizeBytes;
                 output.frames = progress.output.frames;
                 status.output = output;
@@ -257,6 +280,39 @@ public final class StatusLogic {
             status.currentSection = live ? progress.currentSection : null;
             status.currentStep = live ? progress.currentStep : null;
             status.stepsPerSection = progress.stepsPerSection != null ? progress.stepsPerSection : status.stepsPerSection;
+        }
+
+        /**
+         * The report, if this render's worker wrote it: the worker puts the job's identity (with the
+         * resource's uid) in every report, and it must come from a pod of this resource's Job.
+         */
+        private WorkerProgress ownProgress() {
+            WorkerProgress progress = observation.progress();
+            boolean own = progress != null && Names.jobId(vg).equals(progress.jobId) && progress.podName != null
+                    && observation.pods().stream().anyMatch(p -> progress.podName.equals(p.getMetadata().getName()));
+            return own ? progress : null;
+        }
+
+        /**
+         * Where the video is, as the spec says: the worker only names the file (it may add a suffix
+         * where the name was taken), so a report cannot point the status at anything else.
+         */
+        private String outputLocation(String reported) {
+            StorageLocation output = observation.output();
+            if (reported == null || output == null) {
+                return null;
+            }
+            String workerPrefix = output.pvc != null ? WorkerContract.OUTPUT_MOUNT + "/"
+                    : "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix);
+            String file = reported.startsWith(workerPrefix) ? reported.substring(workerPrefix.length()) : "";
+            if (!OUTPUT_FILE.matcher(file).matches()) {
+                return null;
+            }
+            if (output.pvc == null) {
+                return workerPrefix + file;
+            }
+            String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
+            return "pvc://" + output.pvc.claimName + "/" + path + file;
         }
 
         private void mergeSections(WorkerProgress progress) {
@@ -388,7 +444,7 @@ public final class StatusLogic {
                 status.startTime = pod.getStatus() != null && pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
             }
             scheduledFromPod(pod);
-            WorkerProgress progress = observation.progress();
+            WorkerProgress progress = ownProgress();
             boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
             String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
             if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
@@ -505,7 +561,7 @@ public final class StatusLogic {
         }
 
         private String workerMessage(String fallback) {
-            WorkerProgress progress = observation.progress();
+            WorkerProgress progress = ownProgress();
             return progress != null && progress.message != null ? progress.message : fallback;
         }
 

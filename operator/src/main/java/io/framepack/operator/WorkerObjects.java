@@ -313,6 +313,7 @@ public final class WorkerObjects {
     private List<EnvVar> env(VideoGeneration vg, ResolvedStorage storage, int gpus) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar(WorkerContract.ENV_PROGRESS_CONFIGMAP, Names.progressConfigMap(vg), null));
+        env.add(new EnvVar(WorkerContract.ENV_JOB_ID, Names.jobId(vg), null));
         env.add(new EnvVarBuilder().withName(WorkerContract.ENV_NAMESPACE).withNewValueFrom()
                 .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
         env.add(new EnvVarBuilder().withName(WorkerContract.ENV_POD_NAME).withNewValueFrom()

@@ -276,6 +276,9 @@ final class SimulatedCluster {
     void report(VideoGeneration vg, Pod pod, WorkerProgress progress) {
         progress.jobId = Names.jobId(vg);
         progress.podName = pod.getMetadata().getName();
+        if (progress.output != null && progress.output.location == null) {
+            progress.output.location = WorkerContract.OUTPUT_MOUNT + "/" + vg.getMetadata().getName() + ".mp4";
+        }
         progress.updatedAt = now();
         String name = pod.getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> WorkerContract.ENV_PROGRESS_CONFIGMAP.equals(e.getName())).findFirst().orElseThrow().getValue();
@@ -320,7 +323,6 @@ final class SimulatedCluster {
         }
         if (completed == total) {
             progress.output = new WorkerProgress.Output();
-            progress.output.location = "/output/render.mp4";
             progress.output.sizeBytes = 123456L;
             progress.output.frames = 37 + 36 * (total - 1);
         }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -115,7 +116,7 @@ class VideoGenerationReconcilerTest {
             assertThat(s.attempt).isEqualTo(1);
             assertThat(s.durationSeconds).isEqualTo(30.5);
         });
-        assertThat(done.output.location).isEqualTo("/output/render.mp4");
+        assertThat(done.output.location).isEqualTo("pvc://framepack-outputs/videos/dancer.mp4");
         assertThat(done.completionTime).isNotNull();
         assertThat(done.currentSection).isNull();
         assertThat(condition(done, Conditions.READY).getStatus()).isEqualTo("True");
@@ -315,6 +316,63 @@ class VideoGenerationReconcilerTest {
         assertThat(client.rbac().roleBindings().inNamespace(ns).list().getItems()).isEmpty();
         // Nothing comes back: the operator does not re-create objects for a deleted resource.
         await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> cluster.jobs().isEmpty());
+    }
+
+    @Test
+    void aResourceCreatedAgainWithTheSameNameNeverAdoptsTheEarlierOnesResult() {
+        String ns = "recreate";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration first = create(ns, "phoenix", spec -> { });
+        Pod pod = renderOnNewPod(client, cluster, first, "gpu-1", 2, 2);
+        cluster.exit(pod, 0, "Completed");
+        cluster.syncJob("phoenix");
+        awaitStatus(ns, "phoenix", s -> s.phase == Phase.Succeeded);
+        String oldJob = cluster.job("phoenix").getMetadata().getUid();
+
+        // Deleted and created again before the garbage collector removed the first one's objects.
+        client.resources(VideoGeneration.class).inNamespace(ns).withName("phoenix").delete();
+        await().atMost(WAIT).until(() -> client.resources(VideoGeneration.class).inNamespace(ns).withName("phoenix").get() == null);
+        VideoGeneration second = create(ns, "phoenix", spec -> { });
+        VideoGenerationStatus waiting = awaitStatus(ns, "phoenix",
+                s -> Reasons.WAITING_FOR_OLD_OBJECTS.equals(condition(s, Conditions.RECONCILING).getReason()));
+        assertThat(waiting.phase).isEqualTo(Phase.Pending);
+        assertThat(waiting.message).contains("Job phoenix").contains("ConfigMap phoenix-job");
+        assertThat(waiting.output).isNull();
+        assertThat(cluster.job("phoenix").getMetadata().getUid()).isEqualTo(oldJob);
+
+        cluster.collectGarbage();
+        await().atMost(WAIT).until(() -> cluster.job("phoenix") != null && second.getMetadata().getUid()
+                .equals(cluster.job("phoenix").getMetadata().getOwnerReferences().get(0).getUid()));
+        VideoGenerationStatus fresh = awaitStatus(ns, "phoenix",
+                s -> !Reasons.WAITING_FOR_OLD_OBJECTS.equals(condition(s, Conditions.RECONCILING).getReason()));
+        assertThat(fresh.phase).isEqualTo(Phase.Pending);
+        assertThat(fresh.sections).isEmpty();
+        ConfigMap jobMap = client.configMaps().inNamespace(ns).withName("phoenix-job").get();
+        assertThat(jobMap.getData().get("job.json")).contains(second.getMetadata().getUid());
+    }
+
+    @Test
+    void aWorkerCannotBreakAnotherRenderThroughItsProgressConfigMap() {
+        String ns = "hostile";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration victim = create(ns, "victim", spec -> { });
+        VideoGeneration attacker = create(ns, "attacker", spec -> { });
+        Pod attackerPod = renderOnNewPod(client, cluster, attacker, "gpu-1", 4, 1);
+        // The worker's Role lets it update its progress ConfigMap, metadata included.
+        client.configMaps().inNamespace(ns).withName("attacker-progress").edit(cm -> {
+            cm.getMetadata().getOwnerReferences().add(new OwnerReferenceBuilder(WorkerObjects.ownerReference(victim))
+                    .withController(false).withBlockOwnerDeletion(false).build());
+            return cm;
+        });
+        cluster.report(attacker, attackerPod, cluster.progress(4, 2, null, 1));
+
+        Pod victimPod = cluster.scheduleAndRun(cluster.syncJob("victim"), "gpu-2");
+        VideoGenerationStatus running = awaitStatus(ns, "victim", s -> s.phase == Phase.Running);
+        assertThat(running.podName).isEqualTo(victimPod.getMetadata().getName());
+        assertThat(running.progress).isNull();
+        cluster.report(victim, victimPod, cluster.progress(3, 1, null, 1));
+        awaitStatus(ns, "victim", s -> "1/3".equals(s.progress));
+        awaitStatus(ns, "attacker", s -> "2/4".equals(s.progress));
     }
 
     /** Runs last: it stops the operator of the Quarkus application and replaces it by a fresh one. */
