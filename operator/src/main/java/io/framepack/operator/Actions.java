@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** Carries out a {@link Decision}: creates or changes cluster objects and records Events. */
 final class Actions {
@@ -31,13 +32,23 @@ final class Actions {
             if (action instanceof Decision.CreateWorker) {
                 createWorker(vg, context);
             } else if (action instanceof Decision.SetJobSuspended suspend) {
-                context.resourceOperations().jsonPatch(context.getSecondaryResource(Job.class).orElseThrow(), job -> {
-                    job.getSpec().setSuspend(suspend.suspended());
-                    return job;
-                });
+                patchJob(vg, context, job -> job.getSpec().setSuspend(suspend.suspended()));
+            } else if (action instanceof Decision.SetJobTtl ttl) {
+                patchJob(vg, context, job -> job.getSpec().setTtlSecondsAfterFinished(ttl.ttlSecondsAfterFinished()));
             }
         }
         decision.notices().forEach(notice -> event(client, vg, notice));
+    }
+
+    /** The Job the decision saw: the one this resource controls. */
+    private static void patchJob(VideoGeneration vg, Context<VideoGeneration> context, Consumer<Job> change) {
+        Job own = context.getSecondaryResources(Job.class).stream()
+                .filter(job -> Names.job(vg).equals(job.getMetadata().getName()) && Observer.controlledBy(job, vg))
+                .findFirst().orElseThrow();
+        context.resourceOperations().jsonPatch(own, job -> {
+            change.accept(job);
+            return job;
+        });
     }
 
     /** Everything but the Job first, so the pod never starts without its ConfigMaps and ServiceAccount. */

@@ -26,6 +26,10 @@ public record Decision(VideoGenerationStatus status, List<Action> actions, List<
     public record SetJobSuspended(boolean suspended) implements Action {
     }
 
+    /** Let the TTL controller delete the finished Job: its outcome is in the stored status. */
+    public record SetJobTtl(int ttlSecondsAfterFinished) implements Action {
+    }
+
     /** A Kubernetes Event on the VideoGeneration. */
     public record Notice(boolean warning, String reason, String message) {
     }

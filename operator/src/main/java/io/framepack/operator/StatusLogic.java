@@ -180,6 +180,11 @@ public final class StatusLogic {
                 jobSuspended = wantSuspended;
             }
 
+            Integer ttl = spec.ttlSecondsAfterFinished;
+            if (finished.isPresent() && isTerminal(old.phase) && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
+                // The outcome is in the stored status (the one this reconcile read): now the Job may go.
+                actions.add(new Decision.SetJobTtl(ttl));
+            }
             if (finished.isPresent() && "Complete".equals(finished.get().getType())) {
                 succeed(finished.get());
             } else if (finished.isPresent()) {

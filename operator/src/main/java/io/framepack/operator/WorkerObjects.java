@@ -161,7 +161,10 @@ public final class WorkerObjects {
                 .build();
     }
 
-    /** The Job with one worker pod. With a queue it starts suspended until Kueue admits it. */
+    /**
+     * The Job with one worker pod. With a queue it starts suspended until Kueue admits it. Its
+     * {@code ttlSecondsAfterFinished} is set only after the outcome is recorded.
+     */
     public Job job(VideoGeneration vg) {
         VideoGenerationSpec spec = vg.getSpec();
         ObjectMetaBuilder meta = metadata(vg, Names.job(vg));
@@ -176,7 +179,8 @@ public final class WorkerObjects {
                 .withSuspend(suspended)
                 .withBackoffLimit(spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit)
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds)
-                .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
+                // No ttlSecondsAfterFinished yet: set once the status holds the outcome (see StatusLogic),
+                // so the Job cannot vanish before its result is recorded, which would start a new render.
                 // A replacement pod starts only once the old one is gone: never two writers of one checkpoint.
                 .withPodReplacementPolicy("Failed")
                 .withNewPodFailurePolicy()

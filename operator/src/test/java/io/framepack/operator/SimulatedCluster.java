@@ -329,7 +329,14 @@ final class SimulatedCluster {
         return progress;
     }
 
-    // ---- garbage collector ----------------------------------------------------------------------
+    // ---- TTL controller and garbage collector ---------------------------------------------------
+
+    /** The TTL-after-finished controller once every TTL has run out: deletes each finished Job that has one, and its pods. */
+    void expireFinishedJobs() {
+        jobs().stream().filter(job -> finished(job) && job.getSpec().getTtlSecondsAfterFinished() != null)
+                .forEach(job -> client.resource(job).delete());
+        collectGarbage();
+    }
 
     /** Deletes, until nothing changes, every object whose controller owner no longer exists. */
     void collectGarbage() {

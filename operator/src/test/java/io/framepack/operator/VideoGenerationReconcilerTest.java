@@ -319,6 +319,26 @@ class VideoGenerationReconcilerTest {
     }
 
     @Test
+    void theJobExpiresOnlyAfterItsOutcomeIsRecordedAndTheRenderIsNotRepeated() {
+        String ns = "ttl";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "brief", spec -> spec.ttlSecondsAfterFinished = 0);
+        assertThat(cluster.awaitJob("brief").getSpec().getTtlSecondsAfterFinished()).isNull();
+        Pod pod = renderOnNewPod(client, cluster, vg, "gpu-1", 2, 2);
+        cluster.exit(pod, 0, "Completed");
+        cluster.syncJob("brief");
+        cluster.expireFinishedJobs();
+        assertThat(cluster.job("brief")).as("no TTL before the status holds the outcome").isNotNull();
+
+        awaitStatus(ns, "brief", s -> s.phase == Phase.Succeeded);
+        await().atMost(WAIT).until(() -> Integer.valueOf(0).equals(cluster.job("brief").getSpec().getTtlSecondsAfterFinished()));
+        cluster.expireFinishedJobs();
+        assertThat(cluster.jobs()).isEmpty();
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> cluster.jobs().isEmpty());
+        assertThat(awaitStatus(ns, "brief", s -> true).phase).isEqualTo(Phase.Succeeded);
+    }
+
+    @Test
     void aResourceCreatedAgainWithTheSameNameNeverAdoptsTheEarlierOnesResult() {
         String ns = "recreate";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
