@@ -14,6 +14,8 @@ public final class Reasons {
     public static final String RENDERING = "Rendering";
     public static final String RESUMED = "Resumed";
     public static final String PREEMPTED = "Preempted";
+    /** The worker exited 75 after a clean stop (suspend, Kueue eviction, pod deleted): not a failure. */
+    public static final String STOPPED = "Stopped";
     public static final String OOM_KILLED = "OOMKilled";
     public static final String CRASHED = "Crashed";
     public static final String CRASH_LOOP = "CrashLooping";
@@ -29,5 +31,10 @@ public final class Reasons {
     public static final String STATUS_UNREADABLE = "StatusUnreadable";
 
     private Reasons() {
+    }
+
+    /** Pods that ended without a fault of their own: never counted against backoffLimit. */
+    static boolean isInterruption(String reason) {
+        return PREEMPTED.equals(reason) || STOPPED.equals(reason);
     }
 }

@@ -42,6 +42,8 @@ public final class StatusLogic {
     static final int HISTORY_LIMIT = 110;
     /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
+    /** How soon the Job's TTL is set after the reconcile that records its outcome. */
+    static final Duration TTL_RECHECK = Duration.ofSeconds(1);
     /** The file name a worker may give its video; the directory or bucket comes from the spec. */
     private static final Pattern OUTPUT_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\\.mp4");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -113,6 +115,10 @@ public final class StatusLogic {
             } else {
                 decideWithJob(observation.job());
             }
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null && observation.job() != null && !isTerminal(status.phase)) {
+                status.message += "; spec.suspend is not applied to a Job in a Kueue queue: Kueue decides when it runs"
+                        + " (deactivate its Workload to stop it)";
+            }
             finishConditions();
             if (status.phase != old.phase) {
                 notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
@@ -135,6 +141,11 @@ public final class StatusLogic {
             }
             if (!observation.leftovers().isEmpty()) {
                 waitForLeftovers();
+                return;
+            }
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null) {
+                // Kueue would resume a queued Job: it is not created before the resource is resumed.
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to queue it");
                 return;
             }
             actions.add(new Decision.CreateWorker());
@@ -173,17 +184,22 @@ public final class StatusLogic {
 
             Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
             boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
-            Boolean wantSuspended = Boolean.TRUE.equals(spec.suspend) ? Boolean.TRUE
-                    : spec.queueName == null ? Boolean.FALSE : null; // with a queue, Kueue resumes the Job
-            if (finished.isEmpty() && wantSuspended != null && wantSuspended != jobSuspended) {
+            // With a queue, Kueue owns the Job's suspend (it resumes to admit and suspends to evict).
+            boolean wantSuspended = Boolean.TRUE.equals(spec.suspend);
+            if (finished.isEmpty() && spec.queueName == null && wantSuspended != jobSuspended) {
                 actions.add(new Decision.SetJobSuspended(wantSuspended));
                 jobSuspended = wantSuspended;
             }
 
             Integer ttl = spec.ttlSecondsAfterFinished;
-            if (finished.isPresent() && isTerminal(old.phase) && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
-                // The outcome is in the stored status (the one this reconcile read): now the Job may go.
-                actions.add(new Decision.SetJobTtl(ttl));
+            if (finished.isPresent() && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
+                if (isTerminal(old.phase)) {
+                    // The outcome is in the stored status (the one this reconcile read): now the Job may go.
+                    actions.add(new Decision.SetJobTtl(ttl));
+                } else {
+                    // This reconcile records it; a status write starts no reconcile, so look again.
+                    recheckAfter = TTL_RECHECK;
+                }
             }
             if (finished.isPresent() && "Complete".equals(finished.get().getType())) {
                 succeed(finished.get());
@@ -209,7 +225,7 @@ public final class StatusLogic {
                     continue;
                 }
                 AttemptRecord record = classify(pod);
-                if (Reasons.PREEMPTED.equals(record.reason)) {
+                if (Reasons.isInterruption(record.reason)) {
                     status.attempts.preemptions++;
                 } else {
                     status.attempts.failures++;
@@ -237,6 +253,10 @@ public final class StatusLogic {
                 record.message = "Pod " + record.podName + " was disrupted" + after + " (" + disruption.get().getReason()
                         + (disruption.get().getMessage() == null ? "" : ": " + disruption.get().getMessage())
                         + "); a new pod resumes from the last checkpoint";
+            } else if (record.exitCode != null && record.exitCode == ExitCode.TERMINATED.code) {
+                record.reason = Reasons.STOPPED;
+                record.message = "Pod " + record.podName + " stopped cleanly" + after
+                        + " (exit 75: suspended, evicted by Kueue or deleted); the render resumes from the last checkpoint";
             } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
                 record.reason = Reasons.OOM_KILLED;
                 record.message = "Worker ran out of memory" + after + " (limit " + memoryLimit()
@@ -397,7 +417,7 @@ public final class StatusLogic {
         }
 
         private void suspendedOrQueued() {
-            if (Boolean.TRUE.equals(spec.suspend)) {
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName == null) {
                 unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
                         + (status.progress == null ? "0 sections" : status.progress + " sections")
                         + "; set spec.suspend to false to resume");
@@ -432,9 +452,10 @@ public final class StatusLogic {
             if (last == null) {
                 status.message = "Waiting for the Job controller to create the worker pod";
                 activityReason = Reasons.STARTING;
-            } else if (Reasons.PREEMPTED.equals(last.reason)) {
-                status.message = "Preempted after " + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
-                activityReason = Reasons.PREEMPTED;
+            } else if (Reasons.isInterruption(last.reason)) {
+                status.message = (Reasons.PREEMPTED.equals(last.reason) ? "Preempted" : "Stopped") + " after "
+                        + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
+                activityReason = last.reason;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
                         + backoffLimit() + " failures used)";
@@ -571,7 +592,7 @@ public final class StatusLogic {
         }
 
         private String lastFailureMessage() {
-            return status.attempts.history.stream().filter(r -> !Reasons.PREEMPTED.equals(r.reason))
+            return status.attempts.history.stream().filter(r -> !Reasons.isInterruption(r.reason))
                     .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
         }
 

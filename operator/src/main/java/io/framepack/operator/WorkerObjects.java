@@ -187,6 +187,11 @@ public final class WorkerObjects {
                 .addNewRule().withAction("Ignore")
                 .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
                 .endRule()
+                // The worker's clean stop after SIGTERM (suspend, Kueue eviction, pod deleted) is no crash.
+                .addNewRule().withAction("Ignore")
+                .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("In")
+                .withValues(ExitCode.TERMINATED.code).endOnExitCodes()
+                .endRule()
                 .addNewRule().withAction("FailJob")
                 .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("In")
                 .withValues(ExitCode.INVALID_INPUT.code).endOnExitCodes()

@@ -233,18 +233,20 @@ class VideoGenerationReconcilerTest {
     }
 
     @Test
-    void suspendAndResume() {
+    void suspendAndResumeSpendNoBackoffLimit() {
         String ns = "suspend";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
-        VideoGeneration vg = create(ns, "pausable", spec -> { });
+        VideoGeneration vg = create(ns, "pausable", spec -> spec.backoffLimit = 0);
         renderOnNewPod(client, cluster, vg, "gpu-1", 6, 2);
 
         editSpec(ns, "pausable", spec -> spec.suspend = true);
         await().atMost(WAIT).until(() -> Boolean.TRUE.equals(cluster.job("pausable").getSpec().getSuspend()));
         cluster.syncJob("pausable");
-        VideoGenerationStatus suspended = awaitStatus(ns, "pausable", s -> s.phase == Phase.Suspended);
+        VideoGenerationStatus suspended = awaitStatus(ns, "pausable", s -> s.phase == Phase.Suspended && s.attempts.preemptions == 1);
         assertThat(suspended.message).isEqualTo("Suspended after 2/6 sections; set spec.suspend to false to resume");
         assertThat(condition(suspended, Conditions.RECONCILING).getStatus()).isEqualTo("False");
+        assertThat(suspended.attempts.failures).isZero();
+        assertThat(suspended.attempts.history).extracting(r -> r.reason).containsExactly(Reasons.STOPPED);
         assertThat(cluster.pods("pausable")).noneMatch(p -> "Running".equals(p.getStatus().getPhase()));
 
         editSpec(ns, "pausable", spec -> spec.suspend = false);
@@ -253,29 +255,43 @@ class VideoGenerationReconcilerTest {
         cluster.report(vg, resumed, cluster.progress(6, 3, 2, 2));
         VideoGenerationStatus running = awaitStatus(ns, "pausable", s -> s.phase == Phase.Running && "3/6".equals(s.progress));
         assertThat(running.nodeName).isEqualTo("gpu-2");
+        assertThat(running.attempts.failures).isZero();
         assertThat(cluster.jobs()).hasSize(1);
     }
 
     @Test
-    void queuedThroughKueueStartsSuspendedAndWaitsForAdmission() {
-        String ns = "kueue";
+    void kueueOwnsTheSuspendOfAQueuedJobAndItsEvictionsSpendNoBackoffLimit() {
+        String ns = "kueue-evict";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
-        create(ns, "queued", spec -> spec.queueName = "gpu-batch");
-        Job job = cluster.awaitJob("queued");
-        assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-batch");
-        assertThat(job.getSpec().getSuspend()).isTrue();
-        VideoGenerationStatus queued = awaitStatus(ns, "queued", s -> s.phase == Phase.Queued);
-        assertThat(queued.message).contains("queue gpu-batch");
-        assertThat(condition(queued, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.QUEUED);
-
-        // Kueue admits the workload by resuming the Job; the operator must not suspend it again.
-        client.batch().v1().jobs().inNamespace(ns).withName("queued").edit(j -> {
-            j.getSpec().setSuspend(false);
-            return j;
+        VideoGeneration vg = create(ns, "evicted", spec -> {
+            spec.queueName = "gpu-batch";
+            spec.suspend = true;
+            spec.backoffLimit = 0;
         });
-        Pod pod = cluster.scheduleAndRun(cluster.syncJob("queued"), "gpu-1");
-        awaitStatus(ns, "queued", s -> s.phase == Phase.Running && pod.getMetadata().getName().equals(s.podName));
-        assertThat(cluster.job("queued").getSpec().getSuspend()).isFalse();
+        VideoGenerationStatus held = awaitStatus(ns, "evicted", s -> s.phase == Phase.Suspended);
+        assertThat(held.message).contains("set spec.suspend to false to queue it");
+        assertThat(cluster.jobs()).as("Kueue would resume a queued Job: none before the resource is resumed").isEmpty();
+
+        editSpec(ns, "evicted", spec -> spec.suspend = false);
+        cluster.awaitJob("evicted");
+        cluster.kueueSetsSuspend("evicted", false);
+        Pod first = cluster.scheduleAndRun(cluster.syncJob("evicted"), "gpu-1");
+        cluster.report(vg, first, cluster.progress(4, 1, null, 1));
+        awaitStatus(ns, "evicted", s -> s.phase == Phase.Running && "1/4".equals(s.progress));
+
+        cluster.kueueSetsSuspend("evicted", true);
+        cluster.syncJob("evicted");
+        VideoGenerationStatus queued = awaitStatus(ns, "evicted", s -> s.phase == Phase.Queued && s.attempts.preemptions == 1);
+        assertThat(queued.attempts.failures).isZero();
+        cluster.kueueSetsSuspend("evicted", false);
+        Pod second = cluster.scheduleAndRun(cluster.syncJob("evicted"), "gpu-2");
+        awaitStatus(ns, "evicted", s -> s.phase == Phase.Running && second.getMetadata().getName().equals(s.podName));
+
+        // Suspending the resource does not make the operator take the Job's suspend from Kueue.
+        editSpec(ns, "evicted", spec -> spec.suspend = true);
+        VideoGenerationStatus notApplied = awaitStatus(ns, "evicted", s -> s.message.contains("spec.suspend is not applied"));
+        assertThat(notApplied.phase).isEqualTo(Phase.Running);
+        assertThat(cluster.job("evicted").getSpec().getSuspend()).isFalse();
     }
 
     @Test
@@ -445,7 +461,7 @@ class VideoGenerationReconcilerTest {
         assertThat(job.getSpec().getPodReplacementPolicy()).isEqualTo("Failed");
         assertThat(job.getSpec().getBackoffLimit()).isEqualTo(3);
         assertThat(job.getSpec().getPodFailurePolicy().getRules()).extracting(r -> r.getAction())
-                .containsExactly("Ignore", "FailJob", "Count");
+                .containsExactly("Ignore", "Ignore", "FailJob", "Count");
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getRestartPolicy()).isEqualTo("Never");
         assertThat(pod.getServiceAccountName()).isEqualTo("dancer-worker");
