@@ -1,6 +1,7 @@
 package io.framepack.operator;
 
 import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +13,7 @@ import org.jboss.logging.Logger;
 import java.net.HttpURLConnection;
 import java.time.Instant;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** Carries out a {@link Decision}: creates or changes cluster objects and records Events. */
 final class Actions {
@@ -30,35 +32,55 @@ final class Actions {
             if (action instanceof Decision.CreateWorker) {
                 createWorker(vg, context);
             } else if (action instanceof Decision.SetJobSuspended suspend) {
-                context.resourceOperations().jsonPatch(context.getSecondaryResource(Job.class).orElseThrow(), job -> {
-                    job.getSpec().setSuspend(suspend.suspended());
-                    return job;
-                });
+                patchJob(vg, context, job -> job.getSpec().setSuspend(suspend.suspended()));
+            } else if (action instanceof Decision.SetJobTtl ttl) {
+                patchJob(vg, context, job -> job.getSpec().setTtlSecondsAfterFinished(ttl.ttlSecondsAfterFinished()));
             }
         }
         decision.notices().forEach(notice -> event(client, vg, notice));
     }
 
+    /** The Job the decision saw: the one this resource controls. */
+    private static void patchJob(VideoGeneration vg, Context<VideoGeneration> context, Consumer<Job> change) {
+        Job own = context.getSecondaryResources(Job.class).stream()
+                .filter(job -> Names.job(vg).equals(job.getMetadata().getName()) && Observer.controlledBy(job, vg))
+                .findFirst().orElseThrow();
+        context.resourceOperations().jsonPatch(own, job -> {
+            change.accept(job);
+            return job;
+        });
+    }
+
     /** Everything but the Job first, so the pod never starts without its ConfigMaps and ServiceAccount. */
     private void createWorker(VideoGeneration vg, Context<VideoGeneration> context) {
         KubernetesClient client = context.getClient();
-        createIfAbsent(() -> client.resource(objects.serviceAccount(vg)).create());
-        createIfAbsent(() -> client.resource(objects.role(vg)).create());
-        createIfAbsent(() -> client.resource(objects.roleBinding(vg)).create());
-        createIfAbsent(() -> client.resource(objects.jobConfigMap(vg)).create());
-        createIfAbsent(() -> client.resource(objects.progressConfigMap(vg)).create());
+        createOwned(vg, client, objects.serviceAccount(vg), () -> client.resource(objects.serviceAccount(vg)).create());
+        createOwned(vg, client, objects.role(vg), () -> client.resource(objects.role(vg)).create());
+        createOwned(vg, client, objects.roleBinding(vg), () -> client.resource(objects.roleBinding(vg)).create());
+        createOwned(vg, client, objects.jobConfigMap(vg), () -> client.resource(objects.jobConfigMap(vg)).create());
+        createOwned(vg, client, objects.progressConfigMap(vg), () -> client.resource(objects.progressConfigMap(vg)).create());
         // Through the operator's own operations, so the Job is in the cache at once and a
         // reconcile that follows immediately cannot create it a second time.
-        createIfAbsent(() -> context.resourceOperations().create(objects.job(vg)));
+        Job job = objects.job(vg);
+        createOwned(vg, client, job, () -> context.resourceOperations().create(job));
     }
 
-    /** Runs a create; an object of that name already there (HTTP 409) is fine. */
-    private static void createIfAbsent(Runnable create) {
+    /**
+     * Runs a create; an object of that name already there (HTTP 409) is fine only if this very
+     * resource controls it (an earlier reconcile made it). Anything else is not adopted: the next
+     * reconcile sees it and waits for it to go.
+     */
+    private static void createOwned(VideoGeneration vg, KubernetesClient client, HasMetadata wanted, Runnable create) {
         try {
             create.run();
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
                 throw e;
+            }
+            HasMetadata existing = client.resource(wanted).get();
+            if (existing != null && !Observer.controlledBy(existing, vg)) {
+                throw new IllegalStateException(wanted.getKind() + " " + wanted.getMetadata().getName()
+                        + " already exists and belongs to something else; it is not adopted", e);
             }
         }
     }

@@ -2,6 +2,7 @@ package io.framepack.operator;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.worker.WorkerProgress;
 
 import java.util.List;
@@ -12,10 +13,14 @@ import java.util.List;
  * @param specProblems     reasons the spec cannot be rendered (empty when valid)
  * @param specHash         hash of the pixel-defining spec (null when invalid)
  * @param gpuResourceName  the extended resource the worker's GPUs are requested as (spec or cluster default)
- * @param job              the worker Job, or null
+ * @param output           where the video goes (spec or cluster default; null when the spec is invalid)
+ * @param job              the worker Job this resource controls, or null
  * @param pods             the worker pods of that Job, oldest first
- * @param progress         the worker's last readable progress report for this render, or null
+ * @param progress         the last readable progress report in the ConfigMap this resource controls, or null
+ *                         (not yet checked to be this render's)
+ * @param leftovers        objects with the names of this render's worker objects that belong to something
+ *                         else (kind and name), looked for only while a worker would be created
  */
-public record Observation(List<String> specProblems, String specHash, String gpuResourceName, Job job,
-                          List<Pod> pods, WorkerProgress progress) {
+public record Observation(List<String> specProblems, String specHash, String gpuResourceName, StorageLocation output, Job job,
+                          List<Pod> pods, WorkerProgress progress, List<String> leftovers) {
 }

@@ -3,10 +3,14 @@ package io.framepack.operator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -16,12 +20,20 @@ import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
 
-/** Reads the worker Job, its pods and the progress ConfigMap of one render from the informer caches. */
+/**
+ * Reads the worker Job, its pods and the progress ConfigMap of one render from the informer caches.
+ * Only objects this very resource controls count: one of the same name may be left from an earlier
+ * resource of that name, and the progress ConfigMap is written by the worker, so nothing in it is trusted.
+ */
 final class Observer {
     private static final Logger LOG = Logger.getLogger(Observer.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** A progress report is a few KiB; a larger one is not the worker's writing and is not read. */
+    static final int MAX_PROGRESS_CHARS = 256 * 1024;
 
     private final OperatorConfig config;
     private final WorkerObjects objects;
@@ -34,32 +46,69 @@ final class Observer {
     Observation observe(VideoGeneration vg, Context<VideoGeneration> context) {
         List<String> problems = SpecValidator.validate(vg, config.defaults());
         String specHash = problems.isEmpty() ? objects.specHash(vg) : null;
-        Job job = context.getSecondaryResource(Job.class).orElse(null);
+        Job job = controlled(context.getSecondaryResources(Job.class).stream(), Names.job(vg), vg).orElse(null);
         List<Pod> pods = job == null ? List.of() : context.getSecondaryResources(Pod.class).stream()
-                .filter(pod -> ownedBy(pod, job))
+                .filter(pod -> controlledBy(pod, job))
                 .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),
                                 Comparator.nullsFirst(Comparator.naturalOrder()))
                         .thenComparing(p -> p.getMetadata().getName()))
                 .toList();
-        WorkerProgress progress = null;
-        ConfigMap progressMap = context.getSecondaryResource(ConfigMap.class).orElse(null);
-        String json = progressMap == null || progressMap.getData() == null ? null
-                : progressMap.getData().get(WorkerContract.PROGRESS_KEY);
-        if (json != null && !json.isBlank()) {
-            try {
-                progress = JSON.readValue(json, WorkerProgress.class);
-            } catch (IOException e) {
-                // The status keeps what it had; the next report (the worker rewrites the whole document) heals it.
-                LOG.warnf("Unreadable progress report in ConfigMap %s/%s: %s", vg.getMetadata().getNamespace(),
-                        Names.progressConfigMap(vg), e.getMessage());
-            }
-        }
-        return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), job, pods, progress);
+        boolean ended = vg.getStatus() != null && (vg.getStatus().phase == Phase.Succeeded || vg.getStatus().phase == Phase.Failed);
+        List<String> leftovers = job == null && problems.isEmpty() && !ended ? leftovers(vg, context.getClient()) : List.of();
+        WorkerProgress progress = controlled(context.getSecondaryResources(ConfigMap.class).stream(),
+                Names.progressConfigMap(vg), vg).map(map -> readProgress(vg, map)).orElse(null);
+        StorageLocation output = problems.isEmpty() ? ResolvedStorage.resolve(vg.getSpec(), config.defaults()).output() : null;
+        return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), output, job, pods, progress, leftovers);
     }
 
-    /** Pods of an earlier Job of the same name (a re-created resource) may linger until garbage collection. */
-    private static boolean ownedBy(Pod pod, Job job) {
-        List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
-        return owners != null && owners.stream().anyMatch(o -> Objects.equals(o.getUid(), job.getMetadata().getUid()));
+    private static WorkerProgress readProgress(VideoGeneration vg, ConfigMap map) {
+        String json = map.getData() == null ? null : map.getData().get(WorkerContract.PROGRESS_KEY);
+        if (json == null || json.isBlank()) {
+            return null;
+        }
+        if (json.length() > MAX_PROGRESS_CHARS) {
+            LOG.warnf("Progress report in ConfigMap %s/%s ignored: %d characters, more than %d", vg.getMetadata().getNamespace(),
+                    map.getMetadata().getName(), json.length(), MAX_PROGRESS_CHARS);
+            return null;
+        }
+        try {
+            return JSON.readValue(json, WorkerProgress.class);
+        } catch (IOException e) {
+            // The status keeps what it had; the next report (the worker rewrites the whole document) heals it.
+            LOG.warnf("Unreadable progress report in ConfigMap %s/%s: %s", vg.getMetadata().getNamespace(),
+                    map.getMetadata().getName(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Objects that bear the names of this render's worker objects but belong to something else,
+     * mostly an earlier resource of the same name whose objects the garbage collector has not yet
+     * deleted. Read from the API server (most are not watched), and only while a worker would be created.
+     */
+    private static List<String> leftovers(VideoGeneration vg, KubernetesClient client) {
+        String ns = vg.getMetadata().getNamespace();
+        return Stream.of(
+                        client.batch().v1().jobs().inNamespace(ns).withName(Names.job(vg)).get(),
+                        client.configMaps().inNamespace(ns).withName(Names.jobConfigMap(vg)).get(),
+                        client.configMaps().inNamespace(ns).withName(Names.progressConfigMap(vg)).get(),
+                        client.serviceAccounts().inNamespace(ns).withName(Names.worker(vg)).get(),
+                        client.rbac().roles().inNamespace(ns).withName(Names.worker(vg)).get(),
+                        client.rbac().roleBindings().inNamespace(ns).withName(Names.worker(vg)).get())
+                .filter(Objects::nonNull)
+                .filter(object -> !controlledBy(object, vg))
+                .map(object -> object.getKind() + " " + object.getMetadata().getName())
+                .toList();
+    }
+
+    private static <T extends HasMetadata> Optional<T> controlled(Stream<T> candidates, String name, HasMetadata owner) {
+        return candidates.filter(o -> name.equals(o.getMetadata().getName()) && controlledBy(o, owner)).findFirst();
+    }
+
+    /** The controller owner reference names this very object (its uid), not just one of its name. */
+    static boolean controlledBy(HasMetadata object, HasMetadata owner) {
+        List<OwnerReference> owners = object.getMetadata().getOwnerReferences();
+        return owners != null && owners.stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
+                && Objects.equals(o.getUid(), owner.getMetadata().getUid()));
     }
 }

@@ -4,6 +4,7 @@ package io.framepack.operator;
 public final class Reasons {
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String CREATED = "WorkerCreated";
+    public static final String WAITING_FOR_OLD_OBJECTS = "WaitingForOldObjects";
     public static final String QUEUED = "Queued";
     public static final String SUSPENDED = "Suspended";
     public static final String UNSCHEDULABLE = "Unschedulable";
@@ -13,6 +14,8 @@ public final class Reasons {
     public static final String RENDERING = "Rendering";
     public static final String RESUMED = "Resumed";
     public static final String PREEMPTED = "Preempted";
+    /** The worker exited 75 after a clean stop (suspend, Kueue eviction, pod deleted): not a failure. */
+    public static final String STOPPED = "Stopped";
     public static final String OOM_KILLED = "OOMKilled";
     public static final String CRASHED = "Crashed";
     public static final String CRASH_LOOP = "CrashLooping";
@@ -25,7 +28,13 @@ public final class Reasons {
     public static final String FAILED = "Failed";
     public static final String AS_EXPECTED = "AsExpected";
     public static final String RECONCILE_ERROR = "ReconcileError";
+    public static final String STATUS_UNREADABLE = "StatusUnreadable";
 
     private Reasons() {
+    }
+
+    /** Pods that ended without a fault of their own: never counted against backoffLimit. */
+    static boolean isInterruption(String reason) {
+        return PREEMPTED.equals(reason) || STOPPED.equals(reason);
     }
 }

@@ -30,7 +30,7 @@ public class RenderMetrics {
                 .description("Wall time of one section on the worker").publishPercentileHistogram()
                 .register(registry);
         this.preemptions = Counter.builder("framepack.preemptions")
-                .description("Worker pods preempted, evicted or drained").register(registry);
+                .description("Worker pods preempted, evicted, drained or stopped by a suspend").register(registry);
         for (Phase phase : Phase.values()) {
             Gauge.builder("framepack.renders", renders, cache -> cache.get() == null ? 0
                             : cache.get().list().filter(vg -> phaseOf(vg) == phase).count())
@@ -51,7 +51,7 @@ public class RenderMetrics {
             }
         }
         for (VideoGenerationStatus.AttemptRecord attempt : decision.newAttempts()) {
-            if (Reasons.PREEMPTED.equals(attempt.reason)) {
+            if (Reasons.isInterruption(attempt.reason)) {
                 preemptions.increment();
             } else {
                 registry.counter("framepack.worker.failures", "reason", attempt.reason).increment();

@@ -41,6 +41,11 @@ final class SpecValidator {
             problems.add("spec: required");
             return problems;
         }
+        if (spec.unreadable != null) {
+            problems.add(spec.unreadable + " (the stored spec does not fit the operator's model: delete the"
+                    + " VideoGeneration and create it again with values the CRD accepts)");
+            return problems;
+        }
         checkInput(spec, problems);
         checkRender(spec.render, problems);
         ResolvedStorage storage = ResolvedStorage.resolve(spec, defaults);

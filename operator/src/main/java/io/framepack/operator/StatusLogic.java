@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -16,8 +17,10 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
 import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The one place that turns an {@link Observation} into the resource status and the actions to
@@ -36,6 +40,12 @@ import java.util.TreeMap;
 public final class StatusLogic {
     /** Ended pods remembered in status; enough for any backoffLimit the CRD accepts. */
     static final int HISTORY_LIMIT = 110;
+    /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
+    static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
+    /** How soon the Job's TTL is set after the reconcile that records its outcome. */
+    static final Duration TTL_RECHECK = Duration.ofSeconds(1);
+    /** The file name a worker may give its video; the directory or bucket comes from the spec. */
+    private static final Pattern OUTPUT_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\\.mp4");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final Set<String> IMAGE_PULL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName");
     private static final Set<String> CONFIG_WAITING = Set.of("CreateContainerConfigError", "CreateContainerError");
@@ -68,6 +78,7 @@ public final class StatusLogic {
         /** Reason for Reconciling/Progressing while the render is under way. */
         private String activityReason = Reasons.STARTING;
         private Pod activePod;
+        private Duration recheckAfter;
 
         Run(VideoGeneration vg, Observation observation, Instant now) {
             this.vg = vg;
@@ -78,6 +89,7 @@ public final class StatusLogic {
             this.generation = gen == null ? 0 : gen;
             this.old = vg.getStatus() == null ? new VideoGenerationStatus() : vg.getStatus();
             this.status = SERIALIZATION.clone(old);
+            status.unreadable = null;
             if (status.conditions == null) {
                 status.conditions = new ArrayList<>();
             }
@@ -91,16 +103,27 @@ public final class StatusLogic {
 
         Decision decide() {
             status.observedGeneration = generation;
-            if (observation.job() == null) {
+            if (old.unreadable != null) {
+                notices.add(new Decision.Notice(true, Reasons.STATUS_UNREADABLE, "The stored status could not be read ("
+                        + old.unreadable + "); it is rebuilt from what the cluster shows"));
+            }
+            if (spec.unreadable != null) {
+                // Nothing in it can be trusted, suspend included: the Job, if any, is left as it is.
+                fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
+            } else if (observation.job() == null) {
                 decideWithoutJob();
             } else {
                 decideWithJob(observation.job());
+            }
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null && observation.job() != null && !isTerminal(status.phase)) {
+                status.message += "; spec.suspend is not applied to a Job in a Kueue queue: Kueue decides when it runs"
+                        + " (deactivate its Workload to stop it)";
             }
             finishConditions();
             if (status.phase != old.phase) {
                 notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
             }
-            return new Decision(status, actions, notices, newSections, newAttempts);
+            return new Decision(status, actions, notices, newSections, newAttempts, recheckAfter);
         }
 
         private void decideWithoutJob() {
@@ -116,6 +139,15 @@ public final class StatusLogic {
                         .map(c -> c.getReason()).orElse(Reasons.FAILED) : null;
                 return;
             }
+            if (!observation.leftovers().isEmpty()) {
+                waitForLeftovers();
+                return;
+            }
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null) {
+                // Kueue would resume a queued Job: it is not created before the resource is resumed.
+                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to queue it");
+                return;
+            }
             actions.add(new Decision.CreateWorker());
             status.jobName = Names.job(vg);
             status.specHash = observation.specHash();
@@ -127,6 +159,15 @@ public final class StatusLogic {
             } else {
                 unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
             }
+        }
+
+        /** Never adopted: an earlier resource's Job would hand this one its outcome, its ConfigMaps its job. */
+        private void waitForLeftovers() {
+            activityReason = Reasons.WAITING_FOR_OLD_OBJECTS;
+            recheckAfter = LEFTOVER_RECHECK;
+            unscheduled(Phase.Pending, activityReason, "Waiting for " + String.join(", ", observation.leftovers())
+                    + " to be deleted: they bear this render's names but belong to an earlier VideoGeneration of the same"
+                    + " name (the garbage collector deletes them) or to something else (delete them by hand)");
         }
 
         private void decideWithJob(Job job) {
@@ -143,13 +184,23 @@ public final class StatusLogic {
 
             Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
             boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
-            Boolean wantSuspended = Boolean.TRUE.equals(spec.suspend) ? Boolean.TRUE
-                    : spec.queueName == null ? Boolean.FALSE : null; // with a queue, Kueue resumes the Job
-            if (finished.isEmpty() && wantSuspended != null && wantSuspended != jobSuspended) {
+            // With a queue, Kueue owns the Job's suspend (it resumes to admit and suspends to evict).
+            boolean wantSuspended = Boolean.TRUE.equals(spec.suspend);
+            if (finished.isEmpty() && spec.queueName == null && wantSuspended != jobSuspended) {
                 actions.add(new Decision.SetJobSuspended(wantSuspended));
                 jobSuspended = wantSuspended;
             }
 
+            Integer ttl = spec.ttlSecondsAfterFinished;
+            if (finished.isPresent() && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
+                if (isTerminal(old.phase)) {
+                    // The outcome is in the stored status (the one this reconcile read): now the Job may go.
+                    actions.add(new Decision.SetJobTtl(ttl));
+                } else {
+                    // This reconcile records it; a status write starts no reconcile, so look again.
+                    recheckAfter = TTL_RECHECK;
+                }
+            }
             if (finished.isPresent() && "Complete".equals(finished.get().getType())) {
                 succeed(finished.get());
             } else if (finished.isPresent()) {
@@ -174,7 +225,7 @@ public final class StatusLogic {
                     continue;
                 }
                 AttemptRecord record = classify(pod);
-                if (Reasons.PREEMPTED.equals(record.reason)) {
+                if (Reasons.isInterruption(record.reason)) {
                     status.attempts.preemptions++;
                 } else {
                     status.attempts.failures++;
@@ -202,6 +253,10 @@ public final class StatusLogic {
                 record.message = "Pod " + record.podName + " was disrupted" + after + " (" + disruption.get().getReason()
                         + (disruption.get().getMessage() == null ? "" : ": " + disruption.get().getMessage())
                         + "); a new pod resumes from the last checkpoint";
+            } else if (record.exitCode != null && record.exitCode == ExitCode.TERMINATED.code) {
+                record.reason = Reasons.STOPPED;
+                record.message = "Pod " + record.podName + " stopped cleanly" + after
+                        + " (exit 75: suspended, evicted by Kueue or deleted); the render resumes from the last checkpoint";
             } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
                 record.reason = Reasons.OOM_KILLED;
                 record.message = "Worker ran out of memory" + after + " (limit " + memoryLimit()
@@ -218,8 +273,8 @@ public final class StatusLogic {
         }
 
         private void applyProgress() {
-            WorkerProgress progress = observation.progress();
-            if (progress == null || (progress.jobId != null && !progress.jobId.equals(Names.jobId(vg)))) {
+            WorkerProgress progress = ownProgress();
+            if (progress == null) {
                 return;
             }
             if (progress.sectionsTotal != null) {
@@ -238,9 +293,10 @@ public final class StatusLogic {
                 checkpoint.sizeBytes = c.sizeBytes;
                 status.lastCheckpoint = checkpoint;
             }
-            if (progress.output != null) {
+            String outputLocation = progress.output == null ? null : outputLocation(progress.output.location);
+            if (outputLocation != null) {
                 VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
-                output.location = progress.output.location;
+                output.location = outputLocation;
                 output.sizeBytes = progress.output.sizeBytes;
                 output.frames = progress.output.frames;
                 status.output = output;
@@ -249,6 +305,39 @@ public final class StatusLogic {
             status.currentSection = live ? progress.currentSection : null;
             status.currentStep = live ? progress.currentStep : null;
             status.stepsPerSection = progress.stepsPerSection != null ? progress.stepsPerSection : status.stepsPerSection;
+        }
+
+        /**
+         * The report, if this render's worker wrote it: the worker puts the job's identity (with the
+         * resource's uid) in every report, and it must come from a pod of this resource's Job.
+         */
+        private WorkerProgress ownProgress() {
+            WorkerProgress progress = observation.progress();
+            boolean own = progress != null && Names.jobId(vg).equals(progress.jobId) && progress.podName != null
+                    && observation.pods().stream().anyMatch(p -> progress.podName.equals(p.getMetadata().getName()));
+            return own ? progress : null;
+        }
+
+        /**
+         * Where the video is, as the spec says: the worker only names the file (it may add a suffix
+         * where the name was taken), so a report cannot point the status at anything else.
+         */
+        private String outputLocation(String reported) {
+            StorageLocation output = observation.output();
+            if (reported == null || output == null) {
+                return null;
+            }
+            String workerPrefix = output.pvc != null ? WorkerContract.OUTPUT_MOUNT + "/"
+                    : "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix);
+            String file = reported.startsWith(workerPrefix) ? reported.substring(workerPrefix.length()) : "";
+            if (!OUTPUT_FILE.matcher(file).matches()) {
+                return null;
+            }
+            if (output.pvc == null) {
+                return workerPrefix + file;
+            }
+            String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
+            return "pvc://" + output.pvc.claimName + "/" + path + file;
         }
 
         private void mergeSections(WorkerProgress progress) {
@@ -328,7 +417,7 @@ public final class StatusLogic {
         }
 
         private void suspendedOrQueued() {
-            if (Boolean.TRUE.equals(spec.suspend)) {
+            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName == null) {
                 unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
                         + (status.progress == null ? "0 sections" : status.progress + " sections")
                         + "; set spec.suspend to false to resume");
@@ -363,9 +452,10 @@ public final class StatusLogic {
             if (last == null) {
                 status.message = "Waiting for the Job controller to create the worker pod";
                 activityReason = Reasons.STARTING;
-            } else if (Reasons.PREEMPTED.equals(last.reason)) {
-                status.message = "Preempted after " + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
-                activityReason = Reasons.PREEMPTED;
+            } else if (Reasons.isInterruption(last.reason)) {
+                status.message = (Reasons.PREEMPTED.equals(last.reason) ? "Preempted" : "Stopped") + " after "
+                        + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
+                activityReason = last.reason;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
                         + backoffLimit() + " failures used)";
@@ -380,7 +470,7 @@ public final class StatusLogic {
                 status.startTime = pod.getStatus() != null && pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
             }
             scheduledFromPod(pod);
-            WorkerProgress progress = observation.progress();
+            WorkerProgress progress = ownProgress();
             boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
             String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
             if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
@@ -497,12 +587,12 @@ public final class StatusLogic {
         }
 
         private String workerMessage(String fallback) {
-            WorkerProgress progress = observation.progress();
+            WorkerProgress progress = ownProgress();
             return progress != null && progress.message != null ? progress.message : fallback;
         }
 
         private String lastFailureMessage() {
-            return status.attempts.history.stream().filter(r -> !Reasons.PREEMPTED.equals(r.reason))
+            return status.attempts.history.stream().filter(r -> !Reasons.isInterruption(r.reason))
                     .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
         }
 

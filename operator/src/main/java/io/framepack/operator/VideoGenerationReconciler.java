@@ -76,7 +76,8 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
             // gets a conflict and is retried instead of counting the same pod failure twice.
             context.resourceOperations().updatePrimaryStatus(updated);
         }
-        return UpdateControl.noUpdate();
+        UpdateControl<VideoGeneration> control = UpdateControl.noUpdate();
+        return decision.recheckAfter() == null ? control : control.rescheduleAfter(decision.recheckAfter());
     }
 
     @Override

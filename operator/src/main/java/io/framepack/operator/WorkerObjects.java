@@ -161,7 +161,10 @@ public final class WorkerObjects {
                 .build();
     }
 
-    /** The Job with one worker pod. With a queue it starts suspended until Kueue admits it. */
+    /**
+     * The Job with one worker pod. With a queue it starts suspended until Kueue admits it. Its
+     * {@code ttlSecondsAfterFinished} is set only after the outcome is recorded.
+     */
     public Job job(VideoGeneration vg) {
         VideoGenerationSpec spec = vg.getSpec();
         ObjectMetaBuilder meta = metadata(vg, Names.job(vg));
@@ -176,12 +179,18 @@ public final class WorkerObjects {
                 .withSuspend(suspended)
                 .withBackoffLimit(spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit)
                 .withActiveDeadlineSeconds(spec.activeDeadlineSeconds)
-                .withTtlSecondsAfterFinished(spec.ttlSecondsAfterFinished)
+                // No ttlSecondsAfterFinished yet: set once the status holds the outcome (see StatusLogic),
+                // so the Job cannot vanish before its result is recorded, which would start a new render.
                 // A replacement pod starts only once the old one is gone: never two writers of one checkpoint.
                 .withPodReplacementPolicy("Failed")
                 .withNewPodFailurePolicy()
                 .addNewRule().withAction("Ignore")
                 .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                // The worker's clean stop after SIGTERM (suspend, Kueue eviction, pod deleted) is no crash.
+                .addNewRule().withAction("Ignore")
+                .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("In")
+                .withValues(ExitCode.TERMINATED.code).endOnExitCodes()
                 .endRule()
                 .addNewRule().withAction("FailJob")
                 .withNewOnExitCodes().withContainerName(Names.WORKER_CONTAINER).withOperator("In")
@@ -313,6 +322,7 @@ public final class WorkerObjects {
     private List<EnvVar> env(VideoGeneration vg, ResolvedStorage storage, int gpus) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar(WorkerContract.ENV_PROGRESS_CONFIGMAP, Names.progressConfigMap(vg), null));
+        env.add(new EnvVar(WorkerContract.ENV_JOB_ID, Names.jobId(vg), null));
         env.add(new EnvVarBuilder().withName(WorkerContract.ENV_NAMESPACE).withNewValueFrom()
                 .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build());
         env.add(new EnvVarBuilder().withName(WorkerContract.ENV_POD_NAME).withNewValueFrom()

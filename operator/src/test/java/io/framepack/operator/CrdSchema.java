@@ -55,6 +55,28 @@ final class CrdSchema {
         return SERIALIZATION.unmarshal(text, JsonNode.class);
     }
 
+    /** JSON path of every integer in the schema that lacks a minimum or a maximum. */
+    List<String> unboundedIntegers() {
+        List<String> unbounded = new ArrayList<>();
+        collectUnboundedIntegers(root, "", unbounded);
+        return unbounded;
+    }
+
+    private static void collectUnboundedIntegers(JSONSchemaProps schema, String path, List<String> unbounded) {
+        if ("integer".equals(schema.getType()) && (schema.getMinimum() == null || schema.getMaximum() == null)) {
+            unbounded.add(path);
+        }
+        if (schema.getProperties() != null) {
+            schema.getProperties().forEach((name, property) -> collectUnboundedIntegers(property, path + "." + name, unbounded));
+        }
+        if (schema.getItems() != null && schema.getItems().getSchema() != null) {
+            collectUnboundedIntegers(schema.getItems().getSchema(), path + "[]", unbounded);
+        }
+        if (schema.getAdditionalProperties() != null && schema.getAdditionalProperties().getSchema() != null) {
+            collectUnboundedIntegers(schema.getAdditionalProperties().getSchema(), path + "{}", unbounded);
+        }
+    }
+
     /** Every rule in the CRD, with its JSON path. */
     Map<String, String> rules() {
         Map<String, String> rules = new LinkedHashMap<>();

@@ -50,6 +50,12 @@ class CrdValidationTest {
         schema.rules().forEach((where, rule) -> assertThat(schema.compileErrors(rule)).as(where).isEmpty());
     }
 
+    /** A stored value the Java model cannot hold would fail the operator's read of the resource. */
+    @Test
+    void everyIntegerIsBoundedExceptGenerations() {
+        assertThat(schema.unboundedIntegers()).allMatch(path -> path.endsWith(".observedGeneration"));
+    }
+
     @Test
     void exampleManifestsAreValid() throws IOException {
         try (Stream<Path> examples = Files.list(Path.of("..", "src", "examples"))) {

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
@@ -73,7 +74,7 @@ final class SimulatedCluster {
 
     /**
      * One pass of the Job controller: count failed pods by the pod failure policy, finish the Job
-     * when the policy or the backoff limit says so, delete pods of a suspended Job, and otherwise
+     * when the policy or the backoff limit says so, stop the pods of a suspended Job, and otherwise
      * start a pod when none is active (podReplacementPolicy Failed: only after the last one ended).
      */
     Pod syncJob(String jobName) {
@@ -107,7 +108,15 @@ final class SimulatedCluster {
         }
         List<Pod> active = pods.stream().filter(SimulatedCluster::active).toList();
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            active.forEach(p -> client.resource(p).delete());
+            // The Job controller deletes the active pods: SIGTERM, and the worker checkpoints and exits 75
+            // (no DisruptionTarget); a pod whose worker never started just goes.
+            active.forEach(p -> {
+                if ("Running".equals(p.getStatus().getPhase())) {
+                    exit(p, ExitCode.TERMINATED.code, "Error");
+                } else {
+                    client.resource(p).delete();
+                }
+            });
             status.setActive(0);
             updateJobStatus(job, status);
             return null;
@@ -119,6 +128,14 @@ final class SimulatedCluster {
         }
         updateJobStatus(job, status);
         return pod;
+    }
+
+    /** What Kueue does to admit (false) or evict (true) a queued Job. */
+    void kueueSetsSuspend(String jobName, boolean suspend) {
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).edit(job -> {
+            job.getSpec().setSuspend(suspend);
+            return job;
+        });
     }
 
     Job failJobForDeadline(String jobName) {
@@ -276,6 +293,9 @@ final class SimulatedCluster {
     void report(VideoGeneration vg, Pod pod, WorkerProgress progress) {
         progress.jobId = Names.jobId(vg);
         progress.podName = pod.getMetadata().getName();
+        if (progress.output != null && progress.output.location == null) {
+            progress.output.location = WorkerContract.OUTPUT_MOUNT + "/" + vg.getMetadata().getName() + ".mp4";
+        }
         progress.updatedAt = now();
         String name = pod.getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> WorkerContract.ENV_PROGRESS_CONFIGMAP.equals(e.getName())).findFirst().orElseThrow().getValue();
@@ -320,14 +340,20 @@ final class SimulatedCluster {
         }
         if (completed == total) {
             progress.output = new WorkerProgress.Output();
-            progress.output.location = "/output/render.mp4";
             progress.output.sizeBytes = 123456L;
             progress.output.frames = 37 + 36 * (total - 1);
         }
         return progress;
     }
 
-    // ---- garbage collector ----------------------------------------------------------------------
+    // ---- TTL controller and garbage collector ---------------------------------------------------
+
+    /** The TTL-after-finished controller once every TTL has run out: deletes each finished Job that has one, and its pods. */
+    void expireFinishedJobs() {
+        jobs().stream().filter(job -> finished(job) && job.getSpec().getTtlSecondsAfterFinished() != null)
+                .forEach(job -> client.resource(job).delete());
+        collectGarbage();
+    }
 
     /** Deletes, until nothing changes, every object whose controller owner no longer exists. */
     void collectGarbage() {

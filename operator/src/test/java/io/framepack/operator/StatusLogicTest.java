@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
+import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -22,6 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The pure decision function: replays, stale inputs and the actions it asks for. */
 class StatusLogicTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+    private static final StorageLocation OUTPUT = new StorageLocation();
+
+    static {
+        OUTPUT.pvc = new PvcLocation();
+        OUTPUT.pvc.claimName = "videos";
+        OUTPUT.pvc.path = "team-a";
+    }
 
     @Test
     void aNewRenderAsksForItsWorker() {
@@ -46,7 +55,7 @@ class StatusLogicTest {
     void aCorrectedSpecStartsAfterAnInvalidOne() {
         VideoGeneration vg = render();
         Decision invalid = decide(vg, new Observation(List.of("spec.render.steps: must be between 1 and 100 (got 0)"),
-                null, "nvidia.com/gpu", null, List.of(), null));
+                null, "nvidia.com/gpu", null, null, List.of(), null, List.of()));
         assertThat(invalid.actions()).isEmpty();
         assertThat(invalid.status().phase).isEqualTo(Phase.Failed);
         vg.setStatus(invalid.status());
@@ -87,6 +96,48 @@ class StatusLogicTest {
     }
 
     @Test
+    void aReportWithoutTheJobsIdentityOrFromAnotherPodIsIgnored() {
+        WorkerProgress anonymous = ownReport(5);
+        anonymous.jobId = null;
+        WorkerProgress otherPod = ownReport(5);
+        otherPod.podName = "someone-else";
+        for (WorkerProgress report : List.of(anonymous, otherPod)) {
+            Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
+            assertThat(decision.status().sectionsCompleted).isNull();
+        }
+        assertThat(decide(render(), observe(job(false), List.of(pod("r-1", "Running")), ownReport(5))).status().progress)
+                .isEqualTo("5/8");
+    }
+
+    @Test
+    void theOutputLocationComesFromTheSpecAndTheWorkerOnlyNamesTheFile() {
+        WorkerProgress report = ownReport(8);
+        report.output = new WorkerProgress.Output();
+        report.output.location = "/output/r-2.mp4";
+        Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
+        assertThat(decision.status().output.location).isEqualTo("pvc://videos/team-a/r-2.mp4");
+        for (String forged : List.of("s3://attacker/phish.mp4", "/output/../../etc/passwd.mp4", "/output/x.html",
+                "https://example.com/r.mp4")) {
+            report.output.location = forged;
+            assertThat(decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status().output)
+                    .as(forged).isNull();
+        }
+    }
+
+    @Test
+    void objectsOfAnEarlierResourceOfTheSameNameAreWaitedOutNotAdopted() {
+        Observation leftovers = new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", OUTPUT, null,
+                List.of(), null, List.of("Job r", "ConfigMap r-job"));
+        Decision decision = decide(render(), leftovers);
+        assertThat(decision.actions()).isEmpty();
+        assertThat(decision.status().phase).isEqualTo(Phase.Pending);
+        assertThat(decision.status().message).startsWith("Waiting for Job r, ConfigMap r-job to be deleted");
+        assertThat(Conditions.find(decision.status().conditions, Conditions.RECONCILING).orElseThrow().getReason())
+                .isEqualTo(Reasons.WAITING_FOR_OLD_OBJECTS);
+        assertThat(decision.recheckAfter()).isNotNull();
+    }
+
+    @Test
     void suspendAsksTheJobToSuspendAndKueueIsLeftToResume() {
         VideoGeneration suspended = render();
         suspended.getSpec().suspend = true;
@@ -106,7 +157,17 @@ class StatusLogicTest {
     }
 
     private static Observation observe(Job job, List<Pod> pods, WorkerProgress progress) {
-        return new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", job, pods, progress);
+        return new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", OUTPUT, job, pods, progress, List.of());
+    }
+
+    /** What this render's worker on pod r-1 reports after {@code completed} of 8 sections. */
+    private static WorkerProgress ownReport(int completed) {
+        WorkerProgress report = new WorkerProgress();
+        report.jobId = "ns/r/uid-1";
+        report.podName = "r-1";
+        report.sectionsTotal = 8;
+        report.sectionsCompleted = completed;
+        return report;
     }
 
     private static VideoGeneration render() {

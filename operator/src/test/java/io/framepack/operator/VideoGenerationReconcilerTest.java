@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -115,7 +116,7 @@ class VideoGenerationReconcilerTest {
             assertThat(s.attempt).isEqualTo(1);
             assertThat(s.durationSeconds).isEqualTo(30.5);
         });
-        assertThat(done.output.location).isEqualTo("/output/render.mp4");
+        assertThat(done.output.location).isEqualTo("pvc://framepack-outputs/videos/dancer.mp4");
         assertThat(done.completionTime).isNotNull();
         assertThat(done.currentSection).isNull();
         assertThat(condition(done, Conditions.READY).getStatus()).isEqualTo("True");
@@ -232,18 +233,20 @@ class VideoGenerationReconcilerTest {
     }
 
     @Test
-    void suspendAndResume() {
+    void suspendAndResumeSpendNoBackoffLimit() {
         String ns = "suspend";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
-        VideoGeneration vg = create(ns, "pausable", spec -> { });
+        VideoGeneration vg = create(ns, "pausable", spec -> spec.backoffLimit = 0);
         renderOnNewPod(client, cluster, vg, "gpu-1", 6, 2);
 
         editSpec(ns, "pausable", spec -> spec.suspend = true);
         await().atMost(WAIT).until(() -> Boolean.TRUE.equals(cluster.job("pausable").getSpec().getSuspend()));
         cluster.syncJob("pausable");
-        VideoGenerationStatus suspended = awaitStatus(ns, "pausable", s -> s.phase == Phase.Suspended);
+        VideoGenerationStatus suspended = awaitStatus(ns, "pausable", s -> s.phase == Phase.Suspended && s.attempts.preemptions == 1);
         assertThat(suspended.message).isEqualTo("Suspended after 2/6 sections; set spec.suspend to false to resume");
         assertThat(condition(suspended, Conditions.RECONCILING).getStatus()).isEqualTo("False");
+        assertThat(suspended.attempts.failures).isZero();
+        assertThat(suspended.attempts.history).extracting(r -> r.reason).containsExactly(Reasons.STOPPED);
         assertThat(cluster.pods("pausable")).noneMatch(p -> "Running".equals(p.getStatus().getPhase()));
 
         editSpec(ns, "pausable", spec -> spec.suspend = false);
@@ -252,29 +255,43 @@ class VideoGenerationReconcilerTest {
         cluster.report(vg, resumed, cluster.progress(6, 3, 2, 2));
         VideoGenerationStatus running = awaitStatus(ns, "pausable", s -> s.phase == Phase.Running && "3/6".equals(s.progress));
         assertThat(running.nodeName).isEqualTo("gpu-2");
+        assertThat(running.attempts.failures).isZero();
         assertThat(cluster.jobs()).hasSize(1);
     }
 
     @Test
-    void queuedThroughKueueStartsSuspendedAndWaitsForAdmission() {
-        String ns = "kueue";
+    void kueueOwnsTheSuspendOfAQueuedJobAndItsEvictionsSpendNoBackoffLimit() {
+        String ns = "kueue-evict";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
-        create(ns, "queued", spec -> spec.queueName = "gpu-batch");
-        Job job = cluster.awaitJob("queued");
-        assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-batch");
-        assertThat(job.getSpec().getSuspend()).isTrue();
-        VideoGenerationStatus queued = awaitStatus(ns, "queued", s -> s.phase == Phase.Queued);
-        assertThat(queued.message).contains("queue gpu-batch");
-        assertThat(condition(queued, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.QUEUED);
-
-        // Kueue admits the workload by resuming the Job; the operator must not suspend it again.
-        client.batch().v1().jobs().inNamespace(ns).withName("queued").edit(j -> {
-            j.getSpec().setSuspend(false);
-            return j;
+        VideoGeneration vg = create(ns, "evicted", spec -> {
+            spec.queueName = "gpu-batch";
+            spec.suspend = true;
+            spec.backoffLimit = 0;
         });
-        Pod pod = cluster.scheduleAndRun(cluster.syncJob("queued"), "gpu-1");
-        awaitStatus(ns, "queued", s -> s.phase == Phase.Running && pod.getMetadata().getName().equals(s.podName));
-        assertThat(cluster.job("queued").getSpec().getSuspend()).isFalse();
+        VideoGenerationStatus held = awaitStatus(ns, "evicted", s -> s.phase == Phase.Suspended);
+        assertThat(held.message).contains("set spec.suspend to false to queue it");
+        assertThat(cluster.jobs()).as("Kueue would resume a queued Job: none before the resource is resumed").isEmpty();
+
+        editSpec(ns, "evicted", spec -> spec.suspend = false);
+        cluster.awaitJob("evicted");
+        cluster.kueueSetsSuspend("evicted", false);
+        Pod first = cluster.scheduleAndRun(cluster.syncJob("evicted"), "gpu-1");
+        cluster.report(vg, first, cluster.progress(4, 1, null, 1));
+        awaitStatus(ns, "evicted", s -> s.phase == Phase.Running && "1/4".equals(s.progress));
+
+        cluster.kueueSetsSuspend("evicted", true);
+        cluster.syncJob("evicted");
+        VideoGenerationStatus queued = awaitStatus(ns, "evicted", s -> s.phase == Phase.Queued && s.attempts.preemptions == 1);
+        assertThat(queued.attempts.failures).isZero();
+        cluster.kueueSetsSuspend("evicted", false);
+        Pod second = cluster.scheduleAndRun(cluster.syncJob("evicted"), "gpu-2");
+        awaitStatus(ns, "evicted", s -> s.phase == Phase.Running && second.getMetadata().getName().equals(s.podName));
+
+        // Suspending the resource does not make the operator take the Job's suspend from Kueue.
+        editSpec(ns, "evicted", spec -> spec.suspend = true);
+        VideoGenerationStatus notApplied = awaitStatus(ns, "evicted", s -> s.message.contains("spec.suspend is not applied"));
+        assertThat(notApplied.phase).isEqualTo(Phase.Running);
+        assertThat(cluster.job("evicted").getSpec().getSuspend()).isFalse();
     }
 
     @Test
@@ -315,6 +332,83 @@ class VideoGenerationReconcilerTest {
         assertThat(client.rbac().roleBindings().inNamespace(ns).list().getItems()).isEmpty();
         // Nothing comes back: the operator does not re-create objects for a deleted resource.
         await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> cluster.jobs().isEmpty());
+    }
+
+    @Test
+    void theJobExpiresOnlyAfterItsOutcomeIsRecordedAndTheRenderIsNotRepeated() {
+        String ns = "ttl";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration vg = create(ns, "brief", spec -> spec.ttlSecondsAfterFinished = 0);
+        assertThat(cluster.awaitJob("brief").getSpec().getTtlSecondsAfterFinished()).isNull();
+        Pod pod = renderOnNewPod(client, cluster, vg, "gpu-1", 2, 2);
+        cluster.exit(pod, 0, "Completed");
+        cluster.syncJob("brief");
+        cluster.expireFinishedJobs();
+        assertThat(cluster.job("brief")).as("no TTL before the status holds the outcome").isNotNull();
+
+        awaitStatus(ns, "brief", s -> s.phase == Phase.Succeeded);
+        await().atMost(WAIT).until(() -> Integer.valueOf(0).equals(cluster.job("brief").getSpec().getTtlSecondsAfterFinished()));
+        cluster.expireFinishedJobs();
+        assertThat(cluster.jobs()).isEmpty();
+        await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> cluster.jobs().isEmpty());
+        assertThat(awaitStatus(ns, "brief", s -> true).phase).isEqualTo(Phase.Succeeded);
+    }
+
+    @Test
+    void aResourceCreatedAgainWithTheSameNameNeverAdoptsTheEarlierOnesResult() {
+        String ns = "recreate";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration first = create(ns, "phoenix", spec -> { });
+        Pod pod = renderOnNewPod(client, cluster, first, "gpu-1", 2, 2);
+        cluster.exit(pod, 0, "Completed");
+        cluster.syncJob("phoenix");
+        awaitStatus(ns, "phoenix", s -> s.phase == Phase.Succeeded);
+        String oldJob = cluster.job("phoenix").getMetadata().getUid();
+
+        // Deleted and created again before the garbage collector removed the first one's objects.
+        client.resources(VideoGeneration.class).inNamespace(ns).withName("phoenix").delete();
+        await().atMost(WAIT).until(() -> client.resources(VideoGeneration.class).inNamespace(ns).withName("phoenix").get() == null);
+        VideoGeneration second = create(ns, "phoenix", spec -> { });
+        VideoGenerationStatus waiting = awaitStatus(ns, "phoenix",
+                s -> Reasons.WAITING_FOR_OLD_OBJECTS.equals(condition(s, Conditions.RECONCILING).getReason()));
+        assertThat(waiting.phase).isEqualTo(Phase.Pending);
+        assertThat(waiting.message).contains("Job phoenix").contains("ConfigMap phoenix-job");
+        assertThat(waiting.output).isNull();
+        assertThat(cluster.job("phoenix").getMetadata().getUid()).isEqualTo(oldJob);
+
+        cluster.collectGarbage();
+        await().atMost(WAIT).until(() -> cluster.job("phoenix") != null && second.getMetadata().getUid()
+                .equals(cluster.job("phoenix").getMetadata().getOwnerReferences().get(0).getUid()));
+        VideoGenerationStatus fresh = awaitStatus(ns, "phoenix",
+                s -> !Reasons.WAITING_FOR_OLD_OBJECTS.equals(condition(s, Conditions.RECONCILING).getReason()));
+        assertThat(fresh.phase).isEqualTo(Phase.Pending);
+        assertThat(fresh.sections).isEmpty();
+        ConfigMap jobMap = client.configMaps().inNamespace(ns).withName("phoenix-job").get();
+        assertThat(jobMap.getData().get("job.json")).contains(second.getMetadata().getUid());
+    }
+
+    @Test
+    void aWorkerCannotBreakAnotherRenderThroughItsProgressConfigMap() {
+        String ns = "hostile";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration victim = create(ns, "victim", spec -> { });
+        VideoGeneration attacker = create(ns, "attacker", spec -> { });
+        Pod attackerPod = renderOnNewPod(client, cluster, attacker, "gpu-1", 4, 1);
+        // The worker's Role lets it update its progress ConfigMap, metadata included.
+        client.configMaps().inNamespace(ns).withName("attacker-progress").edit(cm -> {
+            cm.getMetadata().getOwnerReferences().add(new OwnerReferenceBuilder(WorkerObjects.ownerReference(victim))
+                    .withController(false).withBlockOwnerDeletion(false).build());
+            return cm;
+        });
+        cluster.report(attacker, attackerPod, cluster.progress(4, 2, null, 1));
+
+        Pod victimPod = cluster.scheduleAndRun(cluster.syncJob("victim"), "gpu-2");
+        VideoGenerationStatus running = awaitStatus(ns, "victim", s -> s.phase == Phase.Running);
+        assertThat(running.podName).isEqualTo(victimPod.getMetadata().getName());
+        assertThat(running.progress).isNull();
+        cluster.report(victim, victimPod, cluster.progress(3, 1, null, 1));
+        awaitStatus(ns, "victim", s -> "1/3".equals(s.progress));
+        awaitStatus(ns, "attacker", s -> "2/4".equals(s.progress));
     }
 
     /** Runs last: it stops the operator of the Quarkus application and replaces it by a fresh one. */
@@ -367,7 +461,7 @@ class VideoGenerationReconcilerTest {
         assertThat(job.getSpec().getPodReplacementPolicy()).isEqualTo("Failed");
         assertThat(job.getSpec().getBackoffLimit()).isEqualTo(3);
         assertThat(job.getSpec().getPodFailurePolicy().getRules()).extracting(r -> r.getAction())
-                .containsExactly("Ignore", "FailJob", "Count");
+                .containsExactly("Ignore", "Ignore", "FailJob", "Count");
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getRestartPolicy()).isEqualTo("Never");
         assertThat(pod.getServiceAccountName()).isEqualTo("dancer-worker");

@@ -80,6 +80,8 @@ public final class Formats {
 
     /** Largest value of any integer field: every one fits the Java model's Integer. */
     public static final int INT_MAX = Integer.MAX_VALUE;
+    /** Largest byte count in the status: 2^53 - 1, exact in every JSON reader. */
+    public static final long BYTES_MAX = 9_007_199_254_740_991L;
 
     /** Around the text of a {@code messageExpression} that ends with the offending value, in quotes. */
     static final String SHOW_START = "\"";

@@ -1,5 +1,6 @@
 package io.framepack.api.v1alpha1;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -30,11 +31,19 @@ public class VideoGeneration extends CustomResource<VideoGenerationSpec, VideoGe
     public static final String GROUP = "framepack.io";
     public static final String VERSION = "v1alpha1";
 
-    /** Declared again only to mark the spec required in the CRD. */
+    /** Declared again to mark the spec required in the CRD, and to read a stored spec leniently. */
     @Override
     @Required
+    @JsonDeserialize(using = LenientDeserializer.Spec.class)
     public VideoGenerationSpec getSpec() {
         return super.getSpec();
+    }
+
+    /** Declared again to read a stored status leniently. */
+    @Override
+    @JsonDeserialize(using = LenientDeserializer.Status.class)
+    public VideoGenerationStatus getStatus() {
+        return super.getStatus();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.framepack.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
@@ -46,7 +48,7 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " || self.output.s3.credentialsSecret == self.checkpoints.s3.credentialsSecret)",
         message = "the S3 locations (input image, output, checkpoints) must all name the same credentialsSecret, or none:"
                 + " the worker gets one set of S3 credentials")
-public class VideoGenerationSpec {
+public class VideoGenerationSpec implements LenientDeserializer.Unreadable {
     static final String IMMUTABLE = "is immutable (it cannot be changed, added or removed after creation; only spec.suspend can):"
             + " delete the VideoGeneration and create it again";
     static final String IMAGE_SECRET = "(has(self.input) && has(self.input.image) && has(self.input.image.s3)"
@@ -101,4 +103,17 @@ public class VideoGenerationSpec {
     @Min(0)
     @Max(Formats.INT_MAX)
     public Integer ttlSecondsAfterFinished;
+
+    /**
+     * Why the stored spec could not be read into this model (then all else is unset); null when it could.
+     * Not in the CRD; serialized only so that it survives the operator framework's copies of the resource.
+     */
+    @SchemaFrom(type = void.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String unreadable;
+
+    @Override
+    public void unreadable(String why) {
+        unreadable = why;
+    }
 }

@@ -1,12 +1,19 @@
 package io.framepack.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Condition;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** What the operator observed; it is the only writer. Times are RFC 3339. */
-public class VideoGenerationStatus {
+/**
+ * What the operator observed; it is the only writer. Times are RFC 3339. Every integer is bounded
+ * to what its Java field holds, so no stored status can make the operator's read of it fail.
+ */
+public class VideoGenerationStatus implements LenientDeserializer.Unreadable {
     public Long observedGeneration;
     public Phase phase;
     /** {@code metav1.Condition}s: Ready, Reconciling, Stalled (kstatus) and Scheduled, Progressing, Checkpointed. */
@@ -14,13 +21,13 @@ public class VideoGenerationStatus {
 
     /** Hash of the pixel-defining spec the worker Job was created for. */
     public String specHash;
-    public Integer sectionsTotal;
-    public Integer sectionsCompleted;
+    @Min(0) @Max(Formats.INT_MAX) public Integer sectionsTotal;
+    @Min(0) @Max(Formats.INT_MAX) public Integer sectionsCompleted;
     /** "completed/total", e.g. {@code 3/8}. */
     public String progress;
-    public Integer currentSection;
-    public Integer currentStep;
-    public Integer stepsPerSection;
+    @Min(0) @Max(Formats.INT_MAX) public Integer currentSection;
+    @Min(0) @Max(Formats.INT_MAX) public Integer currentStep;
+    @Min(0) @Max(Formats.INT_MAX) public Integer stepsPerSection;
     public List<SectionStatus> sections = new ArrayList<>();
     public CheckpointStatus lastCheckpoint;
     public Attempts attempts = new Attempts();
@@ -34,38 +41,51 @@ public class VideoGenerationStatus {
     /** A sentence for people: what is happening or what to fix. */
     public String message;
 
+    /**
+     * Why the stored status could not be read into this model (then all else is unset); null when it could.
+     * Not in the CRD; serialized only so that it survives the operator framework's copies of the resource.
+     */
+    @SchemaFrom(type = void.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String unreadable;
+
+    @Override
+    public void unreadable(String why) {
+        unreadable = why;
+    }
+
     public enum Phase { Pending, Queued, Running, Suspended, Succeeded, Failed }
 
     /** A finished section (index in generation order). */
     public static class SectionStatus {
-        public int index;
+        @Min(0) @Max(Formats.INT_MAX) public int index;
         public String startedAt;
         public String finishedAt;
         public Double durationSeconds;
-        public Integer attempt;
-        public Integer frames;
+        @Min(0) @Max(Formats.INT_MAX) public Integer attempt;
+        @Min(0) @Max(Formats.INT_MAX) public Integer frames;
     }
 
     public static class CheckpointStatus {
         /** Sections completed when it was taken. */
-        public int section;
+        @Min(0) @Max(Formats.INT_MAX) public int section;
         public String location;
         public String time;
-        public Long sizeBytes;
+        @Min(0) @Max(Formats.BYTES_MAX) public Long sizeBytes;
     }
 
     public static class OutputStatus {
         public String location;
-        public Long sizeBytes;
-        public Integer frames;
+        @Min(0) @Max(Formats.BYTES_MAX) public Long sizeBytes;
+        @Min(0) @Max(Formats.INT_MAX) public Integer frames;
     }
 
     /** Worker pods that ended before the render did. */
     public static class Attempts {
         /** Pods stopped by preemption, eviction or node drain (never counted against backoffLimit). */
-        public int preemptions;
+        @Min(0) @Max(Formats.INT_MAX) public int preemptions;
         /** Pods that crashed (counted against backoffLimit). */
-        public int failures;
+        @Min(0) @Max(Formats.INT_MAX) public int failures;
         /** The most recent ended pods, newest last (bounded). */
         public List<AttemptRecord> history = new ArrayList<>();
     }
@@ -74,9 +94,9 @@ public class VideoGenerationStatus {
         public String podName;
         /** Preempted, OOMKilled, Crashed, InvalidInput, DeadlineExceeded. */
         public String reason;
-        public Integer exitCode;
+        @Min(-Formats.INT_MAX - 1) @Max(Formats.INT_MAX) public Integer exitCode;
         /** Sections completed when the pod ended. */
-        public Integer sectionsCompleted;
+        @Min(0) @Max(Formats.INT_MAX) public Integer sectionsCompleted;
         public String time;
         public String message;
     }

@@ -21,6 +21,12 @@ public final class WorkerContract {
     public static final String ENV_JOB_FILE = "FRAMEPACK_JOB_FILE";
     /** Name of the ConfigMap the worker writes its progress to. */
     public static final String ENV_PROGRESS_CONFIGMAP = "FRAMEPACK_PROGRESS_CONFIGMAP";
+    /**
+     * Identity of the render ({@code namespace/name/uid}, as {@link WorkerJob#jobId}). The worker puts it
+     * in every progress report, from the first, so the operator can tell this render's reports from
+     * any other's; the operator ignores a report without it.
+     */
+    public static final String ENV_JOB_ID = "FRAMEPACK_JOB_ID";
     /** Namespace of the pod (downward API). */
     public static final String ENV_NAMESPACE = "FRAMEPACK_NAMESPACE";
     /** Name of the pod (downward API), reported in progress. */

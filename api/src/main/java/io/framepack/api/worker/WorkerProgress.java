@@ -9,6 +9,7 @@ import java.util.List;
  * turns it into the VideoGeneration status. Times are RFC 3339 strings.
  */
 public class WorkerProgress {
+    /** {@link WorkerContract#ENV_JOB_ID}: in every report, or the operator ignores it. */
     public String jobId;
     public String podName;
     public Integer attempt;

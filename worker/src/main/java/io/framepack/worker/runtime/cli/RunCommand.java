@@ -55,8 +55,8 @@ final class RunCommand implements Callable<Integer> {
             if (configMap != null && !configMap.isBlank()) {
                 kubernetes = new KubernetesClientBuilder().withConfig(ConfigMapProgress.tuned(Config.autoConfigure(null))).build();
                 String namespace = env.getOrDefault(WorkerContract.ENV_NAMESPACE, kubernetes.getNamespace());
-                listeners.add(new ConfigMapProgress(kubernetes, namespace, configMap, env.get(WorkerContract.ENV_POD_NAME),
-                        attempt(), Duration.ofSeconds(2), warning -> log.on(new ProgressEvent.Warning(warning))));
+                listeners.add(new ConfigMapProgress(kubernetes, namespace, configMap, env.get(WorkerContract.ENV_JOB_ID),
+                        env.get(WorkerContract.ENV_POD_NAME), attempt(), Duration.ofSeconds(2), warning -> log.on(new ProgressEvent.Warning(warning))));
             }
             ProgressListener progress = ProgressListener.all(listeners);
             return run(progress).code;

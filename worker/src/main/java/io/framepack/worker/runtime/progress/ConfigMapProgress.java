@@ -39,19 +39,21 @@ public final class ConfigMapProgress implements ProgressListener {
     private Instant sectionStarted;
     private Instant lastStepWrite = Instant.MIN;
 
-    public ConfigMapProgress(KubernetesClient client, String namespace, String name, String podName, Integer attempt,
-                             Duration stepInterval, Consumer<String> warnings) {
-        this(client, namespace, name, podName, attempt, stepInterval, warnings, Clock.systemUTC());
+    /** @param jobId the render's identity from the operator, in every report (null when run by hand) */
+    public ConfigMapProgress(KubernetesClient client, String namespace, String name, String jobId, String podName,
+                             Integer attempt, Duration stepInterval, Consumer<String> warnings) {
+        this(client, namespace, name, jobId, podName, attempt, stepInterval, warnings, Clock.systemUTC());
     }
 
-    ConfigMapProgress(KubernetesClient client, String namespace, String name, String podName, Integer attempt,
-                      Duration stepInterval, Consumer<String> warnings, Clock clock) {
+    ConfigMapProgress(KubernetesClient client, String namespace, String name, String jobId, String podName,
+                      Integer attempt, Duration stepInterval, Consumer<String> warnings, Clock clock) {
         this.name = name;
         this.configMap = client.configMaps().inNamespace(namespace).withName(name);
         this.stepInterval = stepInterval;
         this.warnings = warnings;
         this.clock = clock;
         this.progress = previousOrNew();
+        progress.jobId = jobId;
         progress.podName = podName;
         progress.attempt = attempt;
         this.sectionStarted = clock.instant();

@@ -52,7 +52,8 @@ class ConfigMapProgressTest {
     }
 
     ConfigMapProgress reporter(String pod, int attempt) {
-        return new ConfigMapProgress(client, "videos", "sunset-progress", pod, attempt, Duration.ofHours(1), warnings::add);
+        return new ConfigMapProgress(client, "videos", "sunset-progress", "videos/sunset/u1", pod, attempt, Duration.ofHours(1),
+                warnings::add);
     }
 
     @Test
@@ -119,6 +120,15 @@ class ConfigMapProgressTest {
         assertThat(stored.sectionsCompleted).isEqualTo(1);
         assertThat(stored.sections).extracting(s -> s.index).containsExactly(0);
         assertThat(stored.sections.get(0).attempt).isZero();
+    }
+
+    /** The operator trusts no report without the render's identity, so a failure before the job file is read carries it too. */
+    @Test
+    void aFailureBeforeTheJobStartedStillNamesTheJob() throws IOException {
+        ConfigMapProgress progress = reporter("sunset-a", 0);
+        progress.on(new ProgressEvent.Failed("InvalidInput", "job file /etc/framepack/job.json does not exist", 65));
+        assertThat(stored().jobId).isEqualTo("videos/sunset/u1");
+        assertThat(stored().state).isEqualTo(WorkerProgress.State.Failed);
     }
 
     @Test
