@@ -417,7 +417,7 @@ class VideoGenerationReconcilerTest {
         assertThat(role.getRules()).singleElement().satisfies(rule -> {
             assertThat(rule.getResources()).containsExactly("configmaps");
             assertThat(rule.getResourceNames()).containsExactly("dancer-progress");
-            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "patch");
         });
         ConfigMap progress = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName("dancer-progress").get();
         assertThat(progress.getMetadata().getLabels()).containsKey(WorkerContract.PROGRESS_LABEL);

@@ -37,6 +37,16 @@ public final class WorkerContract {
     public static final String ENV_GRACE_SECONDS = "FRAMEPACK_GRACE_SECONDS";
     public static final String ENV_S3_ACCESS_KEY = "AWS_ACCESS_KEY_ID";
     public static final String ENV_S3_SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
+    /**
+     * "true" lets the S3 client use the pod's ambient credentials (web identity, container or instance
+     * role, profile files) when no credentials Secret is named; otherwise such requests go unsigned.
+     */
+    public static final String ENV_S3_AMBIENT_CREDENTIALS = "FRAMEPACK_S3_AMBIENT_CREDENTIALS";
+    /**
+     * Comma-separated host names, IP addresses and CIDR blocks that image URLs may reach although
+     * they are loopback, link-local or cluster-internal (denied by default); a cluster setting.
+     */
+    public static final String URL_ALLOWLIST_ENV = "FRAMEPACK_URL_ALLOWLIST";
 
     /** Key of the progress ConfigMap that holds the {@link WorkerProgress} JSON. */
     public static final String PROGRESS_KEY = "progress.json";
