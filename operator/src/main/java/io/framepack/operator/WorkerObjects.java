@@ -359,9 +359,8 @@ public final class WorkerObjects {
             env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
             env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
         });
-        if (config.worker().credentials().allowAmbient()) {
-            env.add(new EnvVar(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS, "true", null));
-        }
+        env.add(new EnvVar(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS,
+                Boolean.toString(config.worker().credentials().allowAmbient()), null));
         config.worker().urlAllowlist().ifPresent(entries ->
                 env.add(new EnvVar(WorkerContract.URL_ALLOWLIST_ENV, String.join(",", entries.entries()), null)));
         return env;

@@ -135,10 +135,11 @@ class WorkerObjectsTest {
     }
 
     @Test
-    void theClusterUrlAllowlistAndAmbientCredentialsReachTheWorkerOnlyWhenSet() throws IOException {
+    void theClusterUrlAllowlistAndAmbientCredentialsSettingReachTheWorker() throws IOException {
         VideoGeneration vg = example("videogeneration-pvc.yaml");
         assertThat(workerEnv(new WorkerObjects(TestConfig.withDefaults()), vg))
-                .doesNotContainKeys(WorkerContract.URL_ALLOWLIST_ENV, WorkerContract.ENV_S3_AMBIENT_CREDENTIALS);
+                .containsEntry(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS, "false")
+                .doesNotContainKey(WorkerContract.URL_ALLOWLIST_ENV);
         WorkerObjects configured = new WorkerObjects(TestConfig.withDefaults().withWorker(w -> w
                 .withUrlAllowlist(List.of("minio.storage.svc", "10.0.0.0/8")).withCredentials(true, true)));
         assertThat(workerEnv(configured, vg))

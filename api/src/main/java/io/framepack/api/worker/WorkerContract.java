@@ -38,8 +38,9 @@ public final class WorkerContract {
     public static final String ENV_S3_ACCESS_KEY = "AWS_ACCESS_KEY_ID";
     public static final String ENV_S3_SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
     /**
-     * "true" lets the S3 client use the pod's ambient credentials (web identity, container or instance
-     * role, profile files) when no credentials Secret is named; otherwise such requests go unsigned.
+     * "false" keeps the S3 client from the pod's ambient credentials (instance role, web identity,
+     * profile files) when no credentials Secret is named: its requests go unsigned. The operator always
+     * sets it; unset (a run by hand) allows them.
      */
     public static final String ENV_S3_AMBIENT_CREDENTIALS = "FRAMEPACK_S3_AMBIENT_CREDENTIALS";
     /**
