@@ -23,10 +23,56 @@ app.kubernetes.io/name: {{ include "framepack.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{- /* An image reference: repository@digest when a digest is given (immutable), else repository:tag. */ -}}
+{{- define "framepack.image" -}}
+{{- if .image.digest -}}
+{{ .image.repository }}@{{ .image.digest }}
+{{- else -}}
+{{ .image.repository }}:{{ .image.tag | default .appVersion }}
+{{- end -}}
+{{- end -}}
+
 {{- define "framepack.operatorImage" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{ include "framepack.image" (dict "image" .Values.image "appVersion" .Chart.AppVersion) }}
 {{- end -}}
 
 {{- define "framepack.workerImage" -}}
-{{ .Values.worker.image.repository }}:{{ .Values.worker.image.tag | default .Chart.AppVersion }}
+{{ include "framepack.image" (dict "image" .Values.worker.image "appVersion" .Chart.AppVersion) }}
+{{- end -}}
+
+{{- /* The operator's permissions, the same whether granted per namespace or cluster-wide. Why each is
+needed: src/docs/security.md. */ -}}
+{{- define "framepack.operatorRules" -}}
+- apiGroups: [framepack.io]
+  resources: [videogenerations]
+  verbs: [get, list, watch]
+- apiGroups: [framepack.io]
+  resources: [videogenerations/status]
+  verbs: [update]
+- apiGroups: [framepack.io]
+  resources: [videogenerations/finalizers]
+  verbs: [update]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [list, watch, create, patch]
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list, watch]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [list, watch, create, get, patch]
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [create]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [create]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+{{- if .Values.worker.credentials.requireLabel }}
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+{{- end }}
 {{- end -}}

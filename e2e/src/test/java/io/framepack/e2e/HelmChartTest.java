@@ -4,8 +4,12 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import org.junit.jupiter.api.Test;
@@ -18,9 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Lints and renders the Helm chart with Helm's own code (helm-java) and checks what it would install. */
 class HelmChartTest {
@@ -78,30 +86,160 @@ class HelmChartTest {
         assertThat(pod.getTolerations()).isEmpty();
     }
 
+    /** Each verb the operator's code uses, and nothing else (src/docs/security.md says which call needs which). */
+    private static final Map<String, Set<String>> OPERATOR_PERMISSIONS = Map.ofEntries(
+            Map.entry("framepack.io/videogenerations", Set.of("get", "list", "watch")),
+            Map.entry("framepack.io/videogenerations/status", Set.of("update")),
+            Map.entry("framepack.io/videogenerations/finalizers", Set.of("update")),
+            Map.entry("batch/jobs", Set.of("list", "watch", "create", "patch")),
+            Map.entry("/pods", Set.of("list", "watch")),
+            Map.entry("/configmaps", Set.of("list", "watch", "create", "get", "patch")),
+            Map.entry("/serviceaccounts", Set.of("create")),
+            Map.entry("rbac.authorization.k8s.io/roles", Set.of("create")),
+            Map.entry("rbac.authorization.k8s.io/rolebindings", Set.of("create")),
+            Map.entry("/events", Set.of("create")),
+            Map.entry("/secrets", Set.of("get")));
+
     @Test
-    void rbacGrantsNoWildcardsAndNoSecretsAccess() {
-        ClusterRole role = only(render(Map.of()), ClusterRole.class);
-        for (PolicyRule rule : role.getRules()) {
-            assertThat(rule.getVerbs()).doesNotContain("*");
-            assertThat(rule.getResources()).doesNotContain("*", "secrets");
+    void clusterWideRbacGrantsOnlyTheVerbsTheOperatorUses() {
+        List<HasMetadata> objects = render(Map.of());
+        ClusterRole role = only(objects, ClusterRole.class);
+        assertThat(permissions(role.getRules())).isEqualTo(OPERATOR_PERMISSIONS);
+        assertThat(only(objects, ClusterRoleBinding.class).getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    }
+
+    @Test
+    void namespacedInstallGrantsNothingClusterWide() {
+        List<HasMetadata> objects = render(Map.of("watchNamespaces[0]", "render-a", "watchNamespaces[1]", "render-b"));
+        assertThat(objects).noneMatch(o -> o.getKind().startsWith("Cluster"));
+        List<Role> roles = objects.stream().filter(Role.class::isInstance).map(Role.class::cast)
+                .filter(r -> !r.getMetadata().getName().endsWith("leader-election")).toList();
+        assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("render-a", "render-b");
+        assertThat(roles).allSatisfy(r -> assertThat(permissions(r.getRules())).isEqualTo(OPERATOR_PERMISSIONS));
+        assertThat(objects.stream().filter(RoleBinding.class::isInstance).map(RoleBinding.class::cast)
+                .filter(b -> !b.getMetadata().getName().endsWith("leader-election")))
+                .allSatisfy(b -> assertThat(b.getRoleRef().getKind()).isEqualTo("Role"))
+                .extracting(b -> b.getMetadata().getNamespace()).containsExactlyInAnyOrder("render-a", "render-b");
+    }
+
+    @Test
+    void withoutTheCredentialsLabelCheckTheOperatorCannotReadSecrets() {
+        List<HasMetadata> objects = render(Map.of("worker.credentials.requireLabel", "false"));
+        assertThat(permissions(only(objects, ClusterRole.class).getRules())).doesNotContainKey("/secrets");
+        assertThat(operatorEnv(only(objects, Deployment.class)))
+                .containsEntry("FRAMEPACK_WORKER_CREDENTIALS_REQUIRE_LABEL", "false")
+                .containsEntry("FRAMEPACK_WORKER_CREDENTIALS_ALLOW_AMBIENT", "false");
+    }
+
+    @Test
+    void imagesByDigestAndTheWorkerSecuritySettingsReachTheOperator(@TempDir Path dir) throws IOException {
+        String digest = "sha256:" + "0123456789abcdef".repeat(4);
+        Path values = Files.writeString(dir.resolve("pinned.yaml"), """
+                image: {digest: "%1$s"}
+                worker:
+                  image: {digest: "%1$s"}
+                  cpu: "16"
+                  urlAllowlist: [minio.storage.svc, 10.20.0.0/16]
+                  credentials: {allowAmbient: true}
+                  placement:
+                    restricted: true
+                    priorityClasses: [batch-low]
+                    tolerationKeys: [nvidia.com/gpu]
+                """.formatted(digest));
+        Deployment deployment = only(render(Map.of(), values), Deployment.class);
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("ghcr.io/framepack-k8s/framepack-operator@" + digest);
+        assertThat(operatorEnv(deployment))
+                .containsEntry("FRAMEPACK_WORKER_IMAGE", "ghcr.io/framepack-k8s/framepack-worker@" + digest)
+                .containsEntry("FRAMEPACK_WORKER_CPU", "16")
+                .containsEntry("FRAMEPACK_WORKER_URL_ALLOWLIST", "minio.storage.svc,10.20.0.0/16")
+                .containsEntry("FRAMEPACK_WORKER_CREDENTIALS_ALLOW_AMBIENT", "true")
+                .containsEntry("FRAMEPACK_WORKER_PLACEMENT_RESTRICTED", "true")
+                .containsEntry("FRAMEPACK_WORKER_PLACEMENT_PRIORITY_CLASSES", "batch-low")
+                .containsEntry("FRAMEPACK_WORKER_PLACEMENT_RUNTIME_CLASSES", "")
+                .containsEntry("FRAMEPACK_WORKER_PLACEMENT_TOLERATION_KEYS", "nvidia.com/gpu")
+                // The operator picks the pull policy from the image: IfNotPresent for a digest.
+                .doesNotContainKey("FRAMEPACK_WORKER_IMAGE_PULL_POLICY");
+    }
+
+    @Test
+    void networkPoliciesNeedTheApiServerAddresses() {
+        assertThatThrownBy(() -> render(Map.of("networkPolicy.enabled", "true")))
+                .hasMessageContaining("networkPolicy.apiServerCidrs");
+        assertThat(render(Map.of())).noneMatch(o -> o.getKind().equals("NetworkPolicy"));
+    }
+
+    @Test
+    void networkPoliciesLetOnlyPrometheusScrapeAndWorkersReachOnlyDnsTheApiAndTheirHosts(@TempDir Path dir) throws IOException {
+        Path values = Files.writeString(dir.resolve("policies.yaml"), """
+                watchNamespaces: [render-a]
+                networkPolicy:
+                  enabled: true
+                  apiServerCidrs: [10.0.0.1/32]
+                  workerNamespaces: [render-b, render-a]
+                  metricsFrom:
+                    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}
+                  workerEgress:
+                    - to: [{ipBlock: {cidr: 52.216.0.0/15}}]
+                      ports: [{port: 443, protocol: TCP}]
+                """);
+        List<NetworkPolicy> policies = render(Map.of(), values).stream().filter(NetworkPolicy.class::isInstance)
+                .map(NetworkPolicy.class::cast).toList();
+        NetworkPolicy operator = policies.stream().filter(p -> p.getMetadata().getNamespace().equals("framepack-system"))
+                .collect(onlyOne());
+        assertThat(operator.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(operator.getSpec().getIngress()).singleElement().satisfies(rule -> {
+            assertThat(rule.getFrom()).singleElement().satisfies(peer -> assertThat(peer.getNamespaceSelector()
+                    .getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
+            assertThat(rule.getPorts()).singleElement().satisfies(port -> assertThat(port.getPort().getStrVal()).isEqualTo("http"));
+        });
+
+        List<NetworkPolicy> workers = policies.stream().filter(p -> p != operator).toList();
+        assertThat(workers).extracting(p -> p.getMetadata().getNamespace()).containsExactlyInAnyOrder("render-a", "render-b");
+        assertThat(workers).allSatisfy(policy -> {
+            assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+                    .containsEntry("app.kubernetes.io/managed-by", "framepack-operator");
+            assertThat(policy.getSpec().getPodSelector().getMatchExpressions())
+                    .anySatisfy(e -> assertThat(e.getKey()).isEqualTo("framepack.io/render"));
+            assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+            assertThat(policy.getSpec().getIngress()).isEmpty();
+            assertThat(policy.getSpec().getEgress()).extracting(rule -> rule.getPorts().stream()
+                            .map(p -> p.getPort().getIntVal() + "/" + p.getProtocol()).toList())
+                    .containsExactly(List.of("53/UDP", "53/TCP"), List.of("443/TCP", "6443/TCP"), List.of("443/TCP"));
+            assertThat(policy.getSpec().getEgress().get(1).getTo()).singleElement()
+                    .satisfies(peer -> assertThat(peer.getIpBlock().getCidr()).isEqualTo("10.0.0.1/32"));
+            assertThat(policy.getSpec().getEgress().get(2).getTo()).singleElement()
+                    .satisfies(peer -> assertThat(peer.getIpBlock().getCidr()).isEqualTo("52.216.0.0/15"));
+        });
+    }
+
+    /** "group/resource" to verbs, over all rules. */
+    private static Map<String, Set<String>> permissions(List<PolicyRule> rules) {
+        Map<String, Set<String>> permissions = new TreeMap<>();
+        for (PolicyRule rule : rules) {
+            assertThat(rule.getResourceNames()).as("resourceNames").isNullOrEmpty();
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    permissions.computeIfAbsent(group + "/" + resource, k -> new TreeSet<>()).addAll(rule.getVerbs());
+                }
+            }
         }
-        assertThat(role.getRules()).anySatisfy(rule -> {
-            assertThat(rule.getResources()).contains("jobs");
-            assertThat(rule.getVerbs()).contains("create", "delete", "watch");
+        return permissions;
+    }
+
+    private static <T> java.util.stream.Collector<T, ?, T> onlyOne() {
+        return Collectors.collectingAndThen(Collectors.toList(), list -> {
+            assertThat(list).hasSize(1);
+            return list.get(0);
         });
     }
 
     @Test
-    void namespacedInstallBindsPerNamespaceAndServiceMonitorIsOptIn() {
+    void namespacedInstallWatchesItsNamespacesAndServiceMonitorIsOptIn() {
         List<HasMetadata> objects = render(Map.of(
                 "watchNamespaces[0]", "render-a",
                 "watchNamespaces[1]", "render-b",
                 "metrics.serviceMonitor.enabled", "true"));
-        List<String> bindingNamespaces = objects.stream()
-                .filter(o -> o.getKind().equals("RoleBinding") && !o.getMetadata().getName().endsWith("leader-election"))
-                .map(o -> o.getMetadata().getNamespace()).toList();
-        assertThat(bindingNamespaces).containsExactlyInAnyOrder("render-a", "render-b");
-        assertThat(objects).noneMatch(o -> o.getKind().equals("ClusterRoleBinding"));
         assertThat(objects).anyMatch(o -> o.getKind().equals("ServiceMonitor"));
         Deployment deployment = only(objects, Deployment.class);
         assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())

@@ -385,6 +385,11 @@ final class SimulatedNode implements AutoCloseable {
                 }
             } else if (volume.getEmptyDir() != null) {
                 source = Files.createDirectories(podDir.resolve("volumes").resolve(volume.getName()));
+            } else if (volume.getProjected() != null) {
+                // The pod's own API token, as the kubelet projects it (the mock API server takes any token).
+                source = Files.createDirectories(podDir.resolve("volumes").resolve(volume.getName()));
+                Files.writeString(source.resolve("token"), "simulated-token-of-" + pod.getSpec().getServiceAccountName());
+                Files.writeString(source.resolve("namespace"), namespace);
             } else {
                 throw new IllegalStateException("unsupported volume " + volume.getName());
             }

@@ -10,6 +10,8 @@ public final class Names {
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String OPERATOR_NAME = "framepack-operator";
     public static final String WORKER_CONTAINER = "worker";
+    /** With value "true" on a Secret: resources may name it as their S3 credentials. */
+    public static final String CREDENTIALS_LABEL = "framepack.io/credentials";
 
     private Names() {
     }

@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -44,9 +45,14 @@ final class Observer {
     }
 
     Observation observe(VideoGeneration vg, Context<VideoGeneration> context) {
-        List<String> problems = SpecValidator.validate(vg, config.defaults());
-        String specHash = problems.isEmpty() ? objects.specHash(vg) : null;
+        List<String> problems = new ArrayList<>(SpecValidator.validate(vg, config.defaults()));
         Job job = controlled(context.getSecondaryResources(Job.class).stream(), Names.job(vg), vg).orElse(null);
+        if (problems.isEmpty() && job == null) {
+            // The cluster's policies decide whether a worker may start; a running one is not judged again.
+            PlacementPolicy.check(vg.getSpec().scheduling, config.worker(), problems);
+            CredentialsPolicy.check(vg, config, context.getClient(), problems);
+        }
+        String specHash = problems.isEmpty() ? objects.specHash(vg) : null;
         List<Pod> pods = job == null ? List.of() : context.getSecondaryResources(Pod.class).stream()
                 .filter(pod -> controlledBy(pod, job))
                 .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),

@@ -52,11 +52,19 @@ import java.util.Set;
 
 /**
  * Renders the Kubernetes objects of one render: the worker Job, the ConfigMap with the
- * {@link WorkerJob}, the empty progress ConfigMap, and a ServiceAccount whose Role may only touch
- * that progress ConfigMap. Pure: same resource and configuration, same objects.
+ * {@link WorkerJob}, the empty progress ConfigMap, and a ServiceAccount whose Role may only read
+ * and patch that progress ConfigMap. Pure: same resource and configuration, same objects.
  */
 public final class WorkerObjects {
     static final String JOB_VOLUME = "job";
+    static final String API_ACCESS_VOLUME = "kube-api-access";
+    /** Where Kubernetes clients look for the pod's token, CA and namespace. */
+    static final String API_ACCESS_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+    /**
+     * The shortest lifetime the API server issues. The kubelet renews the file at 80 % of it and the
+     * worker's client re-reads it every minute, so a leaked token is good for minutes, not a year.
+     */
+    static final long API_TOKEN_SECONDS = 600;
     private static final String JOB_FILE_NAME = WorkerContract.JOB_FILE.substring(WorkerContract.JOB_FILE.lastIndexOf('/') + 1);
     private static final String JOB_DIR = WorkerContract.JOB_FILE.substring(0, WorkerContract.JOB_FILE.lastIndexOf('/'));
     private static final ObjectMapper CANONICAL_JSON = new ObjectMapper()
@@ -138,8 +146,10 @@ public final class WorkerObjects {
                 .build();
     }
 
+    /** Its token is not mounted automatically: the pod gets a short-lived one of its own (see podSpec). */
     public ServiceAccount serviceAccount(VideoGeneration vg) {
-        return new ServiceAccountBuilder().withMetadata(metadata(vg, Names.worker(vg)).build()).build();
+        return new ServiceAccountBuilder().withMetadata(metadata(vg, Names.worker(vg)).build())
+                .withAutomountServiceAccountToken(false).build();
     }
 
     public Role role(VideoGeneration vg) {
@@ -148,7 +158,8 @@ public final class WorkerObjects {
                 .withApiGroups("")
                 .withResources("configmaps")
                 .withResourceNames(Names.progressConfigMap(vg))
-                .withVerbs("get", "update", "patch")
+                // The worker reads the map once (a resumed attempt keeps earlier sections) and merge-patches it.
+                .withVerbs("get", "patch")
                 .endRule()
                 .build();
     }
@@ -222,6 +233,8 @@ public final class WorkerObjects {
         volumes.add(new VolumeBuilder().withName("scratch").withNewEmptyDir()
                 .withSizeLimit(new Quantity(worker.scratchSize())).endEmptyDir().build());
         mounts.add(new VolumeMountBuilder().withName("scratch").withMountPath(WorkerContract.SCRATCH_MOUNT).build());
+        volumes.add(apiAccessVolume());
+        mounts.add(new VolumeMountBuilder().withName(API_ACCESS_VOLUME).withMountPath(API_ACCESS_DIR).withReadOnly(true).build());
         addPvc("model", storage.model(), WorkerContract.MODEL_MOUNT, true, true, volumes, mounts);
         if (spec.input.image.pvc != null) {
             // The image path stays in the job file; the claim root is mounted so the path resolves as given.
@@ -244,13 +257,14 @@ public final class WorkerObjects {
             limits.put("memory", new Quantity(spec.resources.memory));
             requests.put("memory", new Quantity(spec.resources.memory));
         }
-        if (spec.resources.cpu != null) {
-            requests.put("cpu", new Quantity(spec.resources.cpu));
-        }
+        Quantity cpu = new Quantity(spec.resources.cpu != null ? spec.resources.cpu : worker.cpu());
+        requests.put("cpu", cpu);
+        limits.put("cpu", cpu);
 
         PodSpecBuilder pod = new PodSpecBuilder()
                 .withRestartPolicy("Never")
                 .withServiceAccountName(Names.worker(vg))
+                .withAutomountServiceAccountToken(false)
                 .withTerminationGracePeriodSeconds((long) worker.terminationGraceSeconds())
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true).withRunAsUser(worker.runAsUser()).withRunAsGroup(worker.runAsUser())
@@ -261,7 +275,7 @@ public final class WorkerObjects {
                 .addNewContainer()
                 .withName(Names.WORKER_CONTAINER)
                 .withImage(worker.image())
-                .withImagePullPolicy(worker.imagePullPolicy())
+                .withImagePullPolicy(imagePullPolicy(worker))
                 .withCommand("framepack-worker", "run")
                 .withEnv(env(vg, storage, gpus))
                 .withVolumeMounts(mounts)
@@ -279,6 +293,23 @@ public final class WorkerObjects {
                     .withRuntimeClassName(spec.scheduling.runtimeClassName);
         }
         return pod.build();
+    }
+
+    /** The worker's own token (least privilege: only the API access its progress reports need). */
+    private static Volume apiAccessVolume() {
+        return new VolumeBuilder().withName(API_ACCESS_VOLUME).withNewProjected()
+                .addNewSource().withNewServiceAccountToken().withPath("token")
+                .withExpirationSeconds(API_TOKEN_SECONDS).endServiceAccountToken().endSource()
+                .addNewSource().withNewConfigMap().withName("kube-root-ca.crt")
+                .addNewItem().withKey("ca.crt").withPath("ca.crt").endItem().endConfigMap().endSource()
+                .addNewSource().withNewDownwardAPI().addNewItem().withPath("namespace")
+                .withNewFieldRef().withFieldPath("metadata.namespace").endFieldRef().endItem().endDownwardAPI().endSource()
+                .endProjected().build();
+    }
+
+    /** An image by digest cannot change, so a cached copy is right; a tag may have moved, so pull again. */
+    private static String imagePullPolicy(OperatorConfig.Worker worker) {
+        return worker.imagePullPolicy().orElse(worker.image().contains("@") ? "IfNotPresent" : "Always");
     }
 
     /**
@@ -338,6 +369,10 @@ public final class WorkerObjects {
             env.add(secretEnv(WorkerContract.ENV_S3_ACCESS_KEY, secret));
             env.add(secretEnv(WorkerContract.ENV_S3_SECRET_KEY, secret));
         });
+        env.add(new EnvVar(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS,
+                Boolean.toString(config.worker().credentials().allowAmbient()), null));
+        config.worker().urlAllowlist().ifPresent(entries ->
+                env.add(new EnvVar(WorkerContract.URL_ALLOWLIST_ENV, String.join(",", entries.entries()), null)));
         return env;
     }
 

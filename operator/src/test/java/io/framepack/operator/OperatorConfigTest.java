@@ -5,6 +5,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,6 +64,36 @@ class OperatorConfigTest {
         assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_NODE_SELECTOR", "{\"nvidia.com/gpu.present\": null}")))
                 .hasMessageContaining("framepack.worker.node-selector")
                 .hasMessageContaining("node label nvidia.com/gpu.present has no value");
+    }
+
+    @Test
+    void theUrlAllowlistIsCommaSeparatedHostsAddressesAndBlocks() {
+        assertThat(load(Map.of()).worker().urlAllowlist()).isEmpty();
+        assertThat(load(Map.of("FRAMEPACK_WORKER_URL_ALLOWLIST", "MinIO.storage.svc, 10.0.0.5,10.0.0.0/8,fd00::/8,::1"))
+                .worker().urlAllowlist().map(UrlAllowlist::entries)).contains(List.of("minio.storage.svc", "10.0.0.5", "10.0.0.0/8", "fd00::/8", "::1"));
+        for (String bad : List.of("http://minio", "10.0.0.0/33", "fd00::/129", "minio_storage", "10.0.0.0/x", "*.svc")) {
+            assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_URL_ALLOWLIST", bad)))
+                    .as(bad)
+                    .hasMessageContaining("framepack.worker.url-allowlist")
+                    .hasMessageContaining("is not a host name, an IP address or a CIDR block");
+        }
+    }
+
+    @Test
+    void securitySettingsDefaultToTheStrictChoice() {
+        OperatorConfig.Worker worker = load(Map.of()).worker();
+        assertThat(worker.credentials().requireLabel()).isTrue();
+        assertThat(worker.credentials().allowAmbient()).isFalse();
+        assertThat(worker.placement().restricted()).isFalse();
+        assertThat(worker.imagePullPolicy()).isEmpty();
+        OperatorConfig.Placement placement = load(Map.of(
+                "FRAMEPACK_WORKER_PLACEMENT_RESTRICTED", "true",
+                "FRAMEPACK_WORKER_PLACEMENT_PRIORITY_CLASSES", "batch-low,batch-high",
+                "FRAMEPACK_WORKER_PLACEMENT_TOLERATION_KEYS", "nvidia.com/gpu")).worker().placement();
+        assertThat(placement.restricted()).isTrue();
+        assertThat(placement.priorityClasses()).contains(List.of("batch-low", "batch-high"));
+        assertThat(placement.tolerationKeys()).contains(List.of("nvidia.com/gpu"));
+        assertThat(placement.runtimeClasses()).isEmpty();
     }
 
     private static OperatorConfig load(Map<String, String> placement) {

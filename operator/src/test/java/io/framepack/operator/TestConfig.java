@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /** Operator configuration for tests that run without Quarkus (same defaults as the test profile). */
 record TestConfig(Worker worker, Defaults defaults) implements OperatorConfig {
@@ -23,8 +24,13 @@ record TestConfig(Worker worker, Defaults defaults) implements OperatorConfig {
     }
 
     private static TestWorker worker(String gpuResourceName, Map<String, String> nodeSelector, List<Toleration> tolerations) {
-        return new TestWorker(gpuResourceName, new WorkerPlacement.NodeSelector(nodeSelector),
-                new WorkerPlacement.Tolerations(tolerations));
+        return new TestWorker("framepack-worker:test", gpuResourceName, new WorkerPlacement.NodeSelector(nodeSelector),
+                new WorkerPlacement.Tolerations(tolerations), Optional.empty(), new TestCredentials(true, false),
+                TestPlacement.UNRESTRICTED);
+    }
+
+    TestConfig withWorker(UnaryOperator<TestWorker> change) {
+        return new TestConfig(change.apply((TestWorker) worker), defaults);
     }
 
     private static TestDefaults storageDefaults() {
@@ -32,14 +38,32 @@ record TestConfig(Worker worker, Defaults defaults) implements OperatorConfig {
                 Optional.of("framepack-checkpoints"));
     }
 
-    record TestWorker(String gpuResourceName, WorkerPlacement.NodeSelector nodeSelector,
-                      WorkerPlacement.Tolerations tolerations) implements Worker {
-        public String image() {
-            return "framepack-worker:test";
+    record TestWorker(String image, String gpuResourceName, WorkerPlacement.NodeSelector nodeSelector,
+                      WorkerPlacement.Tolerations tolerations, Optional<UrlAllowlist> urlAllowlist,
+                      Credentials credentials, Placement placement) implements Worker {
+        TestWorker withImage(String other) {
+            return new TestWorker(other, gpuResourceName, nodeSelector, tolerations, urlAllowlist, credentials, placement);
         }
 
-        public String imagePullPolicy() {
-            return "IfNotPresent";
+        TestWorker withUrlAllowlist(List<String> entries) {
+            return new TestWorker(image, gpuResourceName, nodeSelector, tolerations, Optional.of(new UrlAllowlist(entries)), credentials, placement);
+        }
+
+        TestWorker withCredentials(boolean requireLabel, boolean allowAmbient) {
+            return new TestWorker(image, gpuResourceName, nodeSelector, tolerations, urlAllowlist,
+                    new TestCredentials(requireLabel, allowAmbient), placement);
+        }
+
+        TestWorker withPlacement(Placement restricted) {
+            return new TestWorker(image, gpuResourceName, nodeSelector, tolerations, urlAllowlist, credentials, restricted);
+        }
+
+        public Optional<String> imagePullPolicy() {
+            return Optional.empty();
+        }
+
+        public String cpu() {
+            return "4";
         }
 
         public long runAsUser() {
@@ -60,6 +84,21 @@ record TestConfig(Worker worker, Defaults defaults) implements OperatorConfig {
 
         public int keepCheckpoints() {
             return 2;
+        }
+    }
+
+    record TestCredentials(boolean requireLabel, boolean allowAmbient) implements Credentials {
+    }
+
+    record TestPlacement(boolean restricted, Optional<List<String>> priorityClasses, Optional<List<String>> runtimeClasses,
+                         Optional<List<String>> nodeSelectorKeys, Optional<List<String>> tolerationKeys) implements Placement {
+        static final TestPlacement UNRESTRICTED = new TestPlacement(false, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty());
+
+        static TestPlacement allowing(List<String> priorityClasses, List<String> runtimeClasses,
+                                      List<String> nodeSelectorKeys, List<String> tolerationKeys) {
+            return new TestPlacement(true, Optional.of(priorityClasses), Optional.of(runtimeClasses),
+                    Optional.of(nodeSelectorKeys), Optional.of(tolerationKeys));
         }
     }
 

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -19,6 +20,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -230,6 +233,40 @@ class VideoGenerationReconcilerTest {
                 .contains("spec.input.image: set exactly one of url, pvc, s3 or inline (found 2)");
         assertThat(condition(s, Conditions.STALLED).getReason()).isEqualTo(Reasons.INVALID_SPEC);
         assertThat(new SimulatedCluster(client, ns).jobs()).isEmpty();
+    }
+
+    @Test
+    void onlySecretsLabelledForFramePackCanBeNamedAsCredentials() {
+        String ns = "credentials";
+        client.resource(new SecretBuilder().withNewMetadata().withName("team-db").withNamespace(ns).endMetadata()
+                .addToStringData(WorkerContract.ENV_S3_ACCESS_KEY, "db-admin").build()).create();
+        client.resource(new SecretBuilder().withNewMetadata().withName("render-s3").withNamespace(ns)
+                .addToLabels(Names.CREDENTIALS_LABEL, "true").endMetadata()
+                .addToStringData(WorkerContract.ENV_S3_ACCESS_KEY, "renders").build()).create();
+
+        create(ns, "borrowed", spec -> spec.output = s3Output("team-db"));
+        VideoGenerationStatus borrowed = awaitStatus(ns, "borrowed", st -> st.phase == Phase.Failed);
+        assertThat(condition(borrowed, Conditions.STALLED).getReason()).isEqualTo(Reasons.INVALID_SPEC);
+        assertThat(borrowed.message).contains("credentialsSecret: Secret 'team-db' is not labelled framepack.io/credentials=true");
+        create(ns, "missing", spec -> spec.output = s3Output("nowhere"));
+        assertThat(awaitStatus(ns, "missing", st -> st.phase == Phase.Failed).message)
+                .contains("credentialsSecret: Secret 'nowhere' does not exist in namespace credentials");
+
+        create(ns, "allowed", spec -> spec.output = s3Output("render-s3"));
+        Job job = new SimulatedCluster(client, ns).awaitJob("allowed");
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo(WorkerContract.ENV_S3_ACCESS_KEY);
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("render-s3");
+        });
+        assertThat(new SimulatedCluster(client, ns).jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("allowed");
+    }
+
+    private static StorageLocation s3Output(String credentialsSecret) {
+        StorageLocation output = new StorageLocation();
+        output.s3 = new S3Location();
+        output.s3.bucket = "videos";
+        output.s3.credentialsSecret = credentialsSecret;
+        return output;
     }
 
     @Test
@@ -511,7 +548,7 @@ class VideoGenerationReconcilerTest {
         assertThat(role.getRules()).singleElement().satisfies(rule -> {
             assertThat(rule.getResources()).containsExactly("configmaps");
             assertThat(rule.getResourceNames()).containsExactly("dancer-progress");
-            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+            assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "patch");
         });
         ConfigMap progress = client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName("dancer-progress").get();
         assertThat(progress.getMetadata().getLabels()).containsKey(WorkerContract.PROGRESS_LABEL);
@@ -540,7 +577,7 @@ class VideoGenerationReconcilerTest {
         spec.input.image.pvc = new PvcLocation();
         spec.input.image.pvc.claimName = "framepack-inputs";
         spec.input.image.pvc.path = "images/dancer.png";
-        spec.output = new io.framepack.api.v1alpha1.StorageLocation();
+        spec.output = new StorageLocation();
         spec.output.pvc = new PvcLocation();
         spec.output.pvc.claimName = "framepack-outputs";
         spec.output.pvc.path = "videos";

@@ -1,11 +1,16 @@
 package io.framepack.operator;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.WorkerContract;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -13,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -65,6 +71,85 @@ class WorkerObjectsTest {
         assertThat(pod.getNodeSelector()).isEmpty();
         assertThat(pod.getTolerations()).isEmpty();
         assertThat(SERIALIZATION.asJson(pod)).doesNotContain("nodeSelector", "tolerations");
+    }
+
+    @Test
+    void theWorkerGetsOnlyAShortLivedTokenForItsOneProgressConfigMap() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-pvc.yaml");
+        PodSpec pod = objects.job(vg).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(objects.serviceAccount(vg).getAutomountServiceAccountToken()).isFalse();
+        Volume access = pod.getVolumes().stream().filter(v -> v.getName().equals(WorkerObjects.API_ACCESS_VOLUME))
+                .findFirst().orElseThrow();
+        assertThat(access.getProjected().getSources()).anySatisfy(source -> {
+            assertThat(source.getServiceAccountToken().getPath()).isEqualTo("token");
+            assertThat(source.getServiceAccountToken().getExpirationSeconds()).isEqualTo(600L);
+        });
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(mount -> {
+            assertThat(mount.getName()).isEqualTo(WorkerObjects.API_ACCESS_VOLUME);
+            assertThat(mount.getMountPath()).isEqualTo("/var/run/secrets/kubernetes.io/serviceaccount");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        Role role = objects.role(vg);
+        assertThat(role.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getResources()).containsExactly("configmaps");
+            assertThat(rule.getResourceNames()).containsExactly(vg.getMetadata().getName() + "-progress");
+            assertThat(rule.getVerbs()).containsExactly("get", "patch");
+        });
+    }
+
+    @Test
+    void theWorkerContainerIsConfinedAndItsCpuLimited() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-pvc.yaml");
+        assertThat(vg.getSpec().resources.cpu).isNull();
+        PodSpec pod = objects.job(vg).getSpec().getTemplate().getSpec();
+        Container worker = pod.getContainers().get(0);
+        assertThat(worker.getResources().getLimits()).containsEntry("cpu", new Quantity("4"));
+        assertThat(worker.getResources().getRequests()).containsEntry("cpu", new Quantity("4"));
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(worker.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(worker.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(worker.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+
+        vg.getSpec().resources.cpu = "12";
+        Container own = objects.job(vg).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(own.getResources().getLimits()).containsEntry("cpu", new Quantity("12"));
+        assertThat(own.getResources().getRequests()).containsEntry("cpu", new Quantity("12"));
+    }
+
+    @Test
+    void aMovableTagIsPulledAlwaysAndADigestOnce() throws IOException {
+        VideoGeneration vg = example("videogeneration-pvc.yaml");
+        Container byTag = new WorkerObjects(TestConfig.withDefaults().withWorker(w -> w.withImage("ghcr.io/x/worker:0.1.0")))
+                .job(vg).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(byTag.getImagePullPolicy()).isEqualTo("Always");
+        String digest = "ghcr.io/x/worker@sha256:" + "a".repeat(64);
+        Container byDigest = new WorkerObjects(TestConfig.withDefaults().withWorker(w -> w.withImage(digest)))
+                .job(vg).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(byDigest.getImage()).isEqualTo(digest);
+        assertThat(byDigest.getImagePullPolicy()).isEqualTo("IfNotPresent");
+    }
+
+    @Test
+    void theClusterUrlAllowlistAndAmbientCredentialsSettingReachTheWorker() throws IOException {
+        VideoGeneration vg = example("videogeneration-pvc.yaml");
+        assertThat(workerEnv(new WorkerObjects(TestConfig.withDefaults()), vg))
+                .containsEntry(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS, "false")
+                .doesNotContainKey(WorkerContract.URL_ALLOWLIST_ENV);
+        WorkerObjects configured = new WorkerObjects(TestConfig.withDefaults().withWorker(w -> w
+                .withUrlAllowlist(List.of("minio.storage.svc", "10.0.0.0/8")).withCredentials(true, true)));
+        assertThat(workerEnv(configured, vg))
+                .containsEntry(WorkerContract.URL_ALLOWLIST_ENV, "minio.storage.svc,10.0.0.0/8")
+                .containsEntry(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS, "true");
+    }
+
+    private static Map<String, String> workerEnv(WorkerObjects objects, VideoGeneration vg) {
+        return objects.job(vg).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
     }
 
     private static VideoGeneration example(String file) throws IOException {

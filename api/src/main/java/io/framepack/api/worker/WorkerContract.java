@@ -43,6 +43,17 @@ public final class WorkerContract {
     public static final String ENV_GRACE_SECONDS = "FRAMEPACK_GRACE_SECONDS";
     public static final String ENV_S3_ACCESS_KEY = "AWS_ACCESS_KEY_ID";
     public static final String ENV_S3_SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
+    /**
+     * "false" keeps the S3 client from the pod's ambient credentials (instance role, web identity,
+     * profile files) when no credentials Secret is named: its requests go unsigned. The operator always
+     * sets it; unset (a run by hand) allows them.
+     */
+    public static final String ENV_S3_AMBIENT_CREDENTIALS = "FRAMEPACK_S3_AMBIENT_CREDENTIALS";
+    /**
+     * Comma-separated host names, IP addresses and CIDR blocks that image URLs may reach although
+     * they are loopback, link-local or cluster-internal (denied by default); a cluster setting.
+     */
+    public static final String URL_ALLOWLIST_ENV = "FRAMEPACK_URL_ALLOWLIST";
 
     /** Key of the progress ConfigMap that holds the {@link WorkerProgress} JSON. */
     public static final String PROGRESS_KEY = "progress.json";

@@ -2,7 +2,6 @@ package io.framepack.worker.runtime.storage;
 
 import io.framepack.api.v1alpha1.S3Location;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -43,9 +42,9 @@ public final class S3Store implements ObjectStore, AutoCloseable {
         this.scratch = scratch;
     }
 
-    /** A store for the location with credentials from the environment ({@code AWS_ACCESS_KEY_ID}, ...). */
+    /** A store for the location with credentials from the environment ({@link S3Credentials}). */
     public static S3Store connect(S3Location location, Path scratch) {
-        return connect(location, DefaultCredentialsProvider.builder().build(), scratch);
+        return connect(location, S3Credentials.fromEnvironment(System.getenv()), scratch);
     }
 
     public static S3Store connect(S3Location location, AwsCredentialsProvider credentials, Path scratch) {
