@@ -1,9 +1,9 @@
 package io.framepack.worker.runtime.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
+import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
@@ -12,17 +12,14 @@ import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
-import io.framepack.worker.tensor.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** A local render. Running the same command again with the same checkpoint directory resumes it. */
@@ -137,16 +134,14 @@ final class GenerateCommand implements Callable<Integer> {
                 settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device);
     }
 
-    /** Everything that defines the pixels, so that a changed prompt never resumes an old checkpoint. */
-    private String specHash(RenderSettings settings, byte[] imageBytes) throws IOException {
-        Map<String, Object> defining = new LinkedHashMap<>();
-        defining.put("prompt", prompt);
-        defining.put("negativePrompt", negativePrompt);
-        defining.put("image", HexFormat.of().formatHex(Sha256.newDigest().digest(imageBytes)));
-        defining.put("render", settings);
-        byte[] canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-                .writeValueAsBytes(defining);
-        return HexFormat.of().formatHex(Sha256.newDigest().digest(canonical), 0, 12);
+    /** Everything that defines the pixels, the image by its content, so that a changed one never resumes an old checkpoint. */
+    private String specHash(RenderSettings settings, byte[] imageBytes) {
+        WorkerJob job = new WorkerJob();
+        job.prompt = prompt;
+        job.negativePrompt = negativePrompt;
+        job.image.inline = Base64.getEncoder().encodeToString(imageBytes);
+        job.render = settings;
+        return SpecHash.of(job);
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.InvalidInputException;
@@ -78,7 +79,12 @@ final class RunCommand implements Callable<Integer> {
             String keyPath = Stores.keyPath(job.jobId);
             checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, scratch);
             output = Stores.open(job.output, "output", "", scratch);
-            request = new RenderRequest(job.jobId, job.specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
+            String specHash = SpecHash.of(job);
+            if (job.specHash != null && !job.specHash.equals(specHash)) {
+                progress.on(new ProgressEvent.Warning("the job file's specHash " + job.specHash
+                        + " does not match its content; using the content's " + specHash));
+            }
+            request = new RenderRequest(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
                     job.negativePrompt, job.render, outputName(job.jobId), job.checkpointEvery == null ? 1 : job.checkpointEvery,
                     ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
         } catch (IOException | RuntimeException e) {
@@ -109,8 +115,8 @@ final class RunCommand implements Callable<Integer> {
             throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " is not a valid job: "
                     + e.getOriginalMessage());
         }
-        if (job.jobId == null || job.jobId.isBlank() || job.specHash == null || job.render == null) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " lacks jobId, specHash or render");
+        if (job.jobId == null || job.jobId.isBlank() || job.render == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " lacks jobId or render");
         }
         return job;
     }

@@ -131,6 +131,21 @@ class RunCommandTest {
     }
 
     @Test
+    void aJobFileClaimingAnotherJobsSpecHashDoesNotResumeItsCheckpoints() throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), job());
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        WorkerJob edited = job();
+        edited.prompt = "a storm";
+        JSON.writeValue(dir.resolve("job.json").toFile(), edited);
+
+        int code = new WorkerCli(RandomWalkRenders.factory(3), env).execute("run");
+
+        assertThat(code).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().reason).isEqualTo("CheckpointMismatch");
+        assertThat(progress().message).contains("made for a different spec");
+    }
+
+    @Test
     void anInvalidJobFileFailsAsInvalidInput() throws IOException {
         Files.writeString(dir.resolve("job.json"), "{\"jobId\": ");
 
