@@ -1,8 +1,8 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.RenderSettings;
-import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
+import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
@@ -87,24 +87,21 @@ final class GenerateCommand implements Callable<Integer> {
             case bar -> new TerminalProgress(System.err, System.console() != null);
             case none -> event -> { };
         };
-        RenderRequest request;
+        RenderSettings settings = settings();
         try {
-            request = request();
-        } catch (RuntimeException | IOException e) {
-            // Locally, a file that cannot be read is the user's input.
-            return JobRunner.failed(progress, e instanceof RuntimeException ? e
-                    : new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e)).code;
+            new SettingsCheck().render(settings, GenerateCommand::optionName)
+                    .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
+                    .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
+                    .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
+                    .device("--device", device)
+                    .orThrow();
+        } catch (InvalidInputException e) {
+            return JobRunner.failed(progress, e).code;
         }
-        Path output = out.toAbsolutePath();
-        Path checkpoints = checkpointDir != null ? checkpointDir
-                : output.resolveSibling(baseName(output) + ".checkpoints");
-        ExitCode code = Launch.render(request, engine, new DirectoryStore(checkpoints), keepCheckpoints,
-                new DirectoryStore(output.getParent()), progress, Duration.ofSeconds(graceSeconds),
-                Path.of(System.getProperty("java.io.tmpdir")));
-        return code.code;
+        return Launch.render(Duration.ofSeconds(graceSeconds), progress, engine, () -> job(settings)).code;
     }
 
-    private RenderRequest request() throws IOException {
+    private RenderSettings settings() {
         RenderSettings settings = new RenderSettings();
         settings.seconds = seconds;
         settings.seed = seed;
@@ -116,10 +113,35 @@ final class GenerateCommand implements Callable<Integer> {
         settings.teaCache.enabled = teaCache;
         settings.teaCache.threshold = teaCacheThreshold;
         settings.crf = crf;
+        return settings;
+    }
+
+    /** The option of a render setting: {@code distilledGuidance} is {@code --distilled-guidance}. */
+    private static String optionName(String field) {
+        return "--" + field.replace("teaCache.", "teacache-").replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private Launch.Job job(RenderSettings settings) {
+        RenderRequest request;
+        try {
+            request = request(settings);
+        } catch (IOException e) {
+            // Locally, a file that cannot be read is the user's input.
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
+        Path output = out.toAbsolutePath();
+        Path checkpoints = checkpointDir != null ? checkpointDir
+                : output.resolveSibling(baseName(output) + ".checkpoints");
+        return new Launch.Job(request, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
+                Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    private RenderRequest request(RenderSettings settings) throws IOException {
         Path models = modelDir;
         if (demo) {
             System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
             models = modelDir != null ? modelDir : DemoModel.directory(cacheDir());
+            // Below the bounds of real renders, which were checked: the tiny model's own size.
             settings.resolution = DemoModel.RESOLUTION;
         }
         if (models == null) {
