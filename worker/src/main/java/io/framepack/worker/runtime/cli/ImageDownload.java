@@ -4,6 +4,7 @@ import io.framepack.worker.image.ImageDecoder;
 import io.framepack.worker.runtime.InvalidInputException;
 
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -103,11 +104,11 @@ final class ImageDownload {
                 long idleEnd = lastActivity.get() + limits.idle().toNanos();
                 if (now >= deadline) {
                     throw new IOException("cannot download image " + Urls.shown(uri) + ": not done within "
-                            + limits.total().toSeconds() + " s");
+                            + seconds(limits.total()));
                 }
                 if (now >= idleEnd) {
                     throw new IOException("cannot download image " + Urls.shown(uri) + ": the server sent nothing for "
-                            + limits.idle().toSeconds() + " s");
+                            + seconds(limits.idle()));
                 }
                 try {
                     return exchange.get(Math.min(deadline, idleEnd) - now, TimeUnit.NANOSECONDS);
@@ -131,11 +132,15 @@ final class ImageDownload {
                 throw invalid;
             }
         }
-        String reason = cause instanceof HttpConnectTimeoutException ? "no connection within " + limits.connect().toSeconds() + " s"
+        String reason = cause instanceof HttpConnectTimeoutException ? "no connection within " + seconds(limits.connect())
                 : cause instanceof ConnectException ? "connection refused"
                 : cause instanceof HttpTimeoutException ? "timed out"
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
         return new IOException("cannot download image " + Urls.shown(uri) + ": " + reason, cause);
+    }
+
+    private static String seconds(Duration duration) {
+        return BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     /** Collects the body up to the size limit and notes when data last came. */
