@@ -129,29 +129,8 @@ final class SpecValidator {
     }
 
     private static void checkRender(RenderSettings render, List<String> problems) {
-        if (render == null) {
-            return;
-        }
-        if (render.seconds != null && (render.seconds <= 0 || render.seconds > 120)) {
-            problems.add("spec.render.seconds: must be in (0, 120]");
-        }
-        range("spec.render.seed", render.seed, 0, RenderSettings.MAX_SEED, problems);
-        range("spec.render.steps", render.steps, 1, 100, problems);
-        range("spec.render.distilledGuidance", render.distilledGuidance, 1, 32, problems);
-        range("spec.render.cfg", render.cfg, 1, 32, problems);
-        range("spec.render.cfgRescale", render.cfgRescale, 0, 1, problems);
-        range("spec.render.latentWindowSize", render.latentWindowSize, 1, 33, problems);
-        range("spec.render.resolution", render.resolution, 128, 1280, problems);
-        range("spec.render.crf", render.crf, 0, 51, problems);
-        if (render.resolution != null && render.resolution % 16 != 0) {
-            problems.add("spec.render.resolution: must be a multiple of 16");
-        }
-        if (render.cfgRescale != null && render.cfgRescale != 0.0 && (render.cfg == null || render.cfg <= 1.0)) {
-            problems.add("spec.render.cfgRescale: only applies with real guidance: set cfg above 1 or cfgRescale to 0");
-        }
-        if (render.teaCache != null && render.teaCache.threshold != null
-                && (render.teaCache.threshold <= 0 || render.teaCache.threshold > 1)) {
-            problems.add("spec.render.teaCache.threshold: must be in (0, 1]");
+        if (render != null) {
+            problems.addAll(render.problems(field -> "spec.render." + field));
         }
     }
 

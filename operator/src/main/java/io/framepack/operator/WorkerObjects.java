@@ -36,14 +36,12 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -78,19 +76,9 @@ public final class WorkerObjects {
         this.config = config;
     }
 
-    /** Hash of everything that defines the pixels: input, render settings and model location. */
+    /** The {@link SpecHash} of the job the worker gets: the worker computes the same from its job file. */
     public String specHash(VideoGeneration vg) {
-        VideoGenerationSpec spec = vg.getSpec();
-        Map<String, Object> defining = new LinkedHashMap<>();
-        defining.put("input", spec.input);
-        defining.put("render", spec.render);
-        defining.put("model", ResolvedStorage.resolve(spec, config.defaults()).model());
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
-            return HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
-            throw new IllegalStateException("cannot hash the spec", e);
-        }
+        return workerJob(vg).specHash;
     }
 
     public WorkerJob workerJob(VideoGeneration vg) {
@@ -98,7 +86,6 @@ public final class WorkerObjects {
         ResolvedStorage storage = ResolvedStorage.resolve(spec, config.defaults());
         WorkerJob job = new WorkerJob();
         job.jobId = Names.jobId(vg);
-        job.specHash = specHash(vg);
         job.prompt = spec.input.prompt;
         job.negativePrompt = spec.input.negativePrompt == null ? "" : spec.input.negativePrompt;
         job.image.url = spec.input.image.url;
@@ -112,6 +99,7 @@ public final class WorkerObjects {
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
         job.keepCheckpoints = config.worker().keepCheckpoints();
+        job.specHash = SpecHash.of(job);
         return job;
     }
 

@@ -41,6 +41,15 @@ public final class WorkerContract {
     public static final String ENV_DEVICE = "FRAMEPACK_DEVICE";
     /** Seconds between SIGTERM and a forced exit; Kubernetes' default grace period is 30 s. */
     public static final String ENV_GRACE_SECONDS = "FRAMEPACK_GRACE_SECONDS";
+    /** Bounds of {@link #ENV_GRACE_SECONDS} (a day at most). */
+    public static final int MIN_GRACE_SECONDS = 1;
+    public static final int MAX_GRACE_SECONDS = 86_400;
+    /**
+     * Image URLs may reach loopback, link-local, private and cluster-internal addresses (cloud
+     * metadata included) only when allowed here: comma-separated host names, IP addresses or CIDR
+     * ranges, e.g. {@code minio.storage.svc,10.0.0.0/8}.
+     */
+    public static final String URL_ALLOWLIST_ENV = "FRAMEPACK_URL_ALLOWLIST";
     public static final String ENV_S3_ACCESS_KEY = "AWS_ACCESS_KEY_ID";
     public static final String ENV_S3_SECRET_KEY = "AWS_SECRET_ACCESS_KEY";
     /**

@@ -9,6 +9,9 @@ import io.framepack.api.v1alpha1.S3Location;
  * paths; S3 credentials arrive as environment variables, never in this file.
  */
 public class WorkerJob {
+    /** More would only cost storage: a resume needs the newest intact one, the next is the spare. */
+    public static final int MAX_KEEP_CHECKPOINTS = 100;
+
     /** Stable identity of the render ({@code namespace/name/uid}); names outputs and checkpoints. */
     public String jobId;
     /** Hash of everything in the resource that defines the pixels; a checkpoint of another spec is refused. */

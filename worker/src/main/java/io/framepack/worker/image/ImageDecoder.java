@@ -22,8 +22,8 @@ import static io.framepack.worker.image.ImageInputException.Reason;
 /**
  * Decodes a user's start image (PNG, JPEG or WebP) into the RGB array the official code gets from
  * Gradio: EXIF orientation applied, then Pillow's {@code convert('RGB')} — alpha dropped (not
- * composited), grey replicated, palette looked up, 16-bit samples cut to their high byte, no ICC
- * conversion. Empty, foreign, damaged or truncated files (reader warnings count as damage, as
+ * composited), grey replicated, palette looked up, 16-bit samples cut to their high byte, CMYK and
+ * YCCK JPEGs converted as Pillow converts them ({@link CmykJpeg}), no ICC conversion. Empty, foreign, damaged or truncated files (reader warnings count as damage, as
  * Pillow refuses truncated files) and images above the pixel budget, read from the header before
  * any pixel is decoded, are refused with an {@link ImageInputException}.
  */
@@ -66,8 +66,7 @@ public final class ImageDecoder {
             throw new ImageInputException(Reason.EMPTY, name + " is empty");
         }
         Format format = sniff(bytes, name);
-        BufferedImage decoded = read(bytes, format, name);
-        return ExifOrientation.apply(toRgb(decoded), ExifOrientation.read(bytes, format));
+        return ExifOrientation.apply(read(bytes, format, name), ExifOrientation.read(bytes, format));
     }
 
     /** The container from the file's magic bytes; other images and non-images are refused by name. */
@@ -92,7 +91,7 @@ public final class ImageDecoder {
         throw new ImageInputException(Reason.NOT_AN_IMAGE, name + " is not a PNG, JPEG or WebP image");
     }
 
-    private BufferedImage read(byte[] bytes, Format format, String name) throws ImageInputException {
+    private RgbImage read(byte[] bytes, Format format, String name) throws ImageInputException {
         try (ImageInputStream stream = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             ImageReader reader = readerFor(format, name);
             try {
@@ -110,7 +109,9 @@ public final class ImageDecoder {
                 }
                 StringBuilder warnings = new StringBuilder();
                 reader.addIIOReadWarningListener(warningCollector(warnings));
-                BufferedImage image = reader.read(0);
+                // The JDK's own CMYK conversion differs from Pillow's, and it refuses some (with a profile).
+                RgbImage image = format == Format.JPEG && CmykJpeg.isFourComponent(reader) ? CmykJpeg.toRgb(reader)
+                        : toRgb(reader.read(0));
                 if (warnings.length() > 0) {
                     throw new ImageInputException(Reason.CORRUPT, name + " is damaged or truncated:" + warnings);
                 }
@@ -151,7 +152,7 @@ public final class ImageDecoder {
         boolean rawSamples = !(model instanceof IndexColorModel)
                 && (spaceType == ColorSpace.TYPE_RGB || spaceType == ColorSpace.TYPE_GRAY);
         if (!rawSamples) {
-            // Palette and CMYK/YCCK images: the colour model's own conversion to RGB.
+            // Palette images: the colour model's own conversion to RGB.
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     int argb = image.getRGB(x, y);

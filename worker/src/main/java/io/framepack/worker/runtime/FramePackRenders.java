@@ -199,12 +199,19 @@ public final class FramePackRenders {
     }
 
     private static Device device(String requested) {
+        int gpus = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
         if (requested == null || requested.isBlank()) {
-            return ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            return gpus > 0 ? Device.gpu() : Device.cpu();
         }
         return switch (requested) {
             case "cpu" -> Device.cpu();
-            case "gpu" -> Device.gpu();
+            case "gpu" -> {
+                if (gpus == 0) {
+                    throw new InvalidInputException(InvalidInputException.INPUT, "device gpu asked for, but libtorch sees no GPU"
+                            + " (no CUDA device visible, or a CPU-only libtorch); use device cpu or a machine with a GPU");
+                }
+                yield Device.gpu();
+            }
             default -> throw new InvalidInputException(InvalidInputException.INPUT, "device must be cpu or gpu, got " + requested);
         };
     }

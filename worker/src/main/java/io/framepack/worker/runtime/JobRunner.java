@@ -70,11 +70,16 @@ public final class JobRunner {
         try {
             return render();
         } catch (Termination.StopRequested e) {
-            progress.on(new ProgressEvent.Terminated(e.getMessage(), ExitCode.TERMINATED.code));
-            return ExitCode.TERMINATED;
+            return stopped(progress, e);
         } catch (IOException | RuntimeException e) {
             return failed(progress, e);
         }
+    }
+
+    /** Reports a clean stop on a signal (here, or before the runner started) and returns the terminated code. */
+    public static ExitCode stopped(ProgressListener progress, Termination.StopRequested stop) {
+        progress.on(new ProgressEvent.Terminated(stop.getMessage(), ExitCode.TERMINATED.code));
+        return ExitCode.TERMINATED;
     }
 
     /** Reports why a job failed (here, or before its runner started) and returns the exit code that says so. */

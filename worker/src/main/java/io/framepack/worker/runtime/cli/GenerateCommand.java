@@ -1,9 +1,9 @@
 package io.framepack.worker.runtime.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.framepack.api.v1alpha1.RenderSettings;
-import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
@@ -12,17 +12,14 @@ import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
-import io.framepack.worker.tensor.Sha256;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
+import java.util.Base64;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** A local render. Running the same command again with the same checkpoint directory resumes it. */
@@ -90,24 +87,21 @@ final class GenerateCommand implements Callable<Integer> {
             case bar -> new TerminalProgress(System.err, System.console() != null);
             case none -> event -> { };
         };
-        RenderRequest request;
+        RenderSettings settings = settings();
         try {
-            request = request();
-        } catch (RuntimeException | IOException e) {
-            // Locally, a file that cannot be read is the user's input.
-            return JobRunner.failed(progress, e instanceof RuntimeException ? e
-                    : new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e)).code;
+            new SettingsCheck().render(settings, GenerateCommand::optionName)
+                    .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
+                    .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
+                    .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
+                    .device("--device", device)
+                    .orThrow();
+        } catch (InvalidInputException e) {
+            return JobRunner.failed(progress, e).code;
         }
-        Path output = out.toAbsolutePath();
-        Path checkpoints = checkpointDir != null ? checkpointDir
-                : output.resolveSibling(baseName(output) + ".checkpoints");
-        ExitCode code = Launch.render(request, engine, new DirectoryStore(checkpoints), keepCheckpoints,
-                new DirectoryStore(output.getParent()), progress, Duration.ofSeconds(graceSeconds),
-                Path.of(System.getProperty("java.io.tmpdir")));
-        return code.code;
+        return Launch.render(Duration.ofSeconds(graceSeconds), progress, engine, () -> job(settings)).code;
     }
 
-    private RenderRequest request() throws IOException {
+    private RenderSettings settings() {
         RenderSettings settings = new RenderSettings();
         settings.seconds = seconds;
         settings.seed = seed;
@@ -119,10 +113,35 @@ final class GenerateCommand implements Callable<Integer> {
         settings.teaCache.enabled = teaCache;
         settings.teaCache.threshold = teaCacheThreshold;
         settings.crf = crf;
+        return settings;
+    }
+
+    /** The option of a render setting: {@code distilledGuidance} is {@code --distilled-guidance}. */
+    private static String optionName(String field) {
+        return "--" + field.replace("teaCache.", "teacache-").replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private Launch.Job job(RenderSettings settings) {
+        RenderRequest request;
+        try {
+            request = request(settings);
+        } catch (IOException e) {
+            // Locally, a file that cannot be read is the user's input.
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
+        Path output = out.toAbsolutePath();
+        Path checkpoints = checkpointDir != null ? checkpointDir
+                : output.resolveSibling(baseName(output) + ".checkpoints");
+        return new Launch.Job(request, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
+                Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    private RenderRequest request(RenderSettings settings) throws IOException {
         Path models = modelDir;
         if (demo) {
             System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
             models = modelDir != null ? modelDir : DemoModel.directory(cacheDir());
+            // Below the bounds of real renders, which were checked: the tiny model's own size.
             settings.resolution = DemoModel.RESOLUTION;
         }
         if (models == null) {
@@ -137,16 +156,14 @@ final class GenerateCommand implements Callable<Integer> {
                 settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device);
     }
 
-    /** Everything that defines the pixels, so that a changed prompt never resumes an old checkpoint. */
-    private String specHash(RenderSettings settings, byte[] imageBytes) throws IOException {
-        Map<String, Object> defining = new LinkedHashMap<>();
-        defining.put("prompt", prompt);
-        defining.put("negativePrompt", negativePrompt);
-        defining.put("image", HexFormat.of().formatHex(Sha256.newDigest().digest(imageBytes)));
-        defining.put("render", settings);
-        byte[] canonical = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
-                .writeValueAsBytes(defining);
-        return HexFormat.of().formatHex(Sha256.newDigest().digest(canonical), 0, 12);
+    /** Everything that defines the pixels, the image by its content, so that a changed one never resumes an old checkpoint. */
+    private String specHash(RenderSettings settings, byte[] imageBytes) {
+        WorkerJob job = new WorkerJob();
+        job.prompt = prompt;
+        job.negativePrompt = negativePrompt;
+        job.image.inline = Base64.getEncoder().encodeToString(imageBytes);
+        job.render = settings;
+        return SpecHash.of(job);
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -1,28 +1,26 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.worker.WorkerJob;
+import io.framepack.worker.image.ImageDecoder;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.storage.S3Store;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 
-/** The start image's bytes from wherever the job says it is: a file, inline base64, S3, or a URL. */
+/**
+ * The start image's bytes from wherever the job says it is: a file, inline base64, S3, or a URL.
+ * No source is read past {@link ImageDecoder#MAX_FILE_BYTES}: not a huge file, a device, an
+ * endless object or response.
+ */
 final class ImageSources {
     private ImageSources() {
     }
 
-    static byte[] read(WorkerJob.ImageInput image, Path scratch) throws IOException {
+    static byte[] read(WorkerJob.ImageInput image, Path scratch, ImageDownload download) throws IOException {
         int given = (image.file != null ? 1 : 0) + (image.inline != null ? 1 : 0) + (image.s3 != null ? 1 : 0)
                 + (image.url != null ? 1 : 0);
         if (given != 1) {
@@ -42,48 +40,24 @@ final class ImageSources {
         if (image.s3 != null) {
             return s3(image, scratch);
         }
-        return url(image.url);
+        return download.get(image.url);
     }
 
     static byte[] file(Path file) throws IOException {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "image file " + file + " does not exist");
-        }
+        return BoundedReads.file(file, "image file", ImageDecoder.MAX_FILE_BYTES);
     }
 
     private static byte[] s3(WorkerJob.ImageInput image, Path scratch) throws IOException {
         String key = image.s3.prefix;
         // The location's prefix is the image's key: the store sits at the bucket's root.
         try (S3Store store = S3Store.connect(Stores.withPrefix(image.s3, ""), scratch)) {
-            Optional<byte[]> bytes = store.read(key);
-            return bytes.orElseThrow(() -> new InvalidInputException(InvalidInputException.INPUT,
-                    "image " + store.locate(key) + " does not exist"));
-        }
-    }
-
-    private static byte[] url(String url) throws IOException {
-        HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20)).build();
-        try {
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(url))
-                    .timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream body = response.body()) {
-                if (response.statusCode() == 404 || response.statusCode() == 410) {
-                    throw new InvalidInputException(InvalidInputException.INPUT,
-                            "image " + url + " does not exist (HTTP " + response.statusCode() + ")");
-                }
-                if (response.statusCode() != 200) {
-                    throw new IOException("cannot download image " + url + ": HTTP " + response.statusCode());
-                }
-                return body.readAllBytes();
+            Optional<InputStream> object = store.open(key);
+            if (object.isEmpty()) {
+                throw new InvalidInputException(InvalidInputException.INPUT, "image " + store.locate(key) + " does not exist");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while downloading " + url, e);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "image URL " + url + " is invalid: " + e.getMessage());
+            try (InputStream in = object.get()) {
+                return BoundedReads.atMost(in, ImageDecoder.MAX_FILE_BYTES, "image " + store.locate(key));
+            }
         }
     }
 }

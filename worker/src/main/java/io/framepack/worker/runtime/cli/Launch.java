@@ -1,9 +1,9 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.runtime.RenderRequest;
 import io.framepack.worker.runtime.Termination;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
@@ -16,18 +16,40 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** What both commands share once they know the request: stores, signals, the runner, the exit code. */
+/** What both commands share once their settings are checked: signals, stores, the runner, the exit code. */
 final class Launch {
     private Launch() {
     }
 
-    static ExitCode render(RenderRequest request, JobRunner.RenderFactory engine, ObjectStore checkpointStore, int keep,
-                           ObjectStore outputStore, ProgressListener progress, Duration grace, Path scratch) {
+    /** The request and where its checkpoints and video go. */
+    record Job(RenderRequest request, ObjectStore checkpoints, int keepCheckpoints, ObjectStore output, Path scratch) {
+    }
+
+    /** Reads the job: files, downloads, the model fingerprint. */
+    @FunctionalInterface
+    interface Preparation {
+        Job prepare() throws IOException;
+    }
+
+    /**
+     * Installs the SIGTERM handler first, so that a stop while the job is still being prepared (an
+     * image download, the model fingerprint) ends cleanly with the terminated code too, then renders.
+     */
+    static ExitCode render(Duration grace, ProgressListener progress, JobRunner.RenderFactory engine, Preparation preparation) {
         Termination termination = Termination.install(grace, ExitCode.TERMINATED.code,
                 () -> progress.on(new ProgressEvent.Terminated("grace period of " + grace.toSeconds()
                         + " s over before a safe point; exiting with the previous checkpoint", ExitCode.TERMINATED.code)));
-        JobRunner runner = new JobRunner(request, engine, new CheckpointStore(checkpointStore, keep),
-                new VideoPublisher(outputStore, request.jobId()), progress, termination, scratch);
+        Job job;
+        try {
+            job = preparation.prepare();
+            termination.checkpoint();
+        } catch (Termination.StopRequested e) {
+            return JobRunner.stopped(progress, e);
+        } catch (IOException | RuntimeException e) {
+            return JobRunner.failed(progress, e);
+        }
+        JobRunner runner = new JobRunner(job.request(), engine, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
+                new VideoPublisher(job.output(), job.request().jobId()), progress, termination, job.scratch());
         return runner.run();
     }
 

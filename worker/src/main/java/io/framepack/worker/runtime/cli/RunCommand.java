@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.InvalidInputException;
@@ -19,8 +20,6 @@ import io.framepack.worker.runtime.storage.ObjectStore;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +35,11 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Render the job the operator mounted into this pod (see WorkerContract).")
 final class RunCommand implements Callable<Integer> {
+    /** Kubernetes' default grace period. */
+    private static final int DEFAULT_GRACE_SECONDS = 30;
+    /** The operator mounts the job from a ConfigMap, which holds 1 MiB at most. */
+    private static final long MAX_JOB_FILE_BYTES = 1 << 20;
+
     private final JobRunner.RenderFactory engine;
     private final Map<String, String> env;
 
@@ -68,25 +72,40 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private ExitCode run(ProgressListener progress) {
-        Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
-        WorkerJob job;
-        RenderRequest request;
-        ObjectStore checkpoints;
-        ObjectStore output;
+        SettingsCheck environment = new SettingsCheck().device(WorkerContract.ENV_DEVICE, env.get(WorkerContract.ENV_DEVICE));
+        int grace = environment.integer(WorkerContract.ENV_GRACE_SECONDS, env.get(WorkerContract.ENV_GRACE_SECONDS),
+                DEFAULT_GRACE_SECONDS, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS);
         try {
-            job = readJob(Path.of(env.getOrDefault(WorkerContract.ENV_JOB_FILE, WorkerContract.JOB_FILE)));
-            String keyPath = Stores.keyPath(job.jobId);
-            checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, scratch);
-            output = Stores.open(job.output, "output", "", scratch);
-            request = new RenderRequest(job.jobId, job.specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
-                    job.negativePrompt, job.render, outputName(job.jobId), job.checkpointEvery == null ? 1 : job.checkpointEvery,
-                    ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
-        } catch (IOException | RuntimeException e) {
+            environment.orThrow();
+        } catch (InvalidInputException e) {
             return JobRunner.failed(progress, e);
         }
-        int grace = Integer.parseInt(env.getOrDefault(WorkerContract.ENV_GRACE_SECONDS, "30"));
-        return Launch.render(request, engine, checkpoints, job.keepCheckpoints == null ? 2 : job.keepCheckpoints,
-                output, progress, Duration.ofSeconds(grace), scratch);
+        return Launch.render(Duration.ofSeconds(grace), progress, engine, () -> prepare(progress));
+    }
+
+    private Launch.Job prepare(ProgressListener progress) throws IOException {
+        Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
+        WorkerJob job = readJob(Path.of(env.getOrDefault(WorkerContract.ENV_JOB_FILE, WorkerContract.JOB_FILE)));
+        int checkpointEvery = job.checkpointEvery == null ? 1 : job.checkpointEvery;
+        int keepCheckpoints = job.keepCheckpoints == null ? 2 : job.keepCheckpoints;
+        new SettingsCheck().render(job.render, field -> "render." + field)
+                .range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE)
+                .range("keepCheckpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
+                .orThrow();
+        String specHash = SpecHash.of(job);
+        if (job.specHash != null && !job.specHash.equals(specHash)) {
+            progress.on(new ProgressEvent.Warning("the job file's specHash " + job.specHash
+                    + " does not match its content; using the content's " + specHash));
+        }
+        ImageDownload download = new ImageDownload(UrlPolicy.allowing(env.get(WorkerContract.URL_ALLOWLIST_ENV)),
+                ImageDownload.Limits.DEFAULT);
+        String keyPath = Stores.keyPath(job.jobId);
+        ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, scratch);
+        ObjectStore output = Stores.open(job.output, "output", "", scratch);
+        RenderRequest request = new RenderRequest(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
+                job.negativePrompt, job.render, outputName(job.jobId), checkpointEvery,
+                ImageSources.read(job.image, scratch, download), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
+        return new Launch.Job(request, checkpoints, keepCheckpoints, output, scratch);
     }
 
     private Integer attempt() {
@@ -102,15 +121,13 @@ final class RunCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
         WorkerJob job;
         try {
-            job = json.readValue(Files.readAllBytes(file), WorkerJob.class);
-        } catch (NoSuchFileException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " does not exist");
+            job = json.readValue(BoundedReads.file(file, "job file", MAX_JOB_FILE_BYTES), WorkerJob.class);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " is not a valid job: "
                     + e.getOriginalMessage());
         }
-        if (job.jobId == null || job.jobId.isBlank() || job.specHash == null || job.render == null) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " lacks jobId, specHash or render");
+        if (job.jobId == null || job.jobId.isBlank() || job.render == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "job file " + file + " lacks jobId or render");
         }
         return job;
     }

@@ -20,9 +20,9 @@ import java.util.Map;
         exitCodeList = {
                 "0:the video was written",
                 "1:unexpected failure (storage, engine); a retry may succeed",
+                "2:invalid command line (the usage is printed)",
                 "65:invalid input, model or checkpoint identity; a retry cannot succeed",
-                "75:stopped by SIGTERM/SIGINT after a clean stop; the last finished section is checkpointed",
-                "2:invalid command line"})
+                "75:stopped by SIGTERM/SIGINT after a clean stop; the last finished section is checkpointed"})
 public final class WorkerCli {
     private final JobRunner.RenderFactory engine;
     private final Map<String, String> env;
@@ -48,7 +48,8 @@ public final class WorkerCli {
     /** Parses and runs; returns the process exit code. */
     public int execute(String... args) {
         return new CommandLine(this, new Factory(this))
-                .setExitCodeExceptionMapper(e -> ExitCode.FAILURE.code)
+                .setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException
+                        ? ExitCode.USAGE.code : ExitCode.FAILURE.code)
                 .execute(args);
     }
 

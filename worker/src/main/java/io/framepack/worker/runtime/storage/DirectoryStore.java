@@ -159,6 +159,10 @@ public final class DirectoryStore implements ObjectStore {
     }
 
     private static StorageException failure(String action, Path file, IOException cause) {
+        if (cause instanceof StorageException labelled) {
+            // Already says what failed where (a write of the stream failing again on commit).
+            return labelled;
+        }
         String reason = cause instanceof FileSystemException fs && fs.getReason() != null
                 ? fs.getReason() : String.valueOf(cause.getMessage());
         return new StorageException(action + " " + file + ": " + reason, cause);

@@ -28,6 +28,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -131,6 +133,21 @@ class RunCommandTest {
     }
 
     @Test
+    void aJobFileClaimingAnotherJobsSpecHashDoesNotResumeItsCheckpoints() throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), job());
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        WorkerJob edited = job();
+        edited.prompt = "a storm";
+        JSON.writeValue(dir.resolve("job.json").toFile(), edited);
+
+        int code = new WorkerCli(RandomWalkRenders.factory(3), env).execute("run");
+
+        assertThat(code).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().reason).isEqualTo("CheckpointMismatch");
+        assertThat(progress().message).contains("made for a different spec");
+    }
+
+    @Test
     void anInvalidJobFileFailsAsInvalidInput() throws IOException {
         Files.writeString(dir.resolve("job.json"), "{\"jobId\": ");
 
@@ -151,6 +168,55 @@ class RunCommandTest {
 
         assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).isEqualTo("image file " + dir.resolve("input/missing.png") + " does not exist");
+    }
+
+    @Test
+    void anImageUrlOnAnInternalAddressIsRefusedUnlessAllowed() throws IOException {
+        WorkerJob job = job();
+        job.image.inline = null;
+        job.image.url = "http://127.0.0.1:9/girl.png";
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).startsWith("image URL http://127.0.0.1:9/girl.png leads to 127.0.0.1, a loopback");
+    }
+
+    @Test
+    void aRefusedConnectionNamesTheUrl() throws IOException {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        WorkerJob job = job();
+        job.image.inline = null;
+        job.image.url = "http://127.0.0.1:" + closed + "/girl.png";
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+        env.put(WorkerContract.URL_ALLOWLIST_ENV, "127.0.0.1");
+
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.FAILURE.code);
+        assertThat(progress().message).endsWith("cannot download image " + job.image.url + ": connection refused");
+    }
+
+    @Test
+    void anOutOfRangeSettingInTheJobFileIsNamed() throws IOException {
+        WorkerJob job = job();
+        job.render.seconds = 1e9;
+        job.keepCheckpoints = 0;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).isEqualTo("invalid settings: render.seconds: must be above 0 and at most 120 (got 1.0E9);"
+                + " keepCheckpoints: must be between 1 and 100 (got 0)");
+    }
+
+    @Test
+    void aBadGracePeriodIsNamed() throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), job());
+        env.put(WorkerContract.ENV_GRACE_SECONDS, "-5");
+
+        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).isEqualTo("invalid settings: " + WorkerContract.ENV_GRACE_SECONDS
+                + ": must be between 1 and 86400 (got -5)");
     }
 
     @Test

@@ -1,0 +1,134 @@
+package io.framepack.worker.runtime.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.FramePackRenders;
+import io.framepack.worker.runtime.JobRunner;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@code framepack-worker generate}'s answers to bad command lines: an exit code and a message naming the option. */
+class GenerateCommandTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** Settings are checked before anything is read or loaded: this engine must never be asked for. */
+    static final JobRunner.RenderFactory NO_ENGINE = (request, progress) -> {
+        throw new AssertionError("the engine was opened");
+    };
+
+    @TempDir
+    Path dir;
+
+    private StandardOutput generate(JobRunner.RenderFactory engine, String... options) {
+        List<String> args = new ArrayList<>(List.of("generate", "--progress", "json",
+                "--model-dir", dir.resolve("no-models").toString(), "--out", dir.resolve("out.mp4").toString()));
+        args.addAll(List.of(options));
+        return StandardOutput.of(() -> new WorkerCli(engine, Map.of()).execute(args.toArray(String[]::new)));
+    }
+
+    private static JsonNode lastEvent(StandardOutput output) {
+        String[] lines = output.text().strip().split("\n");
+        try {
+            return JSON.readTree(lines[lines.length - 1]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--seconds|121|--seconds: must be above 0 and at most 120 (got 121.0)",
+            "--seconds|1e9|--seconds: must be above 0 and at most 120 (got 1.0E9)",
+            "--seconds|NaN|--seconds: must be above 0 and at most 120 (got NaN)",
+            "--seconds|0|--seconds: must be above 0 and at most 120 (got 0.0)",
+            "--crf|99|--crf: must be between 0 and 51 (got 99)",
+            "--steps|1000000|--steps: must be between 1 and 100 (got 1000000)",
+            "--distilled-guidance|1e300|--distilled-guidance: must be between 1 and 32 (got 1.0E300)",
+            "--teacache-threshold|0|--teacache-threshold: must be above 0 and at most 1 (got 0.0)",
+            "--cfg-rescale|0.5|--cfg-rescale: only applies with real guidance",
+            "--grace-seconds|-1|--grace-seconds: must be between 1 and 86400 (got -1)",
+            "--keep-checkpoints|0|--keep-checkpoints: must be between 1 and 100 (got 0)",
+            "--checkpoint-every|0|--checkpoint-every: must be between 1 and 2147483647 (got 0)",
+            "--device|tpu|--device: must be cpu or gpu (got 'tpu')"})
+    void aSettingOutOfItsBoundsIsRefusedBeforeAnythingIsReadOrLoaded(String option, String value, String message) {
+        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), option, value);
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        JsonNode error = lastEvent(output);
+        assertThat(error.get("reason").asText()).isEqualTo("InvalidInput");
+        assertThat(error.get("message").asText()).startsWith("invalid settings: ").contains(message);
+    }
+
+    @Test
+    void everyBadSettingIsNamedAtOnce() {
+        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), "--crf", "-1", "--steps", "0");
+
+        assertThat(lastEvent(output).get("message").asText()).contains("--crf: ").contains("--steps: ");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"--seconds|five", "--no-such-option|1", "--variant|f2", "--steps|2.5"})
+    void aMalformedCommandLineExitsWithTheUsageCode(String option, String value) {
+        assertThat(generate(NO_ENGINE, option, value).exitCode()).isEqualTo(ExitCode.USAGE.code).isEqualTo(2);
+    }
+
+    @Test
+    void aDirectoryAsTheImageIsNamed() throws IOException {
+        Path images = Files.createDirectories(dir.resolve("images"));
+
+        StandardOutput output = generate(NO_ENGINE, "--image", images.toString());
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(output).get("message").asText()).isEqualTo("image file " + images + " is a directory");
+    }
+
+    @Test
+    void aHugeImageFileIsRefusedByItsSizeWithoutBeingRead() throws IOException {
+        Path huge = dir.resolve("huge.png");
+        try (RandomAccessFile file = new RandomAccessFile(huge.toFile(), "rw")) {
+            file.setLength(3L << 30); // sparse: takes no disk
+        }
+
+        StandardOutput output = generate(NO_ENGINE, "--image", huge.toString());
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(output).get("message").asText())
+                .isEqualTo("image file " + huge + " is larger than the limit of 268435456 bytes (256 MiB)");
+    }
+
+    @Test
+    void anEndlessDeviceAsTheImageIsCutAtTheLimit() {
+        assumeTrue(Files.isReadable(Path.of("/dev/zero")));
+
+        StandardOutput output = generate(NO_ENGINE, "--image", "/dev/zero");
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(output).get("message").asText()).isEqualTo("image file /dev/zero is larger than the limit of 268435456 bytes (256 MiB)");
+    }
+
+    @Test
+    void aGpuAskedForWithoutOneIsAClearInputError() {
+        assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
+
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(FramePackRenders::open, Map.of()).execute("generate",
+                "--demo", "--device", "gpu", "--progress", "json", "--seconds", "1", "--steps", "1",
+                "--out", dir.resolve("demo.mp4").toString()));
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(output).get("message").asText()).startsWith("device gpu asked for, but libtorch sees no GPU");
+    }
+}
