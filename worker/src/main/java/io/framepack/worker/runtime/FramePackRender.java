@@ -9,6 +9,7 @@ import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
@@ -103,7 +104,9 @@ public final class FramePackRender implements SectionedRender {
             try {
                 restored = SectionLoopState.restore(loop.schedule(), tensors, scalars, manager);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("checkpoint does not fit this job: " + e.getMessage(), e);
+                // A retry would meet the same checkpoint: refuse for good, and say what to do.
+                throw new CheckpointMismatchException("checkpoint does not fit this job: " + e.getMessage()
+                        + ". Delete the checkpoint to start over.");
             }
             state.close();
             state = restored;

@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  * Checkpoints in an {@link ObjectStore}, format version {@value #FORMAT_VERSION}. Each checkpoint
  * is a group of objects {@code ckpt-<section>-<nonce>/} holding the frames that may still change
  * and {@code manifest.json}, written last, with the identity, the scalars and every tensor as a
- * list of parts along its time axis, each with its size and SHA-256. Settled frames (those no
+ * list of parts along its time axis, each with its size and SHA-256, and the manifest's own
+ * SHA-256 over all of that. Settled frames (those no
  * later section changes) go to shared blocks {@code blocks/<tensor>-<n>-<nonce>.bin} of
  * {@value #BLOCK_FRAMES} frames counted from the settled end, written once and referenced by
  * every later manifest: a save writes the new frames, not the whole video. A checkpoint without
@@ -45,13 +46,16 @@ import java.util.regex.Pattern;
  * objects of an earlier one, so every object is immutable once written (as S3 prefers it).
  */
 public final class CheckpointStore {
-    public static final int FORMAT_VERSION = 2;
-    /** Version 1 stored each tensor as one file; it is still read. */
+    public static final int FORMAT_VERSION = 3;
+    /** Version 1 stored each tensor as one file, versions before 3 had no manifest hash; they are still read. */
     private static final int OLDEST_READABLE_VERSION = 1;
+    private static final int FIRST_SEALED_VERSION = 3;
     /** Frames per shared block: 37 MB of fp16 pixels or 6 MB of float32 latents at 640×608. */
     public static final int BLOCK_FRAMES = 16;
     static final String FORMAT = "framepack-checkpoint";
     static final String MANIFEST = "manifest.json";
+    /** The manifest's own SHA-256 (over its compact JSON without this field): its scalars are trusted on resume too. */
+    static final String MANIFEST_SHA256 = "manifestSha256";
     static final String BLOCKS = "blocks/";
     private static final Pattern GROUP = Pattern.compile("ckpt-(\\d{6})-([0-9a-f]{8})/");
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
@@ -219,6 +223,7 @@ public final class CheckpointStore {
                 nowSettled.put(planned.name(), new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()),
                         tensor.settledEnd(), blocks));
             }
+            manifest.put(MANIFEST_SHA256, manifestSha256(manifest));
             byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
             store.write(group + MANIFEST, manifestBytes);
             settled = nowSettled;
@@ -316,6 +321,9 @@ public final class CheckpointStore {
         if (sections < 0 || !manifest.path("state").isObject() || !manifest.path("tensors").isArray()) {
             throw new CorruptCheckpointException("manifest lacks sectionsCompleted, state or tensors");
         }
+        if (sections != section(group)) {
+            throw new CorruptCheckpointException("manifest says " + sections + " sections completed, its name " + section(group));
+        }
         Map<String, FrameTensor> tensors = new LinkedHashMap<>();
         Map<String, SettledBlocks> blocks = new LinkedHashMap<>();
         for (JsonNode described : manifest.get("tensors")) {
@@ -344,7 +352,19 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException("format version " + version + " (this worker reads versions "
                     + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + ")");
         }
+        if (version >= FIRST_SEALED_VERSION) {
+            ObjectNode unsealed = ((ObjectNode) manifest).deepCopy();
+            JsonNode claimed = unsealed.remove(MANIFEST_SHA256);
+            if (claimed == null || !claimed.asText().equals(manifestSha256(unsealed))) {
+                throw new CorruptCheckpointException("manifest fails its SHA-256 check (edited or damaged)");
+            }
+        }
         return manifest;
+    }
+
+    /** SHA-256 of the manifest's compact JSON; Jackson writes a parsed tree back to the same bytes. */
+    private static String manifestSha256(ObjectNode manifest) throws IOException {
+        return HexFormat.of().formatHex(Sha256.newDigest().digest(JSON.writeValueAsBytes(manifest)));
     }
 
     private LoadedTensor readTensor(String group, JsonNode described) throws IOException, CorruptCheckpointException {
