@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.ObjectStore;
+import io.framepack.worker.runtime.storage.StorageException;
 import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
@@ -223,6 +224,7 @@ public final class CheckpointStore {
                 nowSettled.put(planned.name(), new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()),
                         tensor.settledEnd(), blocks));
             }
+            requireReusedBlocks();
             manifest.put(MANIFEST_SHA256, manifestSha256(manifest));
             byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
             store.write(group + MANIFEST, manifestBytes);
@@ -230,6 +232,33 @@ public final class CheckpointStore {
             prune();
             return new Saved(store.locate(group), sectionsCompleted, written + manifestBytes.length,
                     total + manifestBytes.length, copySeconds, (System.nanoTime() - started) / 1e9);
+        }
+
+        /**
+         * A block shared with an earlier checkpoint may have been deleted since (by hand, by a
+         * lifecycle rule): a manifest referencing it would be reported saved yet never load. The next
+         * save then writes every block afresh.
+         */
+        private void requireReusedBlocks() throws IOException {
+            List<String> reused = new ArrayList<>();
+            for (PlannedTensor planned : tensors) {
+                for (PlannedPart part : planned.parts()) {
+                    if (part.reused() != null) {
+                        reused.add(part.key());
+                    }
+                }
+            }
+            if (reused.isEmpty()) {
+                return;
+            }
+            Set<String> present = new HashSet<>(store.list(BLOCKS));
+            for (String key : reused) {
+                if (!present.contains(key)) {
+                    settled = Map.of();
+                    throw new StorageException("cannot save checkpoint " + store.locate(group) + ": block " + store.locate(key)
+                            + ", shared with the previous checkpoint, is gone from the store", null);
+                }
+            }
         }
     }
 
@@ -512,20 +541,18 @@ public final class CheckpointStore {
     }
 
     /**
-     * Deletes complete checkpoints beyond the newest {@code keep}, and the leftovers of
-     * interrupted writes. A manifest goes first so that a checkpoint is never half-deleted yet
-     * still looks complete.
+     * Deletes complete checkpoints beyond the newest {@code keep}, and the groups of interrupted
+     * writes (no manifest: the job's one writer is past them). A manifest goes first so that a
+     * checkpoint is never half-deleted yet still looks complete.
      */
     private void prune() throws IOException {
         List<String> keys = store.list("ckpt-");
         List<String> complete = completeGroupsNewestFirst(keys);
         List<String> kept = complete.subList(0, Math.min(keep, complete.size()));
         List<String> doomed = new ArrayList<>(complete.subList(kept.size(), complete.size()));
-        int oldestKeptSection = kept.isEmpty() ? 0 : section(kept.get(kept.size() - 1));
         for (String key : keys) {
             Matcher matcher = GROUP.matcher(key);
-            if (matcher.lookingAt() && !complete.contains(matcher.group()) && !doomed.contains(matcher.group())
-                    && section(matcher.group()) < oldestKeptSection) {
+            if (matcher.lookingAt() && !complete.contains(matcher.group()) && !doomed.contains(matcher.group())) {
                 doomed.add(matcher.group());
             }
         }

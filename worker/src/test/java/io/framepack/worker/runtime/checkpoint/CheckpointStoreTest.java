@@ -182,6 +182,19 @@ class CheckpointStoreTest {
         assertThat(groups()).singleElement().asString().startsWith("ckpt-000003-");
     }
 
+    /** What a save killed after its first objects leaves, at the section the resumed render saves again. */
+    @Test
+    void anInterruptedSaveOfTheSectionSavedAgainIsRemovedByTheResumedSave() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
+        store.save(CheckpointFixtures.checkpoint(JOB, 1));
+        new DirectoryStore(dir).write("ckpt-000002-0badf00d/history_latents.bin", new byte[64]);
+
+        CheckpointStore resumed = new CheckpointStore(new DirectoryStore(dir), 2);
+        assertThat(resumed.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
+        resumed.save(CheckpointFixtures.checkpoint(JOB, 2));
+        assertThat(groups()).hasSize(2).noneMatch(group -> group.equals("ckpt-000002-0badf00d"));
+    }
+
     @Test
     void aKilledWritersTemporaryFilesAreRemovedWhenTheNextOneStarts() throws IOException {
         CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
