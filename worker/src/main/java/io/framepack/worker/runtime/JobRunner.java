@@ -19,6 +19,7 @@ import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.storage.StorageException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -79,8 +80,9 @@ public final class JobRunner {
 
     /** Reports why a job failed (here, or before its runner started) and returns the exit code that says so. */
     public static ExitCode failed(ProgressListener progress, Exception e) {
-        ExitCode code = e instanceof InvalidInputException || e instanceof CheckpointMismatchException
-                ? ExitCode.INVALID_INPUT : ExitCode.FAILURE;
+        boolean retryCannotHelp = e instanceof InvalidInputException || e instanceof CheckpointMismatchException
+                || e instanceof StorageException storage && storage.permanent();
+        ExitCode code = retryCannotHelp ? ExitCode.INVALID_INPUT : ExitCode.FAILURE;
         String reason;
         String message = e.getMessage();
         if (e instanceof InvalidInputException invalid) {
@@ -99,10 +101,16 @@ public final class JobRunner {
 
     private ExitCode render() throws IOException {
         CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
+        progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Checking that " + checkpoints.location()
+                + " and " + publisher.location() + " can be written"));
+        checkpoints.probe();
+        publisher.probe();
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (SectionedRender render = factory.open(request, progress); BackgroundSaves saves = new BackgroundSaves(checkpoints)) {
+        try (SectionedRender render = factory.open(request, progress);
+             BackgroundSaves saves = new BackgroundSaves(checkpoints,
+                     failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
             ArrayNode timings = JSON.createArrayNode();
             if (resumed.isPresent()) {
                 Checkpoint checkpoint = resumed.get();
@@ -123,33 +131,46 @@ public final class JobRunner {
                 saves.await();
                 throw stop;
             }
-            if (saved < render.sectionsCompleted()) {
-                save(render, saves, identity, timings);
-            }
-            saves.await();
+            keepFinalState(render, saves, identity, timings, saved);
             publish(render, timings);
         }
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "Render finished"));
         return ExitCode.SUCCESS;
     }
 
-    /** @return sections completed at the last checkpoint, saved or being saved */
+    /**
+     * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
+     * A save that fails stops the render at its next step.
+     *
+     * @return sections completed at the last checkpoint, saved or being saved
+     */
     private int runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings,
                             int saved)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
+            saves.checkFailed();
             long started = System.nanoTime();
-            SectionedRender.SectionResult result = render.runNextSection((section, step, steps) -> {
-                progress.on(new ProgressEvent.Step(section, step, steps));
-                termination.checkpoint();
-            });
+            SectionedRender.SectionResult result;
+            try {
+                result = render.runNextSection((section, step, steps) -> {
+                    progress.on(new ProgressEvent.Step(section, step, steps));
+                    termination.checkpoint();
+                    try {
+                        saves.checkFailed();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
             timings.add(seconds);
             progress.on(new ProgressEvent.SectionDone(result.section(), render.sectionsCompleted(), render.sectionsTotal(),
                     result.frames(), seconds));
             int completed = render.sectionsCompleted();
-            if (completed % request.checkpointEvery() == 0 || completed == render.sectionsTotal()) {
+            if (completed % request.checkpointEvery() == 0 && completed < render.sectionsTotal()) {
                 save(render, saves, identity, timings);
                 saved = completed;
             }
@@ -159,6 +180,23 @@ public final class JobRunner {
             }
         }
         return saved;
+    }
+
+    /**
+     * Saves the finished render's state, so that a failed upload is retried without rendering
+     * again. Every frame is in memory by now: a save that fails only warns, and the video is
+     * still written (the previous checkpoints remain).
+     */
+    private void keepFinalState(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity,
+                                ArrayNode timings, int saved) {
+        try {
+            if (saved < render.sectionsCompleted()) {
+                save(render, saves, identity, timings);
+            }
+            saves.await();
+        } catch (IOException e) {
+            // The writer has reported it as a warning; the video does not need it.
+        }
     }
 
     /** Starts saving the state after the last finished section (waiting for the previous save first). */

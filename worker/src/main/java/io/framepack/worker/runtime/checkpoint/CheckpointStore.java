@@ -80,6 +80,11 @@ public final class CheckpointStore {
         return store.location();
     }
 
+    /** Fails now if the store cannot be written ({@link ObjectStore#probe()}). */
+    public void probe() throws IOException {
+        store.probe();
+    }
+
     /**
      * What a save cost, for progress and measurements.
      *
