@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.pipeline.GenerationListener;
+import io.framepack.worker.pipeline.NonFiniteValuesException;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.VideoDecoder;
@@ -64,6 +65,18 @@ public final class FramePackRender implements SectionedRender {
     public SectionResult runNextSection(StepCallback callback) {
         int section = state.sectionsCompleted();
         NDArray[] preview = new NDArray[1];
+        try {
+            runSection(callback, preview);
+        } catch (NonFiniteValuesException e) {
+            // The same weights and settings compute the same numbers again: a retry cannot help.
+            throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
+        }
+        NDArray pixels = state.historyPixels();
+        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
+        return new SectionResult(section, frames, preview[0]);
+    }
+
+    private void runSection(StepCallback callback, NDArray[] preview) {
         loop.runSection(state, new GenerationListener() {
             @Override
             public void onStep(int current, int sections, int step, int total, NDArray denoised) {
@@ -75,9 +88,6 @@ public final class FramePackRender implements SectionedRender {
                 callback.onStep(current, step + 1, total);
             }
         });
-        NDArray pixels = state.historyPixels();
-        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
-        return new SectionResult(section, frames, preview[0]);
     }
 
     @Override
