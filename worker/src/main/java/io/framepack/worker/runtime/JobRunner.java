@@ -17,13 +17,17 @@ import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.storage.StorageException;
+import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Drives one render to its end: resumes from the newest valid checkpoint, runs the remaining
@@ -50,6 +54,7 @@ public final class JobRunner {
     private final Termination termination;
     private final Path scratch;
 
+    /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
     public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
                      ProgressListener progress, Termination termination, Path scratch) {
         this.request = request;
@@ -64,7 +69,16 @@ public final class JobRunner {
             }
         };
         this.termination = termination;
-        this.scratch = scratch;
+        this.scratch = jobScratch(scratch, request.jobId());
+    }
+
+    /**
+     * The job's folder under {@code scratch} (one per job, so that clearing it never touches
+     * another job's files), where the MP4 is encoded before it is published.
+     */
+    static Path jobScratch(Path scratch, String jobId) {
+        byte[] digest = Sha256.newDigest().digest(jobId.getBytes(StandardCharsets.UTF_8));
+        return scratch.resolve("framepack-job-" + HexFormat.of().formatHex(digest, 0, 8));
     }
 
     public ExitCode run() {
@@ -100,6 +114,7 @@ public final class JobRunner {
     }
 
     private ExitCode render() throws IOException {
+        clearScratch();
         CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Checking that " + checkpoints.location()
                 + " and " + publisher.location() + " can be written"));
@@ -215,6 +230,7 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
         Files.createDirectories(scratch);
         Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");
+        // A kill from here on leaves the file behind: the next run of this job deletes it (clearScratch).
         try {
             var pixels = render.pixels();
             int frames = PixelFrames.frameCount(pixels);
@@ -224,6 +240,19 @@ public final class JobRunner {
                     published.sizeBytes(), frames));
         } finally {
             Files.deleteIfExists(mp4);
+            Files.deleteIfExists(scratch);
+        }
+    }
+
+    /** Deletes what a killed run of this job left in its scratch folder (a half-encoded MP4). */
+    private void clearScratch() throws IOException {
+        if (!Files.isDirectory(scratch)) {
+            return;
+        }
+        try (Stream<Path> leftovers = Files.list(scratch)) {
+            for (Path leftover : leftovers.toList()) {
+                Files.deleteIfExists(leftover);
+            }
         }
     }
 

@@ -269,6 +269,21 @@ class JobRunnerTest {
                 .extracting(e -> ((ProgressEvent.JobStarted) e).resumedFromSection()).isEqualTo(1);
     }
 
+    /** A run killed while encoding left its MP4 in the job's scratch folder: the next run of that job, and only that job, removes it. */
+    @Test
+    void theNextRunDeletesWhatAKilledEncodeLeftInTheJobsScratchFolder() throws IOException {
+        Path leftover = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/walk/u1"))
+                .resolve("render-1234.mp4");
+        Files.write(leftover, new byte[16384]);
+        Path anotherJobs = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/other/u2"))
+                .resolve("render-5678.mp4");
+        Files.write(anotherJobs, new byte[100]);
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(leftover.getParent()).doesNotExist();
+        assertThat(anotherJobs).exists();
+    }
+
     /** Files whose path contains {@code marker} cannot be created, for the OS's {@code reason}. */
     private static DirectoryStore.ChannelOpener failingFor(String marker, String reason) {
         return path -> {
