@@ -47,6 +47,11 @@ public final class F1Schedule extends SectionSchedule {
     }
 
     @Override
+    int addedFrames(int section) {
+        return window();
+    }
+
+    @Override
     Extension extend(NDArray history, NDArray sampled, NDArray startLatent, int section) {
         return new Extension(history.concat(sampled, TIME_AXIS), (int) frameCount(sampled));
     }

@@ -79,6 +79,12 @@ public final class InvertedSchedule extends SectionSchedule {
         return new ContextLatents(startLatent.concat(pieces[0], TIME_AXIS), pieces[1], pieces[2]);
     }
 
+    /** The window; the last section (padding 0) also adds the start latent. */
+    @Override
+    int addedFrames(int section) {
+        return window() + (latentPadding(section) == 0 ? 1 : 0);
+    }
+
     /** Prepends the section; the last one (padding 0) is prepended together with the start latent. */
     @Override
     Extension extend(NDArray history, NDArray sampled, NDArray startLatent, int section) {

@@ -110,6 +110,7 @@ public final class SectionLoop {
 
             NDArray sampled = sample(section, sectionNoise, schedule.context(state.historyLatents(), start), device,
                     state, listener);
+            requireFinite(sampled, section, "latents");
             NDArray sampledCpu = sampled.toDevice(Device.cpu(), false);
             sampledCpu.attach(cpu);
             extension = schedule.extend(state.historyLatents(), sampledCpu, start, section);
@@ -160,10 +161,28 @@ public final class SectionLoop {
         int generatedFrames = state.generatedLatentFrames() + extension.addedFrames();
         NDArray generated = schedule.generated(extension.history(), generatedFrames);
         if (state.historyPixels() == null) {
-            return onCpu(decoder.decode(generated), cpu);
+            return onCpu(requireFinite(decoder.decode(generated), section, "pixels"), cpu);
         }
-        NDArray current = onCpu(decoder.decode(schedule.decodeSlice(generated, section)), cpu);
+        NDArray current = onCpu(requireFinite(decoder.decode(schedule.decodeSlice(generated, section)), section, "pixels"), cpu);
         return schedule.mergePixels(state.historyPixels(), current);
+    }
+
+    /**
+     * One reduction per section: a sum is finite only if every value is (latents and pixels are
+     * small, so a finite sum cannot overflow).
+     *
+     * @throws NonFiniteValuesException before the values reach the state, a checkpoint or the video
+     */
+    private static NDArray requireFinite(NDArray values, int section, String what) {
+        float sum;
+        try (NDArray total = values.sum(); NDArray widened = total.toType(DataType.FLOAT32, false)) {
+            sum = widened.getFloat();
+        }
+        if (!Float.isFinite(sum)) {
+            throw new NonFiniteValuesException("section " + section + " computed non-finite " + what
+                    + " (NaN or infinity): the model's weights or the settings give no usable numbers");
+        }
+        return values;
     }
 
     private static NDArray onCpu(NDArray array, NDManager cpu) {

@@ -75,6 +75,11 @@ public final class SectionLoopState implements AutoCloseable {
             throw new IllegalArgumentException("saved state completed " + sections + " sections; the job has "
                     + schedule.sections());
         }
+        // The counters must be what the schedule makes of that many sections, or a resume would skip or repeat some.
+        if (frames != schedule.generatedFramesAfter(sections)) {
+            throw new IllegalArgumentException("saved state has " + frames + " generated latent frames, but " + sections
+                    + " completed sections of this job make " + schedule.generatedFramesAfter(sections));
+        }
         NDArray start = requiredTensor(tensors, START_LATENT);
         NDArray history = requiredTensor(tensors, HISTORY_LATENTS);
         NDArray pixels = tensors.get(HISTORY_PIXELS);

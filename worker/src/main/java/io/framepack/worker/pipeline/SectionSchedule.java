@@ -86,6 +86,18 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
     /** Generated frames the initial history already counts (the start latent in F1). */
     abstract int initialGeneratedFrames();
 
+    /** Generated latent frames section {@code section} adds to the history. */
+    abstract int addedFrames(int section);
+
+    /** Generated latent frames in the history after the first {@code completed} sections. */
+    public int generatedFramesAfter(int completed) {
+        int frames = initialGeneratedFrames();
+        for (int section = 0; section < completed; section++) {
+            frames += addedFrames(section);
+        }
+        return frames;
+    }
+
     /** The 1× (start latent first), 2× and 4× context latents of the next section. */
     abstract ContextLatents context(NDArray history, NDArray startLatent);
 

@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.pipeline.GenerationListener;
+import io.framepack.worker.pipeline.NonFiniteValuesException;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
@@ -63,6 +65,18 @@ public final class FramePackRender implements SectionedRender {
     public SectionResult runNextSection(StepCallback callback) {
         int section = state.sectionsCompleted();
         NDArray[] preview = new NDArray[1];
+        try {
+            runSection(callback, preview);
+        } catch (NonFiniteValuesException e) {
+            // The same weights and settings compute the same numbers again: a retry cannot help.
+            throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
+        }
+        NDArray pixels = state.historyPixels();
+        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
+        return new SectionResult(section, frames, preview[0]);
+    }
+
+    private void runSection(StepCallback callback, NDArray[] preview) {
         loop.runSection(state, new GenerationListener() {
             @Override
             public void onStep(int current, int sections, int step, int total, NDArray denoised) {
@@ -74,9 +88,6 @@ public final class FramePackRender implements SectionedRender {
                 callback.onStep(current, step + 1, total);
             }
         });
-        NDArray pixels = state.historyPixels();
-        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
-        return new SectionResult(section, frames, preview[0]);
     }
 
     @Override
@@ -103,7 +114,9 @@ public final class FramePackRender implements SectionedRender {
             try {
                 restored = SectionLoopState.restore(loop.schedule(), tensors, scalars, manager);
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException("checkpoint does not fit this job: " + e.getMessage(), e);
+                // A retry would meet the same checkpoint: refuse for good, and say what to do.
+                throw new CheckpointMismatchException("checkpoint does not fit this job: " + e.getMessage()
+                        + ". Delete the checkpoint to start over.");
             }
             state.close();
             state = restored;

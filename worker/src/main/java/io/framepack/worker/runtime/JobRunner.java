@@ -17,12 +17,17 @@ import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.storage.StorageException;
+import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Drives one render to its end: resumes from the newest valid checkpoint, runs the remaining
@@ -49,6 +54,7 @@ public final class JobRunner {
     private final Termination termination;
     private final Path scratch;
 
+    /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
     public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
                      ProgressListener progress, Termination termination, Path scratch) {
         this.request = request;
@@ -63,7 +69,16 @@ public final class JobRunner {
             }
         };
         this.termination = termination;
-        this.scratch = scratch;
+        this.scratch = jobScratch(scratch, request.jobId());
+    }
+
+    /**
+     * The job's folder under {@code scratch} (one per job, so that clearing it never touches
+     * another job's files), where the MP4 is encoded before it is published.
+     */
+    static Path jobScratch(Path scratch, String jobId) {
+        byte[] digest = Sha256.newDigest().digest(jobId.getBytes(StandardCharsets.UTF_8));
+        return scratch.resolve("framepack-job-" + HexFormat.of().formatHex(digest, 0, 8));
     }
 
     public ExitCode run() {
@@ -84,8 +99,9 @@ public final class JobRunner {
 
     /** Reports why a job failed (here, or before its runner started) and returns the exit code that says so. */
     public static ExitCode failed(ProgressListener progress, Exception e) {
-        ExitCode code = e instanceof InvalidInputException || e instanceof CheckpointMismatchException
-                ? ExitCode.INVALID_INPUT : ExitCode.FAILURE;
+        boolean retryCannotHelp = e instanceof InvalidInputException || e instanceof CheckpointMismatchException
+                || e instanceof StorageException storage && storage.permanent();
+        ExitCode code = retryCannotHelp ? ExitCode.INVALID_INPUT : ExitCode.FAILURE;
         String reason;
         String message = e.getMessage();
         if (e instanceof InvalidInputException invalid) {
@@ -103,11 +119,18 @@ public final class JobRunner {
     }
 
     private ExitCode render() throws IOException {
+        clearScratch();
         CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
+        progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Checking that " + checkpoints.location()
+                + " and " + publisher.location() + " can be written"));
+        checkpoints.probe();
+        publisher.probe();
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (SectionedRender render = factory.open(request, progress); BackgroundSaves saves = new BackgroundSaves(checkpoints)) {
+        try (SectionedRender render = factory.open(request, progress);
+             BackgroundSaves saves = new BackgroundSaves(checkpoints,
+                     failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
             ArrayNode timings = JSON.createArrayNode();
             if (resumed.isPresent()) {
                 Checkpoint checkpoint = resumed.get();
@@ -128,33 +151,46 @@ public final class JobRunner {
                 saves.await();
                 throw stop;
             }
-            if (saved < render.sectionsCompleted()) {
-                save(render, saves, identity, timings);
-            }
-            saves.await();
+            keepFinalState(render, saves, identity, timings, saved);
             publish(render, timings);
         }
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "Render finished"));
         return ExitCode.SUCCESS;
     }
 
-    /** @return sections completed at the last checkpoint, saved or being saved */
+    /**
+     * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
+     * A save that fails stops the render at its next step.
+     *
+     * @return sections completed at the last checkpoint, saved or being saved
+     */
     private int runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings,
                             int saved)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
+            saves.checkFailed();
             long started = System.nanoTime();
-            SectionedRender.SectionResult result = render.runNextSection((section, step, steps) -> {
-                progress.on(new ProgressEvent.Step(section, step, steps));
-                termination.checkpoint();
-            });
+            SectionedRender.SectionResult result;
+            try {
+                result = render.runNextSection((section, step, steps) -> {
+                    progress.on(new ProgressEvent.Step(section, step, steps));
+                    termination.checkpoint();
+                    try {
+                        saves.checkFailed();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
             timings.add(seconds);
             progress.on(new ProgressEvent.SectionDone(result.section(), render.sectionsCompleted(), render.sectionsTotal(),
                     result.frames(), seconds));
             int completed = render.sectionsCompleted();
-            if (completed % request.checkpointEvery() == 0 || completed == render.sectionsTotal()) {
+            if (completed % request.checkpointEvery() == 0 && completed < render.sectionsTotal()) {
                 save(render, saves, identity, timings);
                 saved = completed;
             }
@@ -164,6 +200,23 @@ public final class JobRunner {
             }
         }
         return saved;
+    }
+
+    /**
+     * Saves the finished render's state, so that a failed upload is retried without rendering
+     * again. Every frame is in memory by now: a save that fails only warns, and the video is
+     * still written (the previous checkpoints remain).
+     */
+    private void keepFinalState(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity,
+                                ArrayNode timings, int saved) {
+        try {
+            if (saved < render.sectionsCompleted()) {
+                save(render, saves, identity, timings);
+            }
+            saves.await();
+        } catch (IOException e) {
+            // The writer has reported it as a warning; the video does not need it.
+        }
     }
 
     /** Starts saving the state after the last finished section (waiting for the previous save first). */
@@ -182,6 +235,7 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
         Files.createDirectories(scratch);
         Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");
+        // A kill from here on leaves the file behind: the next run of this job deletes it (clearScratch).
         try {
             var pixels = render.pixels();
             int frames = PixelFrames.frameCount(pixels);
@@ -191,6 +245,19 @@ public final class JobRunner {
                     published.sizeBytes(), frames));
         } finally {
             Files.deleteIfExists(mp4);
+            Files.deleteIfExists(scratch);
+        }
+    }
+
+    /** Deletes what a killed run of this job left in its scratch folder (a half-encoded MP4). */
+    private void clearScratch() throws IOException {
+        if (!Files.isDirectory(scratch)) {
+            return;
+        }
+        try (Stream<Path> leftovers = Files.list(scratch)) {
+            for (Path leftover : leftovers.toList()) {
+                Files.deleteIfExists(leftover);
+            }
         }
     }
 

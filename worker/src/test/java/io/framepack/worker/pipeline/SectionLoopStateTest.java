@@ -34,6 +34,26 @@ class SectionLoopStateTest {
         }
     }
 
+    /**
+     * Counters edited together (as a hand-edited manifest would be) must still match the latents:
+     * one section of 9 frames is 9 generated frames inverted, 10 in F1 (its start latent counts), and two make 18 or 19.
+     */
+    @Test
+    void restoreRefusesSectionCountersThatClaimMoreSectionsThanTheLatentsHold() {
+        Map<SectionSchedule, Integer> framesAfterOne = Map.of(SectionSchedule.inverted(3, 9), 9, SectionSchedule.f1(3, 9), 10);
+        framesAfterOne.forEach((schedule, frames) -> {
+            try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+                Map<String, NDArray> tensors = Map.of(SectionLoopState.START_LATENT, m.zeros(START),
+                        SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 19 + frames, 4, 6)));
+                Map<String, Long> scalars = Map.of(SectionLoopState.SECTIONS_COMPLETED, 2L,
+                        SectionLoopState.GENERATED_LATENT_FRAMES, (long) frames, SectionLoopState.NOISE_DRAWS, 2L);
+                assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m).close())
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("2 completed sections of this job make " + (frames + 9));
+            }
+        });
+    }
+
     @Test
     void restoreRefusesStatesThatDoNotFit() {
         SectionSchedule schedule = SectionSchedule.inverted(3, 9);
@@ -49,8 +69,13 @@ class SectionLoopStateTest {
 
             scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 10L);
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("1 completed sections of this job make 9");
             scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 9L);
+            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 29, 4, 6)));
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
+            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6)));
             scalars.put(SectionLoopState.NOISE_DRAWS, 2L);
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
                     .hasMessageContaining("noise draws");

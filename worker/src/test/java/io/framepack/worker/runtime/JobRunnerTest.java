@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
@@ -11,12 +12,15 @@ import io.framepack.worker.runtime.storage.DirectoryStore;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,6 +38,15 @@ class JobRunnerTest {
     final List<ProgressEvent> events = new ArrayList<>();
     /** How checkpoint files are opened; a test may hold writes up. */
     DirectoryStore.ChannelOpener checkpointFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
+    /** How output files are opened. */
+    DirectoryStore.ChannelOpener outputFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
+    /** Runs before each step reaches the runner. */
+    StepHook beforeStep = (section, step) -> { };
+    int rendersOpened;
+
+    interface StepHook {
+        void before(int section, int step) throws Exception;
+    }
     /** Sees every event after it is recorded. */
     Consumer<ProgressEvent> onEvent = event -> { };
 
@@ -43,19 +56,27 @@ class JobRunnerTest {
     }
 
     ExitCode run(RenderRequest request, Termination termination, int stopAtSection, int stopAtStep, Path output) {
-        JobRunner.RenderFactory factory = (r, progress) -> new RandomWalkRender(SECTIONS, 3, 7) {
-            @Override
-            public SectionResult runNextSection(StepCallback steps) {
-                return super.runNextSection((section, step, total) -> {
-                    if (section == stopAtSection && step == stopAtStep) {
-                        termination.request("SIGTERM");
-                    }
-                    steps.onStep(section, step, total);
-                });
-            }
+        JobRunner.RenderFactory factory = (r, progress) -> {
+            rendersOpened++;
+            return new RandomWalkRender(SECTIONS, 3, 7) {
+                @Override
+                public SectionResult runNextSection(StepCallback steps) {
+                    return super.runNextSection((section, step, total) -> {
+                        if (section == stopAtSection && step == stopAtStep) {
+                            termination.request("SIGTERM");
+                        }
+                        try {
+                            beforeStep.before(section, step);
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                        steps.onStep(section, step, total);
+                    });
+                }
+            };
         };
         return new JobRunner(request, factory, new CheckpointStore(new DirectoryStore(dir.resolve("ckpt"), checkpointFiles), 2),
-                new VideoPublisher(new DirectoryStore(output), request.jobId()), event -> {
+                new VideoPublisher(new DirectoryStore(output, outputFiles), request.jobId()), event -> {
                     events.add(event);
                     onEvent.accept(event);
                 }, termination, dir.resolve("scratch")).run();
@@ -97,7 +118,7 @@ class JobRunnerTest {
         CountDownLatch secondSectionDone = new CountDownLatch(1);
         AtomicBoolean first = new AtomicBoolean(true);
         checkpointFiles = path -> {
-            if (first.getAndSet(false)) {
+            if (path.toString().contains("ckpt-") && first.getAndSet(false)) {
                 try {
                     // The first checkpoint's write cannot finish before the render is past section 1.
                     assertThat(secondSectionDone.await(60, TimeUnit.SECONDS)).as("section 1 rendered during the write").isTrue();
@@ -145,6 +166,132 @@ class JobRunnerTest {
             assertThat(failed.reason()).isEqualTo("StorageError");
             assertThat(failed.message()).startsWith("cannot write " + dir.resolve("ckpt"));
         });
+    }
+
+    /** A read-only volume (EROFS, as the OS reports it) for checkpoints or output: found before any model loads, never retried. */
+    @ParameterizedTest
+    @ValueSource(strings = {"checkpoints", "output"})
+    void aStoreThatCannotBeWrittenFailsBeforeRenderingAsAPermanentError(String readOnly) throws IOException {
+        DirectoryStore.ChannelOpener readOnlyVolume = path -> {
+            throw new FileSystemException(path.toString(), null, "Read-only file system");
+        };
+        if (readOnly.equals("checkpoints")) {
+            checkpointFiles = readOnlyVolume;
+        } else {
+            outputFiles = readOnlyVolume;
+        }
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(rendersOpened).as("models loaded").isZero();
+        assertThat(events).noneMatch(ProgressEvent.SectionDone.class::isInstance);
+        assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
+            assertThat(failed.reason()).isEqualTo("StorageError");
+            assertThat(failed.message()).contains("Read-only file system");
+        });
+    }
+
+    /** The checkpoint after section 0 fails while section 1 renders: the render stops there, not a section later. */
+    @Test
+    void aFailedSaveStopsTheRenderAtTheNextStep() throws IOException {
+        checkpointFiles = failingFor("ckpt-000001-", "No space left on device");
+        CountDownLatch saveFailed = new CountDownLatch(1);
+        onEvent = event -> {
+            if (event instanceof ProgressEvent.Warning) {
+                saveFailed.countDown();
+            }
+        };
+        beforeStep = (section, step) -> {
+            if (section == 1 && step == 1) {
+                assertThat(saveFailed.await(10, TimeUnit.SECONDS)).as("the failed save was reported").isTrue();
+            }
+        };
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.FAILURE);
+        assertThat(events).filteredOn(ProgressEvent.SectionDone.class::isInstance).singleElement()
+                .extracting(e -> ((ProgressEvent.SectionDone) e).section()).isEqualTo(0);
+        assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
+            assertThat(failed.reason()).isEqualTo("StorageError");
+            assertThat(failed.message()).contains("ckpt-000001-").endsWith("No space left on device");
+        });
+    }
+
+    /** Every frame exists when the final checkpoint fails: the video is still written, the earlier checkpoints remain. */
+    @Test
+    void theVideoIsWrittenWhenOnlyTheFinalCheckpointFails() throws IOException {
+        checkpointFiles = failingFor("ckpt-00000" + SECTIONS + "-", "No space left on device");
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(events).filteredOn(ProgressEvent.Warning.class::isInstance).singleElement().asString()
+                .contains("checkpoint not saved").contains("No space left on device");
+        assertThat(events.get(events.size() - 1)).isInstanceOf(ProgressEvent.Phase.class);
+        try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(dir.resolve("out/walk.mp4").toFile())) {
+            grabber.start();
+            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+        }
+        assertThat(new CheckpointStore(new DirectoryStore(dir.resolve("ckpt")), 2)
+                .loadLatest(new CheckpointIdentity("ns/walk/u1", "spec", "model-1"), warning -> { })
+                .orElseThrow().sectionsCompleted()).isEqualTo(SECTIONS - 1);
+    }
+
+    /**
+     * The output fails (a preview, on a volume turned read-only) while the checkpoint after
+     * section 0 is being written: that save completes before the job fails, and the retry resumes.
+     */
+    @Test
+    void anOutputFailureLetsTheSaveInFlightFinishSoThatTheRetryResumes() throws IOException {
+        CountDownLatch outputFailed = new CountDownLatch(1);
+        checkpointFiles = path -> {
+            if (path.toString().contains("ckpt-000001-")) {
+                try {
+                    assertThat(outputFailed.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+            return DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
+        };
+        outputFiles = path -> {
+            if (path.toString().contains("preview")) {
+                outputFailed.countDown();
+                throw new FileSystemException(path.toString(), null, "Read-only file system");
+            }
+            return DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
+        };
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(events).filteredOn(e -> e instanceof ProgressEvent.CheckpointSaved || e instanceof ProgressEvent.Failed)
+                .extracting(ProgressEvent::name).containsExactly("checkpoint_saved", "error");
+
+        events.clear();
+        checkpointFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
+        outputFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(events).filteredOn(ProgressEvent.JobStarted.class::isInstance).singleElement()
+                .extracting(e -> ((ProgressEvent.JobStarted) e).resumedFromSection()).isEqualTo(1);
+    }
+
+    /** A run killed while encoding left its MP4 in the job's scratch folder: the next run of that job, and only that job, removes it. */
+    @Test
+    void theNextRunDeletesWhatAKilledEncodeLeftInTheJobsScratchFolder() throws IOException {
+        Path leftover = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/walk/u1"))
+                .resolve("render-1234.mp4");
+        Files.write(leftover, new byte[16384]);
+        Path anotherJobs = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/other/u2"))
+                .resolve("render-5678.mp4");
+        Files.write(anotherJobs, new byte[100]);
+
+        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(leftover.getParent()).doesNotExist();
+        assertThat(anotherJobs).exists();
+    }
+
+    /** Files whose path contains {@code marker} cannot be created, for the OS's {@code reason}. */
+    private static DirectoryStore.ChannelOpener failingFor(String marker, String reason) {
+        return path -> {
+            if (path.toString().contains(marker)) {
+                throw new FileSystemException(path.toString(), null, reason);
+            }
+            return DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
+        };
     }
 
     private void deleteCheckpoints() throws IOException {

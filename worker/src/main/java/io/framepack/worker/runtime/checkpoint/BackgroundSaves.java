@@ -11,10 +11,14 @@ import java.util.function.Consumer;
 /**
  * Writes checkpoints on a thread of their own while the next section renders: the render only
  * waits for its new frames to be copied out. One save is in flight at a time; its failure is
- * thrown by the next call that waits for it.
+ * reported the moment it happens, and thrown by the next call that waits for it or asks
+ * ({@link #checkFailed()}). Closing waits for the save in flight: a failure elsewhere must not
+ * abandon a checkpoint that is almost written.
  */
 public final class BackgroundSaves implements AutoCloseable {
     private final CheckpointStore store;
+    private final Consumer<IOException> onFailed;
+    private volatile IOException failure;
     private final ExecutorService writer = Executors.newSingleThreadExecutor(task -> {
         Thread thread = new Thread(task, "checkpoint-writer");
         thread.setDaemon(true);
@@ -22,8 +26,10 @@ public final class BackgroundSaves implements AutoCloseable {
     });
     private CompletableFuture<CheckpointStore.Saved> inFlight = CompletableFuture.completedFuture(null);
 
-    public BackgroundSaves(CheckpointStore store) {
+    /** @param onFailed hears of a failed save from the writer thread, before anything waits for it */
+    public BackgroundSaves(CheckpointStore store, Consumer<IOException> onFailed) {
         this.store = store;
+        this.onFailed = onFailed;
     }
 
     /**
@@ -39,9 +45,18 @@ public final class BackgroundSaves implements AutoCloseable {
                 onSaved.accept(saved);
                 return saved;
             } catch (IOException e) {
+                failure = e;
+                onFailed.accept(e);
                 throw new UncheckedIOException(e);
             }
         }, writer);
+    }
+
+    /** Throws what made the save in flight fail, if it has failed; returns at once otherwise. */
+    public void checkFailed() throws IOException {
+        if (failure != null) {
+            await();
+        }
     }
 
     /** Waits until the save in flight, if any, is complete; throws what made it fail. */
@@ -61,11 +76,17 @@ public final class BackgroundSaves implements AutoCloseable {
             throw new IOException("interrupted while a checkpoint was being written", e);
         } finally {
             inFlight = CompletableFuture.completedFuture(null);
+            failure = null;
         }
     }
 
+    /** Waits for the save in flight to end, then stops the writer; throws what made that save fail. */
     @Override
-    public void close() {
-        writer.shutdown();
+    public void close() throws IOException {
+        try {
+            await();
+        } finally {
+            writer.shutdown();
+        }
     }
 }

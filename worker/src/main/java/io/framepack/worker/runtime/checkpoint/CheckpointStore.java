@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.ObjectStore;
+import io.framepack.worker.runtime.storage.StorageException;
 import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
@@ -37,7 +38,8 @@ import java.util.regex.Pattern;
  * Checkpoints in an {@link ObjectStore}, format version {@value #FORMAT_VERSION}. Each checkpoint
  * is a group of objects {@code ckpt-<section>-<nonce>/} holding the frames that may still change
  * and {@code manifest.json}, written last, with the identity, the scalars and every tensor as a
- * list of parts along its time axis, each with its size and SHA-256. Settled frames (those no
+ * list of parts along its time axis, each with its size and SHA-256, and the manifest's own
+ * SHA-256 over all of that. Settled frames (those no
  * later section changes) go to shared blocks {@code blocks/<tensor>-<n>-<nonce>.bin} of
  * {@value #BLOCK_FRAMES} frames counted from the settled end, written once and referenced by
  * every later manifest: a save writes the new frames, not the whole video. A checkpoint without
@@ -45,13 +47,16 @@ import java.util.regex.Pattern;
  * objects of an earlier one, so every object is immutable once written (as S3 prefers it).
  */
 public final class CheckpointStore {
-    public static final int FORMAT_VERSION = 2;
-    /** Version 1 stored each tensor as one file; it is still read. */
+    public static final int FORMAT_VERSION = 3;
+    /** Version 1 stored each tensor as one file, versions before 3 had no manifest hash; they are still read. */
     private static final int OLDEST_READABLE_VERSION = 1;
+    private static final int FIRST_SEALED_VERSION = 3;
     /** Frames per shared block: 37 MB of fp16 pixels or 6 MB of float32 latents at 640×608. */
     public static final int BLOCK_FRAMES = 16;
     static final String FORMAT = "framepack-checkpoint";
     static final String MANIFEST = "manifest.json";
+    /** The manifest's own SHA-256 (over its compact JSON without this field): its scalars are trusted on resume too. */
+    static final String MANIFEST_SHA256 = "manifestSha256";
     static final String BLOCKS = "blocks/";
     private static final Pattern GROUP = Pattern.compile("ckpt-(\\d{6})-([0-9a-f]{8})/");
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
@@ -73,6 +78,11 @@ public final class CheckpointStore {
 
     public String location() {
         return store.location();
+    }
+
+    /** Fails now if the store cannot be written ({@link ObjectStore#probe()}). */
+    public void probe() throws IOException {
+        store.probe();
     }
 
     /**
@@ -219,12 +229,41 @@ public final class CheckpointStore {
                 nowSettled.put(planned.name(), new SettledBlocks(tensor.dtype(), frameShape(tensor.shape()),
                         tensor.settledEnd(), blocks));
             }
+            requireReusedBlocks();
+            manifest.put(MANIFEST_SHA256, manifestSha256(manifest));
             byte[] manifestBytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
             store.write(group + MANIFEST, manifestBytes);
             settled = nowSettled;
             prune();
             return new Saved(store.locate(group), sectionsCompleted, written + manifestBytes.length,
                     total + manifestBytes.length, copySeconds, (System.nanoTime() - started) / 1e9);
+        }
+
+        /**
+         * A block shared with an earlier checkpoint may have been deleted since (by hand, by a
+         * lifecycle rule): a manifest referencing it would be reported saved yet never load. The next
+         * save then writes every block afresh.
+         */
+        private void requireReusedBlocks() throws IOException {
+            List<String> reused = new ArrayList<>();
+            for (PlannedTensor planned : tensors) {
+                for (PlannedPart part : planned.parts()) {
+                    if (part.reused() != null) {
+                        reused.add(part.key());
+                    }
+                }
+            }
+            if (reused.isEmpty()) {
+                return;
+            }
+            Set<String> present = new HashSet<>(store.list(BLOCKS));
+            for (String key : reused) {
+                if (!present.contains(key)) {
+                    settled = Map.of();
+                    throw new StorageException("cannot save checkpoint " + store.locate(group) + ": block " + store.locate(key)
+                            + ", shared with the previous checkpoint, is gone from the store", null);
+                }
+            }
         }
     }
 
@@ -316,6 +355,9 @@ public final class CheckpointStore {
         if (sections < 0 || !manifest.path("state").isObject() || !manifest.path("tensors").isArray()) {
             throw new CorruptCheckpointException("manifest lacks sectionsCompleted, state or tensors");
         }
+        if (sections != section(group)) {
+            throw new CorruptCheckpointException("manifest says " + sections + " sections completed, its name " + section(group));
+        }
         Map<String, FrameTensor> tensors = new LinkedHashMap<>();
         Map<String, SettledBlocks> blocks = new LinkedHashMap<>();
         for (JsonNode described : manifest.get("tensors")) {
@@ -344,7 +386,19 @@ public final class CheckpointStore {
             throw new CorruptCheckpointException("format version " + version + " (this worker reads versions "
                     + OLDEST_READABLE_VERSION + " to " + FORMAT_VERSION + ")");
         }
+        if (version >= FIRST_SEALED_VERSION) {
+            ObjectNode unsealed = ((ObjectNode) manifest).deepCopy();
+            JsonNode claimed = unsealed.remove(MANIFEST_SHA256);
+            if (claimed == null || !claimed.asText().equals(manifestSha256(unsealed))) {
+                throw new CorruptCheckpointException("manifest fails its SHA-256 check (edited or damaged)");
+            }
+        }
         return manifest;
+    }
+
+    /** SHA-256 of the manifest's compact JSON; Jackson writes a parsed tree back to the same bytes. */
+    private static String manifestSha256(ObjectNode manifest) throws IOException {
+        return HexFormat.of().formatHex(Sha256.newDigest().digest(JSON.writeValueAsBytes(manifest)));
     }
 
     private LoadedTensor readTensor(String group, JsonNode described) throws IOException, CorruptCheckpointException {
@@ -492,20 +546,18 @@ public final class CheckpointStore {
     }
 
     /**
-     * Deletes complete checkpoints beyond the newest {@code keep}, and the leftovers of
-     * interrupted writes. A manifest goes first so that a checkpoint is never half-deleted yet
-     * still looks complete.
+     * Deletes complete checkpoints beyond the newest {@code keep}, and the groups of interrupted
+     * writes (no manifest: the job's one writer is past them). A manifest goes first so that a
+     * checkpoint is never half-deleted yet still looks complete.
      */
     private void prune() throws IOException {
         List<String> keys = store.list("ckpt-");
         List<String> complete = completeGroupsNewestFirst(keys);
         List<String> kept = complete.subList(0, Math.min(keep, complete.size()));
         List<String> doomed = new ArrayList<>(complete.subList(kept.size(), complete.size()));
-        int oldestKeptSection = kept.isEmpty() ? 0 : section(kept.get(kept.size() - 1));
         for (String key : keys) {
             Matcher matcher = GROUP.matcher(key);
-            if (matcher.lookingAt() && !complete.contains(matcher.group()) && !doomed.contains(matcher.group())
-                    && section(matcher.group()) < oldestKeptSection) {
+            if (matcher.lookingAt() && !complete.contains(matcher.group()) && !doomed.contains(matcher.group())) {
                 doomed.add(matcher.group());
             }
         }

@@ -33,6 +33,11 @@ public final class VideoPublisher {
         return store.location();
     }
 
+    /** Fails now if the store cannot be written ({@link ObjectStore#probe()}). */
+    public void probe() throws IOException {
+        store.probe();
+    }
+
     public record Published(String location, String sidecarLocation, long sizeBytes) {
     }
 

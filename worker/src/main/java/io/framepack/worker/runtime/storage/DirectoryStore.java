@@ -7,7 +7,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ public final class DirectoryStore implements ObjectStore {
             Files.createDirectories(target.getParent());
             channel = opener.open(temp);
         } catch (IOException e) {
-            throw failure("cannot write", target, e);
+            throw StorageException.of("cannot write", target, e);
         }
         return new PendingFile(target, temp, channel);
     }
@@ -83,7 +82,7 @@ public final class DirectoryStore implements ObjectStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            throw failure("cannot read", file, e);
+            throw StorageException.of("cannot read", file, e);
         }
     }
 
@@ -100,7 +99,7 @@ public final class DirectoryStore implements ObjectStore {
                     .sorted()
                     .toList();
         } catch (IOException e) {
-            throw failure("cannot list", root, e);
+            throw StorageException.of("cannot list", root, e);
         }
     }
 
@@ -121,7 +120,7 @@ public final class DirectoryStore implements ObjectStore {
             Files.deleteIfExists(file);
             deleteEmptyParents(file.getParent());
         } catch (IOException e) {
-            throw failure("cannot delete", file, e);
+            throw StorageException.of("cannot delete", file, e);
         }
     }
 
@@ -158,16 +157,6 @@ public final class DirectoryStore implements ObjectStore {
         return file;
     }
 
-    private static StorageException failure(String action, Path file, IOException cause) {
-        if (cause instanceof StorageException labelled) {
-            // Already says what failed where (a write of the stream failing again on commit).
-            return labelled;
-        }
-        String reason = cause instanceof FileSystemException fs && fs.getReason() != null
-                ? fs.getReason() : String.valueOf(cause.getMessage());
-        return new StorageException(action + " " + file + ": " + reason, cause);
-    }
-
     private final class PendingFile implements PendingObject {
         private final Path target;
         private final Path temp;
@@ -180,7 +169,7 @@ public final class DirectoryStore implements ObjectStore {
             this.temp = temp;
             this.channel = channel;
             this.stream = new LabelledOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 20),
-                    e -> failure("cannot write", target, e));
+                    e -> StorageException.of("cannot write", target, e));
         }
 
         @Override
@@ -202,7 +191,7 @@ public final class DirectoryStore implements ObjectStore {
                 syncDirectory(target.getParent());
                 committed = true;
             } catch (IOException e) {
-                throw failure("cannot write", target, e);
+                throw StorageException.of("cannot write", target, e);
             }
         }
 

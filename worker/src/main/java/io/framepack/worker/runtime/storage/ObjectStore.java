@@ -3,10 +3,12 @@ package io.framepack.worker.runtime.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * A flat namespace of immutable-once-written objects addressed by '/'-separated keys: a directory
@@ -44,6 +46,16 @@ public interface ObjectStore {
      * only while no other writer uses the store. Nothing to do where uncommitted writes leave no trace.
      */
     default void deleteAbandonedWrites() throws IOException {
+    }
+
+    /**
+     * Writes and deletes a small object: a store that cannot be written (read-only, denied, full)
+     * fails the job before any rendering rather than at its first checkpoint or at its very end.
+     */
+    default void probe() throws IOException {
+        String key = ".framepack-probe-" + UUID.randomUUID();
+        write(key, "write probe\n".getBytes(StandardCharsets.US_ASCII));
+        delete(key);
     }
 
     default void write(String key, byte[] content) throws IOException {

@@ -159,7 +159,10 @@ public final class S3Store implements ObjectStore, AutoCloseable {
         String detail = e instanceof S3Exception s3 && s3.awsErrorDetails() != null
                 ? s3.awsErrorDetails().errorCode() + " (HTTP " + s3.statusCode() + "): " + s3.awsErrorDetails().errorMessage()
                 : e.getMessage();
-        return new StorageException(action + " " + locate(key) + ": " + detail, e);
+        // Denied (403: credentials, policy) or no such bucket: the same job would meet it again.
+        boolean permanent = e instanceof S3Exception s3 && (s3.statusCode() == 403
+                || s3.awsErrorDetails() != null && "NoSuchBucket".equals(s3.awsErrorDetails().errorCode()));
+        return new StorageException(action + " " + locate(key) + ": " + detail, e, permanent);
     }
 
     private static String normalizePrefix(String prefix) {

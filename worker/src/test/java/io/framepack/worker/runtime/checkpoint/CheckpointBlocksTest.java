@@ -3,6 +3,7 @@ package io.framepack.worker.runtime.checkpoint;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.worker.runtime.storage.DirectoryStore;
+import io.framepack.worker.runtime.storage.StorageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,9 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A growing video: settled frames go to shared blocks once, each save writes what is new or may still change. */
 class CheckpointBlocksTest {
@@ -67,6 +70,29 @@ class CheckpointBlocksTest {
         assertThat(files(dir, "blocks")).containsAll(blocksBefore);
         assertThat(saved.bytes() - manifestBytes(dir, 5))
                 .isLessThanOrEqualTo((GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES);
+    }
+
+    /** A shared block deleted behind the writer's back: the save that would reference it fails, the next one rewrites it. */
+    @Test
+    void aSaveReferencingADeletedBlockFailsAndTheNextOneWritesTheBlockAgain() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
+        store.save(CheckpointFixtures.growingVideo(JOB, 2, FrameTensor.SettledEnd.END));
+        Path deleted = files(dir, "blocks").get(0);
+        Files.delete(deleted);
+
+        assertThatThrownBy(() -> store.save(CheckpointFixtures.growingVideo(JOB, 3, FrameTensor.SettledEnd.END)))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(deleted.getFileName().toString()).hasMessageContaining("is gone from the store");
+        assertThat(new CheckpointStore(new DirectoryStore(dir), 2).loadLatest(JOB, warnings::add)
+                .map(Checkpoint::sectionsCompleted)).as("section 3 was not saved").isNotEqualTo(Optional.of(3));
+
+        store.save(CheckpointFixtures.growingVideo(JOB, 4, FrameTensor.SettledEnd.END));
+        Checkpoint loaded = new CheckpointStore(new DirectoryStore(dir), 2).loadLatest(JOB, warnings::add).orElseThrow();
+        assertThat(loaded.sectionsCompleted()).isEqualTo(4);
+        assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
+                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(4, FrameTensor.SettledEnd.END)).data());
+        assertThat(files(dir, "").stream().map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ckpt-000003-")))
+                .as("the failed save's parts are gone").isEmpty();
     }
 
     @Test

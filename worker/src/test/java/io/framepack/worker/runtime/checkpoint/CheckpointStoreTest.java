@@ -120,6 +120,26 @@ class CheckpointStoreTest {
         assertThat(store.loadLatest(JOB, warnings::add)).isPresent();
     }
 
+    /** A resume trusts the manifest's scalars as much as its tensors: an edit to any of them is found. */
+    @Test
+    void editedScalarsInTheNewestManifestFallBackToThePreviousCheckpoint() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);
+        store.save(CheckpointFixtures.checkpoint(JOB, 1));
+        store.save(CheckpointFixtures.checkpoint(JOB, 2));
+        store.save(CheckpointFixtures.checkpoint(JOB, 3));
+        Path second = tensorFile(2, "manifest.json");
+        Files.writeString(second, Files.readString(second).replace("\"totalLatentFrames\" : 18", "\"totalLatentFrames\" : 27"));
+        Path third = tensorFile(3, "manifest.json");
+        Files.writeString(third, Files.readString(third).replace("\"sectionsCompleted\" : 3", "\"sectionsCompleted\" : 4"));
+
+        Checkpoint loaded = store.loadLatest(JOB, warnings::add).orElseThrow();
+        assertThat(loaded.sectionsCompleted()).isEqualTo(1);
+        assertThat(loaded.state().get("totalLatentFrames").asInt()).isEqualTo(9);
+        assertThat(warnings).hasSize(2).allSatisfy(warning -> assertThat(warning).contains("manifest"));
+        assertThat(warnings.get(0)).contains("ckpt-000003-");
+        assertThat(warnings.get(1)).contains("ckpt-000002-").contains("manifest fails its SHA-256 check");
+    }
+
     @Test
     void newerFormatVersionIsSkipped() throws IOException {
         CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);
@@ -160,6 +180,19 @@ class CheckpointStoreTest {
         assertThat(store.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
         store.save(CheckpointFixtures.checkpoint(JOB, 3));
         assertThat(groups()).singleElement().asString().startsWith("ckpt-000003-");
+    }
+
+    /** What a save killed after its first objects leaves, at the section the resumed render saves again. */
+    @Test
+    void anInterruptedSaveOfTheSectionSavedAgainIsRemovedByTheResumedSave() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 2);
+        store.save(CheckpointFixtures.checkpoint(JOB, 1));
+        new DirectoryStore(dir).write("ckpt-000002-0badf00d/history_latents.bin", new byte[64]);
+
+        CheckpointStore resumed = new CheckpointStore(new DirectoryStore(dir), 2);
+        assertThat(resumed.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
+        resumed.save(CheckpointFixtures.checkpoint(JOB, 2));
+        assertThat(groups()).hasSize(2).noneMatch(group -> group.equals("ckpt-000002-0badf00d"));
     }
 
     @Test

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.runtime.storage.LimitedChannel;
+import io.framepack.worker.runtime.storage.StorageException;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -15,10 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class Mp4WriterTest {
     /** FFmpeg's cumulative x86 feature levels, from none to everything detected. */
@@ -168,6 +173,46 @@ class Mp4WriterTest {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor()).as(output).isZero();
         return file;
+    }
+
+    /**
+     * A disk that fills up at the start, in the middle of the media or at the trailer (the index
+     * written last): the encode fails with the OS's reason and leaves no file, never a video without its index.
+     */
+    @Test
+    void aFullDiskFailsTheEncodeWithItsReasonAndLeavesNoFile() throws IOException {
+        Path whole = dir.resolve("whole.mp4");
+        Mp4Writer.write(pixels, 16, whole);
+        long size = Files.size(whole);
+        for (long free : new long[] {100, size / 2, size - 10}) {
+            Path file = dir.resolve("full-" + free + ".mp4");
+            assertThatThrownBy(() -> Mp4Writer.write(pixels, 16, file, path -> new LimitedChannel(path, free, LimitedChannel.DISK_FULL)))
+                    .as("%d bytes free", free)
+                    .isInstanceOf(StorageException.class)
+                    .hasMessage("cannot write " + file + ": No space left on device");
+            assertThat(file).as("%d bytes free", free).doesNotExist();
+        }
+    }
+
+    @Test
+    void aCutOrIndexlessFileFailsVerification() throws IOException {
+        Path file = dir.resolve("video.mp4");
+        Mp4Writer.write(pixels, 16, file);
+        int frames = PixelFrames.frameCount(pixels);
+        Mp4File.verify(file, frames);
+        byte[] bytes = Files.readAllBytes(file);
+
+        assertThatThrownBy(() -> Mp4File.verify(file, frames + 1)).hasMessageContaining("its index lists " + frames + " frames");
+        Path cut = Files.write(dir.resolve("cut.mp4"), Arrays.copyOf(bytes, bytes.length - 10));
+        assertThatThrownBy(() -> Mp4File.verify(cut, frames)).hasMessageContaining("does not fit the file");
+        Path noIndex = Files.write(dir.resolve("no-index.mp4"), new String(bytes, StandardCharsets.ISO_8859_1)
+                .replace("moov", "free").getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> Mp4File.verify(noIndex, frames)).hasMessageContaining("lacks its 'moov'");
+        Path noFtyp = Files.write(dir.resolve("no-ftyp.mp4"), new String(bytes, StandardCharsets.ISO_8859_1)
+                .replace("ftyp", "wide").getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> Mp4File.verify(noFtyp, frames)).hasMessageContaining("not 'ftyp'");
+        Path notMp4 = Files.write(dir.resolve("not.mp4"), "not a video at all".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> Mp4File.verify(notMp4, frames)).hasMessageContaining("the box at byte 0 does not fit");
     }
 
     /** A smooth video with a different ramp per channel: survives yuv420p, and shows a swapped channel order. */

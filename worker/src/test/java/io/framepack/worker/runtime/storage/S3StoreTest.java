@@ -137,7 +137,8 @@ class S3StoreTest {
         S3Store nowhere = connect(location("no-such-bucket", ""), "access", scratch);
         assertThatThrownBy(() -> nowhere.write("x", new byte[1]))
                 .isInstanceOf(StorageException.class)
-                .hasMessageStartingWith("cannot write s3://no-such-bucket/x: NoSuchBucket (HTTP 404)");
+                .hasMessageStartingWith("cannot write s3://no-such-bucket/x: NoSuchBucket (HTTP 404)")
+                .matches(e -> ((StorageException) e).permanent(), "a retry cannot help");
         assertThatThrownBy(() -> nowhere.list(""))
                 .isInstanceOf(StorageException.class)
                 .hasMessageContaining("NoSuchBucket");
@@ -148,7 +149,8 @@ class S3StoreTest {
         S3Store denied = connect(location("renders", ""), "intruder", scratch);
         assertThatThrownBy(() -> denied.write("x", new byte[1]))
                 .isInstanceOf(StorageException.class)
-                .hasMessageStartingWith("cannot write s3://renders/x: InvalidAccessKeyId (HTTP 403)");
+                .hasMessageStartingWith("cannot write s3://renders/x: InvalidAccessKeyId (HTTP 403)")
+                .matches(e -> ((StorageException) e).permanent(), "a retry cannot help");
         assertThat(stagedFiles()).isEmpty();
     }
 
@@ -159,7 +161,8 @@ class S3StoreTest {
         S3Store unreachable = connect(closed, "access", scratch);
         assertThatThrownBy(() -> unreachable.list(""))
                 .isInstanceOf(StorageException.class)
-                .hasMessageStartingWith("cannot list s3://renders/: ");
+                .hasMessageStartingWith("cannot list s3://renders/: ")
+                .matches(e -> !((StorageException) e).permanent(), "a retry may help");
     }
 
     private List<Path> stagedFiles() {
