@@ -15,6 +15,7 @@ import io.framepack.worker.sampling.SigmaSchedule;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.BlockResidency;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.transformer.TransformerInputs;
@@ -112,7 +113,7 @@ public final class TransformerBench {
             Numerics numerics = new Numerics(precision, kernels);
             long start = System.nanoTime();
             try (PackedTransformer transformer = PackedTransformer.withRandomWeights(config, precision, kernels,
-                    manager, 42)) {
+                    manager, 42, BlockResidency.ALL)) {
                 double buildSeconds = seconds(start);
                 notePeakMemory();
                 TransformerInputs inputs = inputs(manager);

@@ -40,6 +40,7 @@ import io.framepack.worker.text.PromptEmbedding;
 import io.framepack.worker.text.PromptEncoder;
 import io.framepack.worker.text.PromptTemplate;
 import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.BlockResidency;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.vae.HunyuanVideoVae;
 
@@ -73,7 +74,7 @@ public final class FramePackRenders {
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
             PackedTransformer transformer = PackedTransformer.open(models.path(Component.TRANSFORMER), precision,
-                    kernels, manager);
+                    kernels, manager, BlockResidency.ALL);
             int window = settings.latentWindowSize;
             int sections = SectionSchedule.sectionCount(settings.seconds, window);
             SectionSchedule schedule = settings.variant == RenderSettings.Variant.f1
