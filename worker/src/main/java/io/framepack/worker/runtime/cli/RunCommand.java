@@ -80,7 +80,8 @@ final class RunCommand implements Callable<Integer> {
             output = Stores.open(job.output, "output", "", scratch);
             request = new RenderRequest(job.jobId, job.specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
                     job.negativePrompt, job.render, outputName(job.jobId), job.checkpointEvery == null ? 1 : job.checkpointEvery,
-                    ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
+                    ImageSources.read(job.image, scratch), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE),
+                    job.gpuMemoryBytes);
         } catch (IOException | RuntimeException e) {
             return JobRunner.failed(progress, e);
         }
