@@ -39,6 +39,7 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -104,6 +105,10 @@ public final class WorkerObjects {
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
         job.keepCheckpoints = config.worker().keepCheckpoints();
+        if (spec.resources != null && spec.resources.gpuMemory != null) {
+            job.gpuMemoryBytes = Quantity.getAmountInBytes(new Quantity(spec.resources.gpuMemory))
+                    .setScale(0, RoundingMode.FLOOR).longValueExact();
+        }
         return job;
     }
 

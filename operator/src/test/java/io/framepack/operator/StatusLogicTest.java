@@ -11,6 +11,7 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
+import io.framepack.api.worker.MemoryTier;
 import io.framepack.api.worker.WorkerProgress;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +85,25 @@ class StatusLogicTest {
         Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), stale));
         assertThat(decision.status().sectionsCompleted).isNull();
         assertThat(decision.status().progress).isNull();
+    }
+
+    @Test
+    void theMemoryTierTheWorkerChoseIsMirroredAndKeptAfterItsPodIsGone() {
+        WorkerProgress progress = new WorkerProgress();
+        progress.jobId = "ns/r/uid-1";
+        progress.podName = "r-1";
+        progress.sectionsTotal = 8;
+        progress.memoryTier = MemoryTier.Streamed;
+        Decision running = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), progress));
+        assertThat(running.status().memoryTier).isEqualTo(MemoryTier.Streamed);
+
+        VideoGeneration observed = render();
+        observed.setStatus(running.status());
+        WorkerProgress before = new WorkerProgress();
+        before.jobId = "ns/r/uid-1";
+        before.sectionsTotal = 8;
+        Decision later = decide(observed, observe(job(false), List.of(), before));
+        assertThat(later.status().memoryTier).isEqualTo(MemoryTier.Streamed);
     }
 
     @Test

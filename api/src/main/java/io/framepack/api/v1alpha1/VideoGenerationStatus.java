@@ -1,6 +1,7 @@
 package io.framepack.api.v1alpha1;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.framepack.api.worker.MemoryTier;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ public class VideoGenerationStatus {
     public Integer currentSection;
     public Integer currentStep;
     public Integer stepsPerSection;
+    /** How much of the model the worker's latest attempt kept on its GPU (see {@code spec.resources.gpuMemory}). */
+    public MemoryTier memoryTier;
     public List<SectionStatus> sections = new ArrayList<>();
     public CheckpointStatus lastCheckpoint;
     public Attempts attempts = new Attempts();
