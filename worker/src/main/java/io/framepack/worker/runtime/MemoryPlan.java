@@ -35,7 +35,7 @@ import java.util.Locale;
 public record MemoryPlan(MemoryTier tier, boolean tiledVae, boolean cpuEncoders, BlockResidency transformer,
                          Budget budget) {
     static final long GIB = 1L << 30;
-    static final long RESERVE_BYTES = 3 * GIB / 2;
+    public static final long RESERVE_BYTES = 3 * GIB / 2;
     static final double UNTILED_DECODE_GIB_AT_640 = 46.8;
     static final int ACTIVATION_VALUES_PER_TOKEN = 32;
     static final long ENCODER_ACTIVATION_BYTES = GIB;
@@ -95,7 +95,7 @@ public record MemoryPlan(MemoryTier tier, boolean tiledVae, boolean cpuEncoders,
         if (available >= transformerBytes + Math.max(activations, decodeBytes(pixelHeight, pixelWidth, false))) {
             return new MemoryPlan(MemoryTier.Resident, false, cpuEncoders, BlockResidency.ALL, budget);
         }
-        long besideDecode = available - Math.max(activations, decodeBytes(pixelHeight, pixelWidth, true));
+        long besideDecode = transformerDeviceBytes(budget, innerDim, pixelHeight, pixelWidth, window);
         if (besideDecode >= transformerBytes) {
             return new MemoryPlan(MemoryTier.TiledVae, true, cpuEncoders, BlockResidency.ALL, budget);
         }
@@ -110,8 +110,18 @@ public record MemoryPlan(MemoryTier tier, boolean tiledVae, boolean cpuEncoders,
         return new MemoryPlan(MemoryTier.Streamed, true, cpuEncoders, new BlockResidency(besideDecode), budget);
     }
 
+    /**
+     * The transformer weights that fit a limited budget beside the reserve and the larger of the
+     * tiled decode and the activations (what the Streamed tier keeps resident); may be 0 or less.
+     */
+    public static long transformerDeviceBytes(Budget budget, int innerDim, long pixelHeight, long pixelWidth,
+                                              int window) {
+        return budget.bytes() - RESERVE_BYTES - Math.max(activationBytes(innerDim, pixelHeight, pixelWidth, window),
+                decodeBytes(pixelHeight, pixelWidth, true));
+    }
+
     /** The estimated device memory of one VAE decode (one temporal tile) of frames this size. */
-    static long decodeBytes(long pixelHeight, long pixelWidth, boolean tiled) {
+    public static long decodeBytes(long pixelHeight, long pixelWidth, boolean tiled) {
         long pixels = tiled ? Math.min(pixelHeight, TILE_PIXELS) * Math.min(pixelWidth, TILE_PIXELS)
                 : pixelHeight * pixelWidth;
         return (long) (UNTILED_DECODE_GIB_AT_640 * GIB * pixels / (640.0 * 640.0));
