@@ -1,7 +1,8 @@
 """Writes the worker's TorchScript kernel pack: the few operations DJL 0.36 lacks or runs slowly.
 
 DJL cannot create bfloat16 tensors, has no scaled-dot-product attention (composing it materialises
-the L x L score matrix: 17 GB per layer at FramePack's 19k tokens) and only the erf GELU. PyTorch's
+the L x L score matrix: 17 GB per layer at FramePack's 19k tokens), only the erf GELU, no pinned host
+memory, and cannot copy a bf16 tensor between devices. PyTorch's
 own kernels, scripted here, fill those gaps; the worker calls them through DJL's TorchScript support.
 
     python make_kernel_pack.py OUT.pt        # then copy OUT.pt into the worker's resources
@@ -37,6 +38,19 @@ class KernelPack(torch.nn.Module):
         """The tanh GELU of the transformer MLPs in one pass (float32 inside, one rounding)."""
         return F.gelu(x, approximate="tanh")
 
+    @torch.jit.export
+    def pin(self, x: torch.Tensor) -> torch.Tensor:
+        """A page-locked host copy of x: what a streamed weight waits in between its uses (CUDA builds only)."""
+        return x.pin_memory()
+
+    @torch.jit.export
+    def copy_to_device_of(self, x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        """A copy of x on like's device, in x's dtype (bf16 too, which DJL's own copy cannot name).
+
+        Queued without waiting when x is pinned; on the current stream, so compute that uses it waits for it.
+        """
+        return x.to(like.device, non_blocking=True, copy=True)
+
 
     @torch.jit.export
     def group_norm(self, x: torch.Tensor, groups: int, weight: torch.Tensor, bias: torch.Tensor,
@@ -60,6 +74,13 @@ def check(pack: torch.jit.ScriptModule, device: str) -> None:
     x = rand(4, 37) * 100
     assert torch.equal(pack.to_bf16(x), x.to(torch.bfloat16))
     assert torch.equal(pack.gelu_tanh(x), F.gelu(x, approximate="tanh"))
+    weight = x.to(torch.bfloat16)
+    copied = pack.copy_to_device_of(weight, rand(1))
+    assert torch.equal(copied, weight) and copied.dtype == torch.bfloat16 and copied.data_ptr() != weight.data_ptr()
+    if device == "cuda":
+        host = pack.pin(weight.cpu())
+        assert host.is_pinned() and torch.equal(host.cpu(), weight.cpu())
+        assert torch.equal(pack.copy_to_device_of(host, rand(1)), weight)
     q, k, v = rand(1, 3, 50, 16), rand(1, 3, 60, 16), rand(1, 3, 60, 16)
     mask = torch.rand(1, 1, 50, 60, generator=g).to(device) > 0.3
     mask[..., 0] = True

@@ -71,12 +71,17 @@ final class SpecValidator {
         return problems;
     }
 
+    private static void bytes(String field, String quantity, List<String> problems) {
+        if (quantity != null && !Formats.isPositiveQuantity(Formats.MEMORY, quantity)) {
+            problems.add(field + ": must be a positive amount of bytes such as 96Gi (suffixes k, M, G, T, Ki, Mi, Gi, Ti),"
+                    + " got '" + quantity + "'");
+        }
+    }
+
     private static void checkResources(WorkerResources resources, List<String> problems) {
         range("spec.resources.gpus", resources.gpus, 0, WorkerResources.MAX_GPUS, problems);
-        if (resources.memory != null && !Formats.isPositiveQuantity(Formats.MEMORY, resources.memory)) {
-            problems.add("spec.resources.memory: must be a positive amount of bytes such as 96Gi (suffixes k, M, G, T, Ki, Mi, Gi, Ti),"
-                    + " got '" + resources.memory + "'");
-        }
+        bytes("spec.resources.memory", resources.memory, problems);
+        bytes("spec.resources.gpuMemory", resources.gpuMemory, problems);
         if (resources.cpu != null && !Formats.isPositiveQuantity(Formats.CPU, resources.cpu)) {
             problems.add("spec.resources.cpu: must be a positive number of cores such as 8 or 2.5, or of millicores such as 500m, got '"
                     + resources.cpu + "'");

@@ -305,6 +305,7 @@ public final class StatusLogic {
             status.currentSection = live ? progress.currentSection : null;
             status.currentStep = live ? progress.currentStep : null;
             status.stepsPerSection = progress.stepsPerSection != null ? progress.stepsPerSection : status.stepsPerSection;
+            status.memoryTier = progress.memoryTier != null ? progress.memoryTier : status.memoryTier;
         }
 
         /**

@@ -40,6 +40,7 @@ import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,6 +101,10 @@ public final class WorkerObjects {
         job.checkpointEvery = config.worker().checkpointEvery();
         job.keepCheckpoints = config.worker().keepCheckpoints();
         job.specHash = SpecHash.of(job);
+        if (spec.resources != null && spec.resources.gpuMemory != null) {
+            job.gpuMemoryBytes = Quantity.getAmountInBytes(new Quantity(spec.resources.gpuMemory))
+                    .setScale(0, RoundingMode.FLOOR).longValueExact();
+        }
         return job;
     }
 

@@ -141,6 +141,10 @@ class CrdValidationTest {
                 withSpec("negative memory", "resources: {memory: -8Gi}", "memory must be a positive amount of bytes", true),
                 withSpec("zero memory", "resources: {memory: 0Gi}", "memory must be a positive amount of bytes", true),
                 withSpec("overflowing memory", "resources: {memory: 99999999Ei}", "got '99999999Ei'", true),
+                withSpec("GPU memory not a quantity", "resources: {gpuMemory: 22GB}",
+                        ".spec.resources.gpuMemory: gpuMemory must be a positive amount of bytes such as 96Gi or 64G", true),
+                withSpec("zero GPU memory", "resources: {gpuMemory: \"0\"}", "gpuMemory must be a positive amount of bytes",
+                        true),
                 withSpec("CPU with two decimal points", "resources: {cpu: 1.2.3}",
                         ".spec.resources.cpu: cpu must be a positive number of cores such as 8 or 2.5 (up to 6 digits and 3 decimals),"
                                 + " or of millicores such as 500m, got '1.2.3'", true),
@@ -205,6 +209,7 @@ class CrdValidationTest {
                         "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX) + "\"}", "", true),
                 withSpec("steps written as 25.0", "render: {steps: 25.0}", "", true),
                 withSpec("quantities", "resources: {memory: 96Gi, cpu: 500m, gpuResourceName: nvidia.com/mig-3g.40gb}", "", true),
+                withSpec("a GPU memory budget", "resources: {gpuMemory: 22Gi}", "", true),
                 withSpec("plain bytes and decimal cores", "resources: {memory: \"68719476736\", cpu: \"2.5\"}", "", true),
                 withSpec("one credential Secret everywhere", "output: {s3: {bucket: videos, credentialsSecret: s3}}\n"
                         + "  checkpoints: {s3: {bucket: checkpoints, credentialsSecret: s3}}", "", true),

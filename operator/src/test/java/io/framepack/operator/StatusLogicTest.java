@@ -13,6 +13,7 @@ import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
+import io.framepack.api.worker.MemoryTier;
 import io.framepack.api.worker.WorkerProgress;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +136,22 @@ class StatusLogicTest {
         assertThat(Conditions.find(decision.status().conditions, Conditions.RECONCILING).orElseThrow().getReason())
                 .isEqualTo(Reasons.WAITING_FOR_OLD_OBJECTS);
         assertThat(decision.recheckAfter()).isNotNull();
+    }
+
+    @Test
+    void theMemoryTierTheWorkerChoseIsMirroredAndKeptAfterItsPodIsGone() {
+        WorkerProgress progress = ownReport(0);
+        progress.memoryTier = MemoryTier.Streamed;
+        Decision running = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), progress));
+        assertThat(running.status().memoryTier).isEqualTo(MemoryTier.Streamed);
+
+        VideoGeneration observed = render();
+        observed.setStatus(running.status());
+        WorkerProgress before = new WorkerProgress();
+        before.jobId = "ns/r/uid-1";
+        before.sectionsTotal = 8;
+        Decision later = decide(observed, observe(job(false), List.of(), before));
+        assertThat(later.status().memoryTier).isEqualTo(MemoryTier.Streamed);
     }
 
     @Test

@@ -42,6 +42,8 @@ class WorkerObjectsTest {
                 .doesNotContainKey("nvidia.com/gpu");
         assertThat(pod.getNodeSelector()).isEqualTo(TestConfig.GPU_NODES);
         assertThat(pod.getTolerations()).containsExactly(TestConfig.GPU_TAINT);
+        assertThat(objects.workerJob(vg).gpuMemoryBytes).isEqualTo(22L << 30);
+        assertThat(pod.getContainers().get(0).getResources().getRequests()).containsEntry("memory", new Quantity("48Gi"));
     }
 
     @Test
@@ -61,6 +63,7 @@ class WorkerObjectsTest {
                 "pool", "render"));
         assertThat(pod.getTolerations()).containsExactly(TestConfig.GPU_TAINT, SPOT_TAINT);
         assertThat(pod.getPriorityClassName()).isEqualTo("batch-low");
+        assertThat(objects.workerJob(vg).gpuMemoryBytes).as("no budget: what the GPU has free").isNull();
     }
 
     @Test

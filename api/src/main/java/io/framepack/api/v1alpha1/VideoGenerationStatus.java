@@ -5,6 +5,7 @@ import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.framepack.api.worker.MemoryTier;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ public class VideoGenerationStatus implements LenientDeserializer.Unreadable {
     @Min(0) @Max(Formats.INT_MAX) public Integer currentSection;
     @Min(0) @Max(Formats.INT_MAX) public Integer currentStep;
     @Min(0) @Max(Formats.INT_MAX) public Integer stepsPerSection;
+    /** How much of the model the worker's latest attempt kept on its GPU (see {@code spec.resources.gpuMemory}). */
+    public MemoryTier memoryTier;
     public List<SectionStatus> sections = new ArrayList<>();
     public CheckpointStatus lastCheckpoint;
     public Attempts attempts = new Attempts();

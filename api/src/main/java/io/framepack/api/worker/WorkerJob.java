@@ -30,6 +30,8 @@ public class WorkerJob {
     public Integer checkpointEvery = 1;
     /** Number of checkpoints kept; older ones are deleted after a newer one is complete. */
     public Integer keepCheckpoints = 2;
+    /** GPU memory the worker may use, in bytes ({@code spec.resources.gpuMemory}); null: what the device has free. */
+    public Long gpuMemoryBytes;
 
     /** Start image, exactly one field set. */
     public static class ImageInput {

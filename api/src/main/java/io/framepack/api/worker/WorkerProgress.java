@@ -22,6 +22,8 @@ public class WorkerProgress {
     public Integer stepsPerSection;
     /** Section the current attempt resumed from (null on a fresh start). */
     public Integer resumedFromSection;
+    /** The memory tier this attempt chose (null until the models are planned). */
+    public MemoryTier memoryTier;
     public List<Section> sections = new ArrayList<>();
     public Checkpoint lastCheckpoint;
     public Output output;

@@ -15,6 +15,8 @@ import io.framepack.worker.sampling.SigmaSchedule;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.runtime.MemoryPlan;
+import io.framepack.worker.transformer.BlockResidency;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.transformer.TransformerInputs;
@@ -83,36 +85,41 @@ public final class TransformerBench {
     /** What to measure; {@link #of} fills in the defaults of the named model. */
     public record Options(String model, TransformerConfig config, Device device, Precision precision,
                           long latentHeight, long latentWidth, int window, int steps, int sections, int textTokens,
-                          double teaCacheThreshold, Path profile) {
+                          double teaCacheThreshold, Path profile, BlockResidency residency) {
 
         /**
          * @param model     tiny, mid, full or the path of a transformer config.json
          * @param precision null: bfloat16 on a GPU, float32 on the CPU
          * @param latent    null: 80x76 for full, 16x16 otherwise
          * @param teaCacheThreshold TeaCache's relative-L1 threshold for the measured sections, 0 for off
+         * @param gpuMemoryBytes    a render's GPU budget, whose Streamed-tier share the transformer gets; null: all resident
          */
         public static Options of(String model, boolean gpu, Precision precision, LatentSize latent, int window,
-                                 int steps, int sections, int textTokens, double teaCacheThreshold, Path profile)
-                throws IOException {
+                                 int steps, int sections, int textTokens, double teaCacheThreshold, Path profile,
+                                 Long gpuMemoryBytes) throws IOException {
             String json = MODELS.containsKey(model) ? MODELS.get(model) : Files.readString(Path.of(model));
             TransformerConfig config = TransformerConfig.fromJson(new ObjectMapper().readTree(json));
             LatentSize size = latent != null ? latent : model.equals("full") ? new LatentSize(80, 76) : new LatentSize(16, 16);
+            BlockResidency residency = gpuMemoryBytes == null ? BlockResidency.ALL
+                    : new BlockResidency(MemoryPlan.transformerDeviceBytes(new MemoryPlan.Budget(gpuMemoryBytes,
+                    "--gpu-memory"), config.innerDim(), size.height() * 8, size.width() * 8, window));
             return new Options(model, config, gpu ? Device.gpu() : Device.cpu(),
                     precision != null ? precision : gpu ? Precision.BFLOAT16 : Precision.FLOAT32,
-                    size.height(), size.width(), window, steps, sections, textTokens, teaCacheThreshold, profile);
+                    size.height(), size.width(), window, steps, sections, textTokens, teaCacheThreshold, profile,
+                    residency);
         }
     }
 
     public static void run(Options options) {
-        new TransformerBench(options).run(options.model(), options.sections(), options.profile());
+        new TransformerBench(options).run(options.model(), options.sections(), options.profile(), options.residency());
     }
 
-    private void run(String model, int sections, Path profile) {
+    private void run(String model, int sections, Path profile, BlockResidency residency) {
         try (Kernels kernels = Kernels.load(); NDManager manager = NDManager.newBaseManager(device)) {
             Numerics numerics = new Numerics(precision, kernels);
             long start = System.nanoTime();
             try (PackedTransformer transformer = PackedTransformer.withRandomWeights(config, precision, kernels,
-                    manager, 42)) {
+                    manager, 42, residency)) {
                 double buildSeconds = seconds(start);
                 notePeakMemory();
                 TransformerInputs inputs = inputs(manager);
@@ -121,6 +128,11 @@ public final class TransformerBench {
                         model, config.numLayers(), config.numSingleLayers(), config.numAttentionHeads(),
                         config.attentionHeadDim(), precision, device, window, latentHeight, latentWidth,
                         imageTokens(), SIGLIP_TOKENS + textTokens, buildSeconds);
+                if (!residency.equals(BlockResidency.ALL)) {
+                    System.out.printf(Locale.ROOT, "device budget for transformer weights %.2f GiB: %d of %d blocks"
+                                    + " resident, the rest streamed from host memory%n", residency.deviceBytes() / (double) (1L << 30),
+                            transformer.residentBlocks(), transformer.blockCount());
+                }
                 double warmup = section(transformer, numerics, inputs, 1, manager)[0];
                 System.out.printf(Locale.ROOT, "warm-up forward: %.3f s%n", warmup);
                 for (int s = 0; s < sections; s++) {

@@ -8,14 +8,17 @@ import io.framepack.worker.pipeline.GenerationListener;
 import io.framepack.worker.pipeline.NonFiniteValuesException;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
-import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.pipeline.SectionSchedule;
 import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
+import io.framepack.worker.vae.HunyuanVideoVae;
+import io.framepack.worker.vae.SpatialTiling;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The FramePack section loop as a {@link SectionedRender}: its {@link SectionLoopState} is what a
@@ -25,21 +28,28 @@ import java.util.Map;
 public final class FramePackRender implements SectionedRender {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Snapshot scalar: 1 when the sections so far were decoded in spatial tiles, 0 in whole frames. */
+    static final String TILED_VAE = "tiledVae";
+
     private final SectionLoop loop;
-    private final VideoDecoder decoder;
+    private final HunyuanVideoVae decoder;
+    private final Consumer<String> warnings;
     private final NDManager manager;
     private final int steps;
     private final AutoCloseable resources;
     private SectionLoopState state;
 
     /**
+     * @param decoder     the VAE, tiled as the memory plan chose; a restored checkpoint's choice wins
      * @param startLatent the VAE-encoded start image; replaced by the saved one on {@link #restore}
+     * @param warnings    told when a restore overrides the plan's tiling
      * @param resources   models and memory this render owns, closed with it
      */
-    public FramePackRender(SectionLoop loop, VideoDecoder decoder, NDArray startLatent, int steps, NDManager manager,
-                           AutoCloseable resources) {
+    public FramePackRender(SectionLoop loop, HunyuanVideoVae decoder, NDArray startLatent, int steps, NDManager manager,
+                           Consumer<String> warnings, AutoCloseable resources) {
         this.loop = loop;
         this.decoder = decoder;
+        this.warnings = warnings;
         this.manager = manager;
         this.steps = steps;
         this.resources = resources;
@@ -99,6 +109,7 @@ public final class FramePackRender implements SectionedRender {
                 tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name, schedule))));
         ObjectNode scalars = JSON.createObjectNode();
         state.scalars().forEach(scalars::put);
+        scalars.put(TILED_VAE, decoder.spatialTiling() != null ? 1 : 0);
         return new Snapshot(state.sectionsCompleted(), scalars, tensors);
     }
 
@@ -118,8 +129,25 @@ public final class FramePackRender implements SectionedRender {
                 throw new CheckpointMismatchException("checkpoint does not fit this job: " + e.getMessage()
                         + ". Delete the checkpoint to start over.");
             }
+            keepTiling(scalars.get(TILED_VAE));
             state.close();
             state = restored;
+        }
+    }
+
+    /**
+     * Decodes as the checkpoint's sections were decoded, so that a video never mixes tiled and
+     * whole-frame sections (their pixels differ slightly) even where the budget now says otherwise.
+     */
+    private void keepTiling(Long savedTiled) {
+        if (savedTiled == null) {
+            return;
+        }
+        boolean tiled = savedTiled == 1;
+        if (tiled != (decoder.spatialTiling() != null)) {
+            warnings.accept("the checkpoint's sections were decoded " + (tiled ? "in spatial tiles" : "in whole frames")
+                    + "; the rest are decoded the same way, whatever this attempt's memory plan chose");
+            decoder.useSpatialTiling(tiled ? SpatialTiling.OFFICIAL : null);
         }
     }
 

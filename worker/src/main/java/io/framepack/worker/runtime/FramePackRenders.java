@@ -41,11 +41,16 @@ import io.framepack.worker.text.PromptEncoder;
 import io.framepack.worker.text.PromptTemplate;
 import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.transformer.TransformerConfig;
+import io.framepack.worker.vae.SpatialTiling;
 import io.framepack.worker.vae.HunyuanVideoVae;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds a {@link FramePackRender} for a request, as the official demo's job does before its
@@ -62,18 +67,32 @@ public final class FramePackRenders {
         RenderSettings settings = request.settings();
         ModelDirectory models = validated(request.modelDir());
         Device device = device(request.device());
+        // Read before anything is loaded: what this render may use of the device.
+        MemoryPlan.Budget budget = MemoryPlan.Budget.of(request.gpuMemoryBytes(), device);
         Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
         RgbImage image = startImage(request.image(), settings.resolution);
         NDManager manager = NDManager.newBaseManager(device);
         Kernels kernels = Kernels.load();
-        try {
-            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, "Encoding the prompt and the start image"));
-            Conditioning conditioning = conditioning(request, models, image, precision, kernels, manager);
+        try (SafetensorsWeights transformerWeights = SafetensorsWeights.open(models.path(Component.TRANSFORMER),
+                precision, kernels)) {
+            TransformerConfig transformerConfig = TransformerConfig.read(models.path(Component.TRANSFORMER)
+                    .resolve("config.json"));
+            MemoryPlan plan = MemoryPlan.choose(budget, encoderBytes(models, kernels),
+                    parameterBytes(transformerWeights, precision), transformerConfig.innerDim(), image.height(),
+                    image.width(), settings.latentWindowSize);
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, plan.cpuEncoders()
+                    ? "Encoding the prompt and the start image on the CPU (the encoders do not fit the GPU budget)"
+                    : "Encoding the prompt and the start image"));
+            Conditioning conditioning = plan.cpuEncoders() ? conditioningOnCpu(request, models, image, precision, kernels,
+                    manager) : conditioning(request, models, image, precision, kernels, manager);
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
+            vae.useSpatialTiling(plan.tiledVae() ? SpatialTiling.OFFICIAL : null);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
-            PackedTransformer transformer = PackedTransformer.open(models.path(Component.TRANSFORMER), precision,
-                    kernels, manager);
+            PackedTransformer transformer = PackedTransformer.load(transformerWeights, transformerConfig, kernels,
+                    manager, plan.transformer());
+            progress.on(new ProgressEvent.MemoryPlanned(plan.tier(),
+                    plan.describe(transformer.residentBlocks(), transformer.blockCount())));
             int window = settings.latentWindowSize;
             int sections = SectionSchedule.sectionCount(settings.seconds, window);
             SectionSchedule schedule = settings.variant == RenderSettings.Variant.f1
@@ -83,7 +102,8 @@ public final class FramePackRenders {
             double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
             SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
                     new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
-            return new FramePackRender(loop, vae, startLatent, settings.steps, manager, () -> {
+            return new FramePackRender(loop, vae, startLatent, settings.steps, manager,
+                    warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();
                 vae.close();
                 kernels.close();
@@ -128,6 +148,51 @@ public final class FramePackRenders {
             imageStates.attach(manager);
             return new Conditioning(positive, negative, imageStates);
         }
+    }
+
+    /**
+     * The conditioning computed with the encoders on the CPU, then copied to {@code manager}'s
+     * device: for budgets that cannot hold the float32 text encoder (LLaMA 8B: 32 GB).
+     */
+    private static Conditioning conditioningOnCpu(RenderRequest request, ModelDirectory models, RgbImage image,
+                                                  Precision precision, Kernels kernels, NDManager manager)
+            throws IOException {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            Conditioning onCpu = conditioning(request, models, image, precision, kernels, cpu);
+            NDArray probe = manager.zeros(new Shape(1));
+            UnaryOperator<NDArray> toDevice = x -> {
+                NDArray copy = kernels.copyToDeviceOf(x, probe);
+                copy.attach(manager);
+                return copy;
+            };
+            return new Conditioning(onDevice(onCpu.positive(), toDevice), onDevice(onCpu.negative(), toDevice),
+                    toDevice.apply(onCpu.imageEmbeddings()));
+        }
+    }
+
+    private static PromptEmbedding onDevice(PromptEmbedding prompt, UnaryOperator<NDArray> toDevice) {
+        return new PromptEmbedding(toDevice.apply(prompt.llamaStates()), toDevice.apply(prompt.llamaMask()),
+                toDevice.apply(prompt.clipPooled()), prompt.truncated());
+    }
+
+    /** Bytes of the three encoders' weights as the worker loads them (float32). */
+    private static long encoderBytes(ModelDirectory models, Kernels kernels) throws IOException {
+        long bytes = 0;
+        for (Component encoder : List.of(Component.TEXT_ENCODER, Component.TEXT_ENCODER_2, Component.IMAGE_ENCODER)) {
+            try (SafetensorsWeights weights = SafetensorsWeights.open(models.path(encoder), Precision.FLOAT32, kernels)) {
+                bytes += parameterBytes(weights, Precision.FLOAT32);
+            }
+        }
+        return bytes;
+    }
+
+    /** Bytes of every tensor of a checkpoint in {@code precision}, from the headers alone. */
+    private static long parameterBytes(SafetensorsWeights weights, Precision precision) {
+        long values = 0;
+        for (String key : weights.keys()) {
+            values += Arrays.stream(weights.shape(key)).reduce(1, Math::multiplyExact);
+        }
+        return values * (precision == Precision.FLOAT32 ? Float.BYTES : 2);
     }
 
     /**

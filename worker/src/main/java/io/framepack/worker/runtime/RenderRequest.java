@@ -14,10 +14,11 @@ import java.nio.file.Path;
  * @param checkpointEvery save after every n-th section (and always after the last)
  * @param image           the start image's encoded bytes (PNG, JPEG, WebP)
  * @param device          "cpu", "gpu", or null for the GPU when one is visible
+ * @param gpuMemoryBytes  the GPU memory budget, or null for what the device has free (see {@link MemoryPlan})
  */
 public record RenderRequest(String jobId, String specHash, String modelId, String prompt, String negativePrompt,
                             RenderSettings settings, String outputName, int checkpointEvery, byte[] image,
-                            Path modelDir, String device) {
+                            Path modelDir, String device, Long gpuMemoryBytes) {
 
     public RenderRequest {
         if (checkpointEvery < 1) {

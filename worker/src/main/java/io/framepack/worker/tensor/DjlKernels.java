@@ -75,6 +75,11 @@ public final class DjlKernels implements Kernels {
     }
 
     @Override
+    public NDArray copyToDeviceOf(NDArray x, NDArray like) {
+        return x.toDevice(like.getDevice(), true);
+    }
+
+    @Override
     public boolean supportsBfloat16() {
         return false;
     }

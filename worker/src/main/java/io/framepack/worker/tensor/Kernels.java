@@ -69,6 +69,20 @@ public interface Kernels extends AutoCloseable {
         return false;
     }
 
+    /**
+     * A copy of {@code x} (any dtype, bfloat16 included) on the device of {@code like}, attached to
+     * {@code x}'s manager. From pinned host memory to a GPU the copy is queued without waiting.
+     */
+    NDArray copyToDeviceOf(NDArray x, NDArray like);
+
+    /**
+     * {@code x} in page-locked host memory, where a GPU copies from fastest and without making the
+     * host wait; {@code x} itself where that is not possible. Only call it on a machine with a GPU.
+     */
+    default NDArray pinned(NDArray x) {
+        return x;
+    }
+
     @Override
     void close();
 }

@@ -16,7 +16,8 @@ import java.io.UncheckedIOException;
 /**
  * The TorchScript kernel pack ({@value #RESOURCE}, written by {@code worker/kernels/make_kernel_pack.py}):
  * PyTorch's bfloat16 cast, fused scaled-dot-product attention (never materialises the score matrix
- * on a GPU), tanh GELU, group norm and replicate padding, called through DJL's TorchScript support. The pack has no parameters,
+ * on a GPU), tanh GELU, group norm, replicate padding, pinned host memory and device copies of any
+ * dtype, called through DJL's TorchScript support. The pack has no parameters,
  * so one instance serves every device.
  */
 public final class TorchScriptKernels implements Kernels {
@@ -114,6 +115,16 @@ public final class TorchScriptKernels implements Kernels {
                 }
             }
         }
+    }
+
+    @Override
+    public NDArray copyToDeviceOf(NDArray x, NDArray like) {
+        return call("copy_to_device_of", x, like);
+    }
+
+    @Override
+    public NDArray pinned(NDArray x) {
+        return call("pin", x);
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
@@ -14,7 +15,9 @@ import io.framepack.worker.tensor.Weights;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -35,12 +38,15 @@ public final class PackedTransformer implements AutoCloseable {
     private final ConditioningEmbedder conditioning;
     private final TokenRefiner refiner;
     private final Mlp imageProjection;
-    private final List<DualStreamBlock> dualBlocks = new ArrayList<>();
-    private final List<SingleStreamBlock> singleBlocks = new ArrayList<>();
     private final OutputHead head;
+    /** The first block, always resident: TeaCache probes its modulation. */
+    private final DualStreamBlock firstBlock;
+    private final List<Block> blocks = new ArrayList<>();
+    private int residentBlocks;
     private TeaCache teaCache;
 
-    private PackedTransformer(ParameterReader params, TransformerConfig config, Numerics numerics, NDManager manager) {
+    private PackedTransformer(ParameterReader params, TransformerConfig config, Numerics numerics, NDManager manager,
+                              BlockResidency residency) {
         this.config = config;
         this.numerics = numerics;
         this.manager = manager;
@@ -53,13 +59,23 @@ public final class PackedTransformer implements AutoCloseable {
                 ? Mlp.load(params.scope("image_projection"), "up", "down", config.imageProjDim(),
                         3L * config.innerDim(), config.innerDim(), Mlp.Activation.SILU, numerics)
                 : null;
+        this.head = new OutputHead(params, config, adaNorm, numerics);
+        BlockPlacer placer = new BlockPlacer(params, residency);
+        // The placer builds a block on staged host weights first; the last build is the one used.
+        DualStreamBlock[] first = new DualStreamBlock[1];
         for (int i = 0; i < config.numLayers(); i++) {
-            dualBlocks.add(new DualStreamBlock(params.scope("transformer_blocks." + i), config, adaNorm, numerics));
+            boolean isFirst = i == 0;
+            blocks.add(placer.place("transformer_blocks." + i, reader -> {
+                DualStreamBlock block = new DualStreamBlock(reader, config, adaNorm, numerics);
+                first[0] = isFirst ? block : first[0];
+                return block::forward;
+            }));
         }
         for (int i = 0; i < config.numSingleLayers(); i++) {
-            singleBlocks.add(new SingleStreamBlock(params.scope("single_transformer_blocks." + i), config, adaNorm, numerics));
+            blocks.add(placer.place("single_transformer_blocks." + i,
+                    reader -> new SingleStreamBlock(reader, config, adaNorm, numerics)::forward));
         }
-        this.head = new OutputHead(params, config, adaNorm, numerics);
+        this.firstBlock = first[0];
         Set<String> unused = params.unused();
         if (!unused.isEmpty()) {
             throw new TensorFormatException("the transformer checkpoint has " + unused.size()
@@ -73,8 +89,18 @@ public final class PackedTransformer implements AutoCloseable {
      * {@link #close()} frees. Every key is checked against the shape the config implies.
      */
     public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent) {
+        return load(weights, config, kernels, parent, BlockResidency.ALL);
+    }
+
+    /**
+     * As {@link #load(Weights, TransformerConfig, Kernels, NDManager)}, with at most
+     * {@code residency}'s bytes of weights on the device: the blocks beyond wait in host memory
+     * (pinned where there is a GPU) and are copied to the device for each use.
+     */
+    public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent,
+                                         BlockResidency residency) {
         Numerics numerics = new Numerics(weights.precision(), kernels);
-        return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent);
+        return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent, residency);
     }
 
     /**
@@ -82,11 +108,11 @@ public final class PackedTransformer implements AutoCloseable {
      * safetensors, e.g. {@code FramePackI2V_HY/}) in {@code precision}. Every tensor is copied to
      * the device while loading, so the files are closed again before this returns.
      */
-    public static PackedTransformer open(Path componentDir, Precision precision, Kernels kernels, NDManager parent)
-            throws IOException {
+    public static PackedTransformer open(Path componentDir, Precision precision, Kernels kernels, NDManager parent,
+                                         BlockResidency residency) throws IOException {
         TransformerConfig config = TransformerConfig.read(componentDir.resolve("config.json"));
         try (SafetensorsWeights weights = SafetensorsWeights.open(componentDir, precision, kernels)) {
-            return load(weights, config, kernels, parent);
+            return load(weights, config, kernels, parent, residency);
         }
     }
 
@@ -95,16 +121,16 @@ public final class PackedTransformer implements AutoCloseable {
      * 0): for speed and memory benchmarks at full size where the checkpoint is not available.
      */
     public static PackedTransformer withRandomWeights(TransformerConfig config, Precision precision, Kernels kernels,
-                                                      NDManager parent, long seed) {
+                                                      NDManager parent, long seed, BlockResidency residency) {
         Numerics numerics = new Numerics(precision, kernels);
-        return build(manager -> ParameterReader.random(numerics, manager, seed), config, numerics, parent);
+        return build(manager -> ParameterReader.random(numerics, manager, seed), config, numerics, parent, residency);
     }
 
     private static PackedTransformer build(Function<NDManager, ParameterReader> parameters, TransformerConfig config,
-                                           Numerics numerics, NDManager parent) {
+                                           Numerics numerics, NDManager parent, BlockResidency residency) {
         NDManager manager = parent.newSubManager();
         try {
-            return new PackedTransformer(parameters.apply(manager), config, numerics, manager);
+            return new PackedTransformer(parameters.apply(manager), config, numerics, manager, residency);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -113,6 +139,15 @@ public final class PackedTransformer implements AutoCloseable {
 
     public TransformerConfig config() {
         return config;
+    }
+
+    /** Blocks whose weights stay on the device; the others are streamed from host memory. */
+    public int residentBlocks() {
+        return residentBlocks;
+    }
+
+    public int blockCount() {
+        return blocks.size();
     }
 
     /**
@@ -186,7 +221,7 @@ public final class PackedTransformer implements AutoCloseable {
         if (teaCache == null) {
             return runAllBlocks(streams, c, ropeTable, scope, false);
         }
-        NDArray probe = dualBlocks.get(0).modulatedImage(streams.image(), c);
+        NDArray probe = firstBlock.modulatedImage(streams.image(), c);
         if (!teaCache.shouldCompute(probe)) {
             return teaCache.reuse(streams.image());
         }
@@ -201,9 +236,6 @@ public final class PackedTransformer implements AutoCloseable {
      * {@code keepInput} the packed input streams stay alive (TeaCache subtracts them).
      */
     private NDArray runAllBlocks(Streams streams, NDArray c, NDArray ropeTable, NDManager scope, boolean keepInput) {
-        List<Block> blocks = new ArrayList<>();
-        dualBlocks.forEach(b -> blocks.add(b::forward));
-        singleBlocks.forEach(b -> blocks.add(b::forward));
         Streams current = streams;
         boolean ownsCurrent = !keepInput;
         for (Block block : blocks) {
@@ -217,7 +249,7 @@ public final class PackedTransformer implements AutoCloseable {
                 }
                 c.tempAttach(blockScope);
                 ropeTable.tempAttach(blockScope);
-                Streams next = block.forward(current, c, ropeTable);
+                Streams next = block.forward(current, c, ropeTable, blockScope);
                 next.image().attach(scope);
                 next.context().attach(scope);
                 current = next;
@@ -229,7 +261,72 @@ public final class PackedTransformer implements AutoCloseable {
 
     /** A dual- or single-stream block as the block loop sees it. */
     private interface Block {
+        /** @param blockScope frees the block's intermediates (and streamed weights) after it */
+        Streams forward(Streams in, NDArray conditioning, NDArray ropeTable, NDManager blockScope);
+    }
+
+    /** A block's forward on the weights a reader gave it. */
+    private interface BlockForward {
         Streams forward(Streams in, NDArray conditioning, NDArray ropeTable);
+    }
+
+    /**
+     * Puts blocks on the device while their weights fit what is left of the budget, in order, and
+     * the rest in host memory; a streamed block is rebuilt on copies of its weights for each use.
+     * Copies go on the compute stream: from pinned memory they do not make the host wait, but they
+     * do not overlap the previous block's compute (DJL offers no second stream).
+     */
+    private final class BlockPlacer {
+        private final ParameterReader params;
+        private final NDArray deviceProbe;
+        private final NDManager host;
+        private long bytesLeft;
+
+        BlockPlacer(ParameterReader params, BlockResidency residency) {
+            this.params = params;
+            this.bytesLeft = residency.equals(BlockResidency.ALL) ? Long.MAX_VALUE
+                    : residency.deviceBytes() - params.bytesRead();
+            this.deviceProbe = manager.zeros(new Shape(1));
+            this.host = manager.newSubManager(Device.cpu());
+        }
+
+        Block place(String name, Function<ParameterReader, BlockForward> build) {
+            if (bytesLeft == Long.MAX_VALUE) {
+                return resident(build.apply(params.scope(name)));
+            }
+            Map<String, NDArray> staged = new LinkedHashMap<>();
+            long before = params.bytesRead();
+            build.apply(params.stagingIn(host, staged).scope(name));
+            long bytes = params.bytesRead() - before;
+            if (bytes <= bytesLeft) {
+                bytesLeft -= bytes;
+                BlockForward block = build.apply(copies(staged, deviceProbe, manager).scope(name));
+                staged.values().forEach(NDArray::close);
+                return resident(block);
+            }
+            if (residentBlocks == 0) {
+                throw new IllegalArgumentException("the GPU memory budget leaves " + Math.max(bytesLeft, 0)
+                        + " bytes for transformer blocks, but the first block alone needs " + bytes);
+            }
+            if (manager.getDevice().isGpu()) {
+                staged.replaceAll((key, array) -> {
+                    NDArray pinned = numerics.kernels().pinned(array);
+                    pinned.attach(host);
+                    array.close();
+                    return pinned;
+                });
+            }
+            return (in, c, rope, scope) -> build.apply(copies(staged, c, scope).scope(name)).forward(in, c, rope);
+        }
+
+        private Block resident(BlockForward block) {
+            residentBlocks++;
+            return (in, c, rope, scope) -> block.forward(in, c, rope);
+        }
+
+        private ParameterReader copies(Map<String, NDArray> staged, NDArray like, NDManager target) {
+            return ParameterReader.copiesOf(staged, numerics.kernels(), like, target, numerics.precision());
+        }
     }
 
     /** The inputs, scoped to this forward and on the model's device. */

@@ -4,9 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -14,8 +17,9 @@ import java.util.TreeSet;
  * Reads the transformer's parameters by their official key names and checks each against the
  * shape the config implies, so a checkpoint that does not fit its config fails with the key and
  * both shapes instead of a broadcasting error deep inside a forward. Remembers what it read, so
- * keys the model never used can be reported. Can instead initialise every parameter randomly
- * (benchmarks of the full-size model on a machine without the checkpoint).
+ * keys the model never used can be reported, and counts the bytes it read. Can instead initialise
+ * every parameter randomly (benchmarks of the full-size model on a machine without the checkpoint),
+ * stage a block's parameters in host memory, and serve staged parameters copied onto a device.
  */
 final class ParameterReader {
     /** Where parameter values come from. */
@@ -24,21 +28,33 @@ final class ParameterReader {
 
         /** Keys of the source that are not in {@code used}. */
         Set<String> unread(Set<String> used);
+
+        /** The same parameters, attached to {@code manager} (and on its device) instead. */
+        Source on(NDManager manager);
     }
 
     private final Source source;
     private final String prefix;
     private final Set<String> used;
+    private final Precision precision;
+    /** Bytes read so far by this reader and every reader scoped from it. */
+    private final long[] bytesRead;
 
-    private ParameterReader(Source source, String prefix, Set<String> used) {
+    private ParameterReader(Source source, String prefix, Set<String> used, Precision precision, long[] bytesRead) {
         this.source = source;
         this.prefix = prefix;
         this.used = used;
+        this.precision = precision;
+        this.bytesRead = bytesRead;
+    }
+
+    private ParameterReader(Source source, Precision precision) {
+        this(source, "", new TreeSet<>(), precision, new long[1]);
     }
 
     /** Parameters from a checkpoint, in its store's compute precision, attached to {@code manager}. */
     static ParameterReader of(Weights weights, NDManager manager) {
-        return new ParameterReader(new Checkpoint(weights, manager), "", new TreeSet<>());
+        return new ParameterReader(new Checkpoint(weights, manager), weights.precision());
     }
 
     /**
@@ -47,12 +63,35 @@ final class ParameterReader {
      */
     static ParameterReader random(Numerics numerics, NDManager manager, long seed) {
         manager.getEngine().setRandomSeed((int) seed);
-        return new ParameterReader(new RandomInit(numerics, manager), "", new TreeSet<>());
+        return new ParameterReader(new RandomInit(numerics, manager), numerics.precision());
+    }
+
+    /**
+     * The parameters of {@code staged} (keys as this reader named them), each copied onto the
+     * device of {@code like} and attached to {@code target}: a streamed block's weights for one use.
+     */
+    static ParameterReader copiesOf(Map<String, NDArray> staged, Kernels kernels, NDArray like, NDManager target,
+                                    Precision precision) {
+        return new ParameterReader(new Copies(staged, kernels, like, target), precision);
     }
 
     /** A reader for the sub-module {@code name}, e.g. {@code scope("transformer_blocks.3")}. */
     ParameterReader scope(String name) {
-        return new ParameterReader(source, prefix + name + ".", used);
+        return new ParameterReader(source, prefix + name + ".", used, precision, bytesRead);
+    }
+
+    /**
+     * A reader of the same parameters that attaches them to {@code host} instead and puts each
+     * into {@code staged} under its full key (what {@link #copiesOf} serves again later).
+     */
+    ParameterReader stagingIn(NDManager host, Map<String, NDArray> staged) {
+        Source onHost = source.on(host);
+        return new ParameterReader(new Recording(onHost, staged), prefix, used, precision, bytesRead);
+    }
+
+    /** Bytes of every parameter read so far, through this reader or any scoped from the same root. */
+    long bytesRead() {
+        return bytesRead[0];
     }
 
     /** A parameter in compute precision. */
@@ -78,8 +117,10 @@ final class ParameterReader {
 
     private NDArray read(String name, long[] shape, boolean float32) {
         String key = prefix + name;
-        NDArray value = source.read(key, new Shape(shape), float32);
+        Shape expected = new Shape(shape);
+        NDArray value = source.read(key, expected, float32);
         used.add(key);
+        bytesRead[0] += expected.size() * (float32 || precision == Precision.FLOAT32 ? Float.BYTES : 2);
         return value;
     }
 
@@ -106,6 +147,11 @@ final class ParameterReader {
             unread.removeAll(used);
             return unread;
         }
+
+        @Override
+        public Source on(NDManager other) {
+            return new Checkpoint(weights, other);
+        }
     }
 
     private record RandomInit(Numerics numerics, NDManager manager) implements Source {
@@ -126,6 +172,54 @@ final class ParameterReader {
         @Override
         public Set<String> unread(Set<String> used) {
             return Set.of();
+        }
+
+        @Override
+        public Source on(NDManager other) {
+            return new RandomInit(numerics, other);
+        }
+    }
+
+    private record Recording(Source source, Map<String, NDArray> staged) implements Source {
+        @Override
+        public NDArray read(String key, Shape shape, boolean float32) {
+            NDArray value = source.read(key, shape, float32);
+            staged.put(key, value);
+            return value;
+        }
+
+        @Override
+        public Set<String> unread(Set<String> used) {
+            return source.unread(used);
+        }
+
+        @Override
+        public Source on(NDManager other) {
+            return new Recording(source.on(other), staged);
+        }
+    }
+
+    private record Copies(Map<String, NDArray> staged, Kernels kernels, NDArray like, NDManager target)
+            implements Source {
+        @Override
+        public NDArray read(String key, Shape shape, boolean float32) {
+            NDArray host = staged.get(key);
+            if (host == null) {
+                throw new IllegalStateException("transformer weight " + key + " was not staged");
+            }
+            NDArray copy = kernels.copyToDeviceOf(host, like);
+            copy.attach(target);
+            return copy;
+        }
+
+        @Override
+        public Set<String> unread(Set<String> used) {
+            return Set.of();
+        }
+
+        @Override
+        public Source on(NDManager other) {
+            throw new UnsupportedOperationException("staged copies are not staged again");
         }
     }
 }

@@ -32,6 +32,7 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
     private final VaeEncoder encoder;
     private final VaeDecoder decoder;
     private VaeTiling tiling;
+    private SpatialTiling spatial;
 
     private HunyuanVideoVae(VaeConfig config, VaeParameters params, Kernels kernels, boolean withEncoder) {
         this.config = config;
@@ -119,6 +120,12 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
     /** Encodes and decodes in spatial tiles from now on ({@code enable_tiling()}), or in whole frames with null. */
     public void useSpatialTiling(SpatialTiling spatial) {
         this.tiling = new VaeTiling(config, spatial);
+        this.spatial = spatial;
+    }
+
+    /** The spatial tiles encodes and decodes use, or null for whole frames. */
+    public SpatialTiling spatialTiling() {
+        return spatial;
     }
 
     /**

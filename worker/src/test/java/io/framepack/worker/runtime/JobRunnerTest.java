@@ -52,7 +52,7 @@ class JobRunnerTest {
 
     RenderRequest request(String specHash, int every) {
         return new RenderRequest("ns/walk/u1", specHash, "model-1", "a walk", "", new RenderSettings(), "walk", every,
-                new byte[0], dir, "cpu");
+                new byte[0], dir, "cpu", null);
     }
 
     ExitCode run(RenderRequest request, Termination termination, int stopAtSection, int stopAtStep, Path output) {

@@ -43,7 +43,7 @@ public final class RenderProcessMain {
             models = DemoModel.directory(output.resolveSibling("models"));
         }
         RenderRequest request = new RenderRequest("test/" + engine + "/1", "spec", "model", "a cat walks", "", settings,
-                engine, 1, DemoModel.image(), models, "cpu");
+                engine, 1, DemoModel.image(), models, "cpu", null);
         ExitCode code = new JobRunner(request, engine(engine), new CheckpointStore(store, 2),
                 new VideoPublisher(new DirectoryStore(output), request.jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();

@@ -36,6 +36,18 @@ class TorchScriptKernelsTest {
     }
 
     @Test
+    void copiesBfloat16ArraysWhichDjlCannotCopy() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray bf16 = pack.toBfloat16(manager.create(new float[] {1.5f, -2.25f, 3e5f}));
+            NDArray copy = pack.copyToDeviceOf(bf16, manager.zeros(new Shape(1)));
+            NDArray widened = copy.toType(DataType.FLOAT32, false);
+            copy.close();
+            // The copy is its own tensor: closing it leaves the original readable.
+            assertThat(widened.toFloatArray()).containsExactly(bf16.toType(DataType.FLOAT32, false).toFloatArray());
+        }
+    }
+
+    @Test
     void attentionAgreesWithTheFallback() {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(11);

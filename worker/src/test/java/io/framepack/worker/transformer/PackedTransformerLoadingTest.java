@@ -59,7 +59,8 @@ class PackedTransformerLoadingTest {
         Files.copy(goldens.file("transformer_config.json"), dir.resolve("config.json"));
         Files.copy(goldens.file("transformer.safetensors"), dir.resolve("diffusion_pytorch_model.safetensors"));
         try (NDManager manager = NDManager.newBaseManager();
-             PackedTransformer model = PackedTransformer.open(dir, Precision.FLOAT32, new DjlKernels(), manager)) {
+             PackedTransformer model = PackedTransformer.open(dir, Precision.FLOAT32, new DjlKernels(), manager,
+                     BlockResidency.ALL)) {
             assertThat(model.config()).usingRecursiveComparison()
                     .isEqualTo(TransformerConfig.read(goldens.file("transformer_config.json")));
         }
@@ -71,7 +72,7 @@ class PackedTransformerLoadingTest {
         TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
         try (NDManager manager = NDManager.newBaseManager();
              PackedTransformer model = PackedTransformer.withRandomWeights(config, Precision.FLOAT32, new DjlKernels(),
-                     manager, 42)) {
+                     manager, 42, BlockResidency.ALL)) {
             String forward = "transformer_forward_case";
             TransformerInputs inputs = TransformerInputs.withoutContext(goldens.tensor(forward, "hidden_states", manager),
                     goldens.tensor(forward, "timestep", manager), goldens.tensor(forward, "encoder_hidden_states", manager),

@@ -25,7 +25,7 @@ class PackingShapesTest {
         TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
         try (NDManager manager = NDManager.newBaseManager();
              PackedTransformer model = PackedTransformer.withRandomWeights(config, Precision.FLOAT32, new DjlKernels(),
-                     manager, 1)) {
+                     manager, 1, BlockResidency.ALL)) {
             long h = 12;
             long w = 10;
             String forward = "transformer_forward_case";

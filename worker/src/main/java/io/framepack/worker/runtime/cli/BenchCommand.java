@@ -73,11 +73,16 @@ final class BenchCommand {
         double teaCache;
         @Option(names = "--profile", description = "Write a PyTorch profiler trace of one forward to this file.")
         Path profile;
+        @Option(names = "--gpu-memory", paramLabel = "GiB", description = "A render's GPU memory budget: the transformer"
+                + " keeps on the device what the worker's Streamed tier would (the budget less the reserve and the tiled"
+                + " VAE decode) and streams the other blocks from host memory.")
+        Double gpuMemory;
 
         @Override
         public Integer call() throws IOException {
             TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
-                    steps, sections, textTokens, teaCache, profile));
+                    steps, sections, textTokens, teaCache, profile,
+                    gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));
             return 0;
         }
     }

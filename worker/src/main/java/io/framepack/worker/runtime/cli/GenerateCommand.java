@@ -71,6 +71,10 @@ final class GenerateCommand implements Callable<Integer> {
     int keepCheckpoints;
     @Option(names = "--device", description = "cpu or gpu (default: gpu when one is visible).")
     String device;
+    @Option(names = "--gpu-memory", paramLabel = "GiB", description = "GPU memory the render may use (default: what"
+            + " the GPU has free at start); below what the model needs, the VAE is tiled and transformer blocks are"
+            + " streamed from host memory.")
+    Double gpuMemory;
     @Option(names = "--progress", defaultValue = "bar", description = "bar, json (one JSON object per line on stdout) or none.")
     ProgressStyle progressStyle;
     @Option(names = "--grace-seconds", defaultValue = "30", description = "Time from SIGTERM to the forced exit.")
@@ -153,7 +157,8 @@ final class GenerateCommand implements Callable<Integer> {
         byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
         String specHash = specHash(settings, imageBytes);
         return new RenderRequest("local/" + specHash, specHash, Launch.modelId(models), prompt, negativePrompt,
-                settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device);
+                settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device,
+                gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)));
     }
 
     /** Everything that defines the pixels, the image by its content, so that a changed one never resumes an old checkpoint. */

@@ -104,7 +104,8 @@ final class RunCommand implements Callable<Integer> {
         ObjectStore output = Stores.open(job.output, "output", "", scratch);
         RenderRequest request = new RenderRequest(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
                 job.negativePrompt, job.render, outputName(job.jobId), checkpointEvery,
-                ImageSources.read(job.image, scratch, download), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE));
+                ImageSources.read(job.image, scratch, download), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE),
+                job.gpuMemoryBytes);
         return new Launch.Job(request, checkpoints, keepCheckpoints, output, scratch);
     }
 

@@ -94,6 +94,9 @@ public final class ConfigMapProgress implements ProgressListener {
         } else if (event instanceof ProgressEvent.Phase phase) {
             progress.state = phase.state();
             progress.message = phase.message();
+        } else if (event instanceof ProgressEvent.MemoryPlanned plan) {
+            progress.memoryTier = plan.tier();
+            progress.message = plan.message();
         } else if (event instanceof ProgressEvent.Step step) {
             progress.state = WorkerProgress.State.Sampling;
             if (!Integer.valueOf(step.section()).equals(progress.currentSection)) {

@@ -1,5 +1,6 @@
 package io.framepack.worker.runtime.progress;
 
+import io.framepack.api.worker.MemoryTier;
 import io.framepack.api.worker.WorkerProgress;
 
 /**
@@ -22,6 +23,13 @@ public sealed interface ProgressEvent {
     record Phase(WorkerProgress.State state, String message) implements ProgressEvent {
         public String name() {
             return "phase";
+        }
+    }
+
+    /** The models are loaded in {@code tier}; {@code message} says what stayed on the GPU and why. */
+    record MemoryPlanned(MemoryTier tier, String message) implements ProgressEvent {
+        public String name() {
+            return "memory_plan";
         }
     }
 

@@ -32,6 +32,8 @@ public final class TerminalProgress implements ProgressListener {
                     started.resumedFromSection(), sectionsTotal, started.checkpoints()));
         } else if (event instanceof ProgressEvent.Phase phase) {
             line(phase.message());
+        } else if (event instanceof ProgressEvent.MemoryPlanned plan) {
+            line(plan.message());
         } else if (event instanceof ProgressEvent.Step step) {
             if (interactive) {
                 bar(step.section(), step.step(), step.steps());

@@ -1,5 +1,6 @@
 package io.framepack.worker.runtime.cli;
 
+import io.framepack.worker.runtime.MemoryPlan;
 import io.framepack.worker.runtime.RandomWalkRenders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -44,6 +46,17 @@ class BenchCommandTest {
         assertThat(out).contains("model tiny (2+2 blocks, 2 heads x 16), FLOAT32 on cpu()")
                 .containsPattern("section 1: [\\d.]+ s for 2 steps")
                 .containsPattern("peak memory: [\\d.]+ GiB peak RSS");
+    }
+
+    @Test
+    void transformerBenchWithAGpuBudgetStreamsTheBlocksThatDoNotFit() throws IOException {
+        // The reserve, the tiled decode of 64x64 frames, and all but 200 kB of the tiny model's 1.26 MB.
+        long budget = MemoryPlan.RESERVE_BYTES + MemoryPlan.decodeBytes(64, 64, true) + 1_064_384;
+        String out = bench("transformer", "--model", "tiny", "--steps", "2", "--latent", "8x8",
+                "--gpu-memory", String.format(Locale.ROOT, "%.12f", budget / (double) (1L << 30)));
+
+        assertThat(out).contains("2 of 4 blocks resident, the rest streamed from host memory")
+                .containsPattern("section 1: [\\d.]+ s for 2 steps");
     }
 
     @Test
