@@ -58,11 +58,6 @@ public final class WorkerContract {
      * sets it; unset (a run by hand) allows them.
      */
     public static final String ENV_S3_AMBIENT_CREDENTIALS = "FRAMEPACK_S3_AMBIENT_CREDENTIALS";
-    /**
-     * Comma-separated host names, IP addresses and CIDR blocks that image URLs may reach although
-     * they are loopback, link-local or cluster-internal (denied by default); a cluster setting.
-     */
-    public static final String URL_ALLOWLIST_ENV = "FRAMEPACK_URL_ALLOWLIST";
 
     /** Key of the progress ConfigMap that holds the {@link WorkerProgress} JSON. */
     public static final String PROGRESS_KEY = "progress.json";

@@ -39,7 +39,7 @@ class NonFiniteRenderTest {
         settings.steps = 3;
         settings.resolution = DemoModel.RESOLUTION;
         RenderRequest request = new RenderRequest("test/nan/1", "spec", "model", "a cat walks", "", settings, "nan", 1,
-                DemoModel.image(), models, "cpu");
+                DemoModel.image(), models, "cpu", null);
         List<ProgressEvent> events = new ArrayList<>();
 
         ExitCode code = new JobRunner(request, FramePackRenders::open,
