@@ -293,7 +293,7 @@ public final class StatusLogic {
                 checkpoint.sizeBytes = c.sizeBytes;
                 status.lastCheckpoint = checkpoint;
             }
-            String outputLocation = progress.output == null ? null : outputLocation(progress.output.location);
+            String outputLocation = progress.output == null ? null : outputLocation(progress.output.file);
             if (outputLocation != null) {
                 VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
                 output.location = outputLocation;
@@ -321,21 +321,16 @@ public final class StatusLogic {
 
         /**
          * Where the video is, as the spec says: the worker only names the file (it may add a suffix
-         * where the name was taken), so a report cannot point the status at anything else.
+         * where the name was taken), so a report cannot point the status at anything else. What the
+         * worker calls the location is its own view (its mount paths) and is not read.
          */
-        private String outputLocation(String reported) {
+        private String outputLocation(String file) {
             StorageLocation output = observation.output();
-            if (reported == null || output == null) {
-                return null;
-            }
-            String workerPrefix = output.pvc != null ? WorkerContract.OUTPUT_MOUNT + "/"
-                    : "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix);
-            String file = reported.startsWith(workerPrefix) ? reported.substring(workerPrefix.length()) : "";
-            if (!OUTPUT_FILE.matcher(file).matches()) {
+            if (file == null || output == null || !OUTPUT_FILE.matcher(file).matches()) {
                 return null;
             }
             if (output.pvc == null) {
-                return workerPrefix + file;
+                return "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix) + file;
             }
             String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
             return "pvc://" + output.pvc.claimName + "/" + path + file;

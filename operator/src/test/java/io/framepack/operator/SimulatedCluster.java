@@ -293,8 +293,9 @@ final class SimulatedCluster {
     void report(VideoGeneration vg, Pod pod, WorkerProgress progress) {
         progress.jobId = Names.jobId(vg);
         progress.podName = pod.getMetadata().getName();
-        if (progress.output != null && progress.output.location == null) {
-            progress.output.location = WorkerContract.OUTPUT_MOUNT + "/" + vg.getMetadata().getName() + ".mp4";
+        if (progress.output != null && progress.output.file == null) {
+            progress.output.file = vg.getMetadata().getName() + ".mp4";
+            progress.output.location = WorkerContract.OUTPUT_MOUNT + "/" + progress.output.file;
         }
         progress.updatedAt = now();
         String name = pod.getSpec().getContainers().get(0).getEnv().stream()

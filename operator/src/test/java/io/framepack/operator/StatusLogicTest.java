@@ -114,12 +114,13 @@ class StatusLogicTest {
     void theOutputLocationComesFromTheSpecAndTheWorkerOnlyNamesTheFile() {
         WorkerProgress report = ownReport(8);
         report.output = new WorkerProgress.Output();
-        report.output.location = "/output/r-2.mp4";
+        report.output.file = "r-2.mp4";
+        report.output.location = "s3://attacker/phish.mp4";
         Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
-        assertThat(decision.status().output.location).isEqualTo("pvc://videos/team-a/r-2.mp4");
-        for (String forged : List.of("s3://attacker/phish.mp4", "/output/../../etc/passwd.mp4", "/output/x.html",
-                "https://example.com/r.mp4")) {
-            report.output.location = forged;
+        assertThat(decision.status().output.location).as("the worker's own location is not read")
+                .isEqualTo("pvc://videos/team-a/r-2.mp4");
+        for (String forged : List.of("../../etc/passwd.mp4", "x.html", "sub/r.mp4", "https://example.com/r.mp4", ".mp4")) {
+            report.output.file = forged;
             assertThat(decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status().output)
                     .as(forged).isNull();
         }

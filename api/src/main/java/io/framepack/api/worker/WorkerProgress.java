@@ -54,6 +54,9 @@ public class WorkerProgress {
     }
 
     public static class Output {
+        /** The video's name within the output location; the operator builds the location from its spec and this. */
+        public String file;
+        /** Where the worker wrote it, as the worker sees it (its own mount paths): for logs, never trusted. */
         public String location;
         public Long sizeBytes;
         public Integer frames;

@@ -241,7 +241,7 @@ public final class JobRunner {
             int frames = PixelFrames.frameCount(pixels);
             Mp4Writer.write(pixels, request.settings().crf, mp4);
             VideoPublisher.Published published = publisher.publish(request.outputName(), mp4, sidecar(frames, timings));
-            progress.on(new ProgressEvent.OutputWritten(published.location(), published.sidecarLocation(),
+            progress.on(new ProgressEvent.OutputWritten(published.file(), published.location(), published.sidecarLocation(),
                     published.sizeBytes(), frames));
         } finally {
             Files.deleteIfExists(mp4);

@@ -38,7 +38,8 @@ public final class VideoPublisher {
         store.probe();
     }
 
-    public record Published(String location, String sidecarLocation, long sizeBytes) {
+    /** {@code file}: the video's name within the output location, {@code location}: where that is. */
+    public record Published(String file, String location, String sidecarLocation, long sizeBytes) {
     }
 
     /**
@@ -51,7 +52,7 @@ public final class VideoPublisher {
         sidecar.put("video", name + ".mp4");
         store.write(name + ".json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(sidecar));
         store.upload(name + ".mp4", mp4);
-        return new Published(store.locate(name + ".mp4"), store.locate(name + ".json"), Files.size(mp4));
+        return new Published(name + ".mp4", store.locate(name + ".mp4"), store.locate(name + ".json"), Files.size(mp4));
     }
 
     /** The preview after {@code section} sections, next to where the video will be. */

@@ -131,6 +131,7 @@ public final class ConfigMapProgress implements ProgressListener {
             progress.lastCheckpoint = checkpoint;
         } else if (event instanceof ProgressEvent.OutputWritten written) {
             WorkerProgress.Output output = new WorkerProgress.Output();
+            output.file = written.file();
             output.location = written.location();
             output.sizeBytes = written.bytes();
             output.frames = written.frames();

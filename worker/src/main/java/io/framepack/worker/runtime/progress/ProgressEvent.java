@@ -63,7 +63,7 @@ public sealed interface ProgressEvent {
         }
     }
 
-    record OutputWritten(String location, String sidecar, long bytes, int frames) implements ProgressEvent {
+    record OutputWritten(String file, String location, String sidecar, long bytes, int frames) implements ProgressEvent {
         public String name() {
             return "output_written";
         }

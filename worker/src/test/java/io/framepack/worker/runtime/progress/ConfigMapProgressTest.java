@@ -88,10 +88,11 @@ class ConfigMapProgressTest {
         assertThat(stored.lastCheckpoint.section).isEqualTo(1);
         assertThat(stored.lastCheckpoint.sizeBytes).isEqualTo(4096);
 
-        progress.on(new ProgressEvent.OutputWritten("/output/sunset.mp4", "/output/sunset.json", 12345, 73));
+        progress.on(new ProgressEvent.OutputWritten("sunset.mp4", "/output/sunset.mp4", "/output/sunset.json", 12345, 73));
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "done"));
         stored = stored();
         assertThat(stored.state).isEqualTo(WorkerProgress.State.Succeeded);
+        assertThat(stored.output.file).isEqualTo("sunset.mp4");
         assertThat(stored.output.location).isEqualTo("/output/sunset.mp4");
         assertThat(stored.output.frames).isEqualTo(73);
         assertThat(client.configMaps().inNamespace("videos").withName("sunset-progress").get().getMetadata().getLabels())
