@@ -8,14 +8,53 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-/** Reads of user-named files and streams that stop at a size limit instead of filling the heap. */
+/** Reads of user-named files and streams that stop at a size limit instead of filling the heap, and files at a deadline. */
 final class BoundedReads {
     private BoundedReads() {
     }
 
-    /** A file's bytes, refused by its size before reading when it has one, else by the bytes read (a device, a pipe). */
+    /** How long a file may take: a stalled network volume or a pipe nobody writes must not hang the worker. */
+    static final Duration FILE_DEADLINE = Duration.ofMinutes(2);
+
     static byte[] file(Path file, String what, long maxBytes) throws IOException {
+        return file(file, what, maxBytes, FILE_DEADLINE);
+    }
+
+    /**
+     * A file's bytes, refused by its size before reading when it has one, else by the bytes read (a
+     * device, a pipe), and abandoned past the deadline (the blocked reader thread is left behind).
+     */
+    static byte[] file(Path file, String what, long maxBytes, Duration deadline) throws IOException {
+        FutureTask<byte[]> read = new FutureTask<>(() -> readFile(file, what, maxBytes));
+        Thread reader = new Thread(read, "read " + what);
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return read.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            reader.interrupt();
+            throw new IOException("cannot read " + what + " " + file + ": not done within " + deadline.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while reading " + what + " " + file, e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    private static byte[] readFile(Path file, String what, long maxBytes) throws IOException {
         if (Files.isDirectory(file)) {
             throw new InvalidInputException(InvalidInputException.INPUT, what + " " + file + " is a directory");
         }

@@ -1,5 +1,6 @@
 package io.framepack.worker.runtime.cli;
 
+import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
@@ -94,6 +95,8 @@ final class GenerateCommand implements Callable<Integer> {
         RenderSettings settings = settings();
         try {
             new SettingsCheck().render(settings, GenerateCommand::optionName)
+                    .text("--prompt", prompt, Formats.PROMPT_MAX)
+                    .text("--negative-prompt", negativePrompt, Formats.PROMPT_MAX)
                     .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
                     .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                     .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)

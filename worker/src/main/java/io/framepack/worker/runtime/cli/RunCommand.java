@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
@@ -89,6 +90,8 @@ final class RunCommand implements Callable<Integer> {
         int checkpointEvery = job.checkpointEvery == null ? 1 : job.checkpointEvery;
         int keepCheckpoints = job.keepCheckpoints == null ? 2 : job.keepCheckpoints;
         new SettingsCheck().render(job.render, field -> "render." + field)
+                .text("prompt", job.prompt, Formats.PROMPT_MAX)
+                .text("negativePrompt", job.negativePrompt, Formats.PROMPT_MAX)
                 .range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE)
                 .range("keepCheckpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                 .orThrow();

@@ -41,6 +41,16 @@ final class SettingsCheck {
         }
     }
 
+    /** A prompt: present and at most {@code max} characters (code points, as the API server counts). */
+    SettingsCheck text(String name, String value, int max) {
+        if (value == null) {
+            problems.add(name + ": required");
+        } else if (value.codePointCount(0, value.length()) > max) {
+            problems.add(name + ": at most " + max + " characters (got " + value.codePointCount(0, value.length()) + ")");
+        }
+        return this;
+    }
+
     SettingsCheck device(String name, String device) {
         if (device != null && !device.isBlank() && !device.equals("cpu") && !device.equals("gpu")) {
             problems.add(name + ": must be cpu or gpu (got '" + device + "')");

@@ -74,6 +74,13 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aPromptLongerThanTheApiAllowsIsRefused() {
+        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), "--prompt", "a".repeat(4097));
+
+        assertThat(lastEvent(output).get("message").asText()).isEqualTo("invalid settings: --prompt: at most 4096 characters (got 4097)");
+    }
+
+    @Test
     void everyBadSettingIsNamedAtOnce() {
         StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), "--crf", "-1", "--steps", "0");
 

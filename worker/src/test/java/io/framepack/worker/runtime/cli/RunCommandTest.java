@@ -201,12 +201,13 @@ class RunCommandTest {
     void anOutOfRangeSettingInTheJobFileIsNamed() throws IOException {
         WorkerJob job = job();
         job.render.seconds = 1e9;
+        job.prompt = null;
         job.keepCheckpoints = 0;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
 
         assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).isEqualTo("invalid settings: render.seconds: must be above 0 and at most 120 (got 1.0E9);"
-                + " keepCheckpoints: must be between 1 and 100 (got 0)");
+                + " prompt: required; keepCheckpoints: must be between 1 and 100 (got 0)");
     }
 
     @Test
