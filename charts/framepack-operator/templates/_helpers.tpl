@@ -32,6 +32,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
+{{- /* The given pull policy, else one that fits the reference: a digest cannot change, a tag may move. */ -}}
+{{- define "framepack.pullPolicy" -}}
+{{- .pullPolicy | default (ternary "IfNotPresent" "Always" (not (empty .digest))) -}}
+{{- end -}}
+
 {{- define "framepack.operatorImage" -}}
 {{ include "framepack.image" (dict "image" .Values.image "appVersion" .Chart.AppVersion) }}
 {{- end -}}

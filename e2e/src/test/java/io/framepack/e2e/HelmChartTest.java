@@ -53,6 +53,8 @@ class HelmChartTest {
         assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
         assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        // A tag may move: pull it again (by digest, IfNotPresent: see imagesByDigest...).
+        assertThat(container.getImagePullPolicy()).isEqualTo("Always");
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getServiceAccountName()).isEqualTo(only(objects, io.fabric8.kubernetes.api.model.ServiceAccount.class)
                 .getMetadata().getName());
@@ -149,6 +151,8 @@ class HelmChartTest {
         Deployment deployment = only(render(Map.of(), values), Deployment.class);
         assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
                 .isEqualTo("ghcr.io/framepack-k8s/framepack-operator@" + digest);
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy())
+                .isEqualTo("IfNotPresent");
         assertThat(operatorEnv(deployment))
                 .containsEntry("FRAMEPACK_WORKER_IMAGE", "ghcr.io/framepack-k8s/framepack-worker@" + digest)
                 .containsEntry("FRAMEPACK_WORKER_CPU", "16")

@@ -19,6 +19,7 @@ public interface OperatorConfig {
         String image();
 
         /** Unset: IfNotPresent for an image by digest (it cannot change), Always for a tag (it may move). */
+        @WithConverter(WorkerSettings.PullPolicyConverter.class)
         Optional<String> imagePullPolicy();
 
         /**
@@ -26,6 +27,7 @@ public interface OperatorConfig {
          * resource's own cpu is its request and limit. A limit keeps one render from starving the node.
          */
         @WithDefault("4")
+        @WithConverter(WorkerSettings.CpuConverter.class)
         String cpu();
 
         /**

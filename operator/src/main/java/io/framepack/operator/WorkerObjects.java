@@ -258,6 +258,8 @@ public final class WorkerObjects {
                 .withRestartPolicy("Never")
                 .withServiceAccountName(Names.worker(vg))
                 .withAutomountServiceAccountToken(false)
+                // No environment variables for every Service of the namespace: a render has no use for them.
+                .withEnableServiceLinks(false)
                 .withTerminationGracePeriodSeconds((long) worker.terminationGraceSeconds())
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true).withRunAsUser(worker.runAsUser()).withRunAsGroup(worker.runAsUser())

@@ -96,6 +96,21 @@ class OperatorConfigTest {
         assertThat(placement.runtimeClasses()).isEmpty();
     }
 
+    @Test
+    void aCpuOrPullPolicyThePodApiRefusesStopsTheOperatorNamingTheSetting() {
+        assertThat(load(Map.of("FRAMEPACK_WORKER_CPU", "500m", "FRAMEPACK_WORKER_IMAGE_PULL_POLICY", "Always")).worker())
+                .satisfies(worker -> {
+                    assertThat(worker.cpu()).isEqualTo("500m");
+                    assertThat(worker.imagePullPolicy()).contains("Always");
+                });
+        assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_CPU", "1.2.3")))
+                .hasMessageContaining("framepack.worker.cpu")
+                .hasMessageContaining("'1.2.3' is not a positive number of cores");
+        assertThatThrownBy(() -> load(Map.of("FRAMEPACK_WORKER_IMAGE_PULL_POLICY", "ifnotpresent")))
+                .hasMessageContaining("framepack.worker.image-pull-policy")
+                .hasMessageContaining("'ifnotpresent' is not an image pull policy");
+    }
+
     private static OperatorConfig load(Map<String, String> placement) {
         Map<String, String> env = new HashMap<>(placement);
         env.put("FRAMEPACK_WORKER_IMAGE", "framepack-worker:test");

@@ -83,6 +83,7 @@ class WorkerObjectsTest {
         PodSpec pod = objects.job(vg).getSpec().getTemplate().getSpec();
 
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getEnableServiceLinks()).isFalse();
         assertThat(objects.serviceAccount(vg).getAutomountServiceAccountToken()).isFalse();
         Volume access = pod.getVolumes().stream().filter(v -> v.getName().equals(WorkerObjects.API_ACCESS_VOLUME))
                 .findFirst().orElseThrow();
