@@ -42,8 +42,8 @@ import io.framepack.worker.text.PromptTemplate;
 import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
-import io.framepack.worker.vae.SpatialTiling;
 import io.framepack.worker.vae.HunyuanVideoVae;
+import io.framepack.worker.vae.SpatialTiling;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -68,8 +68,13 @@ public record MemoryPlan(MemoryTier tier, boolean tiledVae, boolean cpuEncoders,
             if (!device.isGpu()) {
                 return UNLIMITED;
             }
-            MemoryUsage usage = CudaUtils.getGpuMemory(device);
-            return new Budget(usage.getMax() - usage.getUsed(), "free on " + device);
+            try {
+                MemoryUsage usage = CudaUtils.getGpuMemory(device);
+                return new Budget(usage.getMax() - usage.getUsed(), "free on " + device);
+            } catch (RuntimeException | LinkageError e) {
+                // DJL asks cudart through JNA; without it the render still runs, with everything resident.
+                return new Budget(Long.MAX_VALUE, "free memory of " + device + " unreadable (" + e + "), no limit");
+            }
         }
 
         boolean unlimited() {

@@ -13,6 +13,7 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RandomWalkRenders;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
@@ -145,6 +146,23 @@ class RunCommandTest {
         assertThat(code).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().reason).isEqualTo("CheckpointMismatch");
         assertThat(progress().message).contains("made for a different spec");
+    }
+
+    @Test
+    void theJobsGpuMemoryBudgetReachesTheEngine() throws IOException {
+        WorkerJob job = job();
+        job.gpuMemoryBytes = 22L << 30;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+        Long[] budget = new Long[1];
+        JobRunner.RenderFactory walk = RandomWalkRenders.factory(1);
+
+        int code = new WorkerCli((request, progress) -> {
+            budget[0] = request.gpuMemoryBytes();
+            return walk.open(request, progress);
+        }, env).execute("run");
+
+        assertThat(code).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(budget[0]).isEqualTo(22L << 30);
     }
 
     @Test

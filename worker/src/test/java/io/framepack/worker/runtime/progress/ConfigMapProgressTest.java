@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.MemoryTier;
 import io.framepack.api.worker.WorkerProgress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,6 +99,19 @@ class ConfigMapProgressTest {
         assertThat(client.configMaps().inNamespace("videos").withName("sunset-progress").get().getMetadata().getLabels())
                 .containsEntry("owner", "operator");
         assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void theMemoryTierIsReportedAndOutlivesTheJobStart() throws IOException {
+        ConfigMapProgress progress = reporter("sunset-abc", 0);
+
+        // The engine plans its memory while the render opens, before the job-start event.
+        progress.on(new ProgressEvent.MemoryPlanned(MemoryTier.Streamed, "Memory tier Streamed: 31 of 60 blocks resident"));
+        assertThat(stored().memoryTier).isEqualTo(MemoryTier.Streamed);
+        assertThat(stored().message).contains("31 of 60 blocks resident");
+        progress.on(new ProgressEvent.JobStarted("videos/sunset/u1", 2, 3, null, "/checkpoints", "/output"));
+        progress.on(new ProgressEvent.Step(0, 1, 3));
+        assertThat(stored().memoryTier).isEqualTo(MemoryTier.Streamed);
     }
 
     @Test
