@@ -53,6 +53,8 @@ public final class JobRunner {
     private final ProgressListener progress;
     private final Termination termination;
     private final Path scratch;
+    /** Sections completed at the newest checkpoint, resumed, saved or being saved; -1 for none. */
+    private int checkpointed = -1;
 
     /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
     public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
@@ -140,18 +142,18 @@ public final class JobRunner {
             }
             progress.on(new ProgressEvent.JobStarted(request.jobId(), render.sectionsTotal(), render.stepsPerSection(),
                     resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
-            int saved = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
+            checkpointed = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
             try {
-                saved = runSections(render, saves, identity, timings, saved);
+                runSections(render, saves, identity, timings);
             } catch (Termination.StopRequested stop) {
                 // The aborted section left the state of the last finished one: make sure it is kept.
-                if (render.sectionsCompleted() > saved) {
+                if (render.sectionsCompleted() > checkpointed) {
                     save(render, saves, identity, timings);
                 }
                 saves.await();
                 throw stop;
             }
-            keepFinalState(render, saves, identity, timings, saved);
+            keepFinalState(render, saves, identity, timings);
             publish(render, timings);
         }
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Succeeded, "Render finished"));
@@ -161,11 +163,8 @@ public final class JobRunner {
     /**
      * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
      * A save that fails stops the render at its next step.
-     *
-     * @return sections completed at the last checkpoint, saved or being saved
      */
-    private int runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings,
-                            int saved)
+    private void runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
@@ -192,14 +191,12 @@ public final class JobRunner {
             int completed = render.sectionsCompleted();
             if (completed % request.checkpointEvery() == 0 && completed < render.sectionsTotal()) {
                 save(render, saves, identity, timings);
-                saved = completed;
             }
             if (result.preview() != null) {
                 String location = publisher.publishPreview(request.outputName(), completed, PreviewImage.png(result.preview()));
                 progress.on(new ProgressEvent.PreviewWritten(result.section(), location));
             }
         }
-        return saved;
     }
 
     /**
@@ -208,9 +205,9 @@ public final class JobRunner {
      * still written (the previous checkpoints remain).
      */
     private void keepFinalState(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity,
-                                ArrayNode timings, int saved) {
+                                ArrayNode timings) {
         try {
-            if (saved < render.sectionsCompleted()) {
+            if (checkpointed < render.sectionsCompleted()) {
                 save(render, saves, identity, timings);
             }
             saves.await();
@@ -229,6 +226,7 @@ public final class JobRunner {
         saves.submit(new Checkpoint(identity, snapshot.sectionsCompleted(), state, snapshot.tensors()),
                 saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
                         saved.totalBytes(), saved.bytes(), saved.seconds())));
+        checkpointed = snapshot.sectionsCompleted();
     }
 
     private void publish(SectionedRender render, ArrayNode timings) throws IOException {

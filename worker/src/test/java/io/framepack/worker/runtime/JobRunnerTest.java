@@ -113,6 +113,20 @@ class JobRunnerTest {
         }
     }
 
+    /** A stop between sections, right after a checkpoint was started: that one is awaited, not written twice. */
+    @Test
+    void aStopJustAfterACheckpointStartedSavesItOnce() throws IOException {
+        Termination termination = Termination.manual();
+        onEvent = event -> {
+            if (event instanceof ProgressEvent.SectionDone) {
+                termination.request("SIGTERM");
+            }
+        };
+        assertThat(run(request("spec", 1), termination, -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.TERMINATED);
+        assertThat(events).filteredOn(ProgressEvent.CheckpointSaved.class::isInstance).hasSize(1);
+        assertThat(checkpointFiles()).filteredOn(path -> path.getFileName().toString().equals("manifest.json")).hasSize(1);
+    }
+
     @Test
     void theNextSectionRendersWhileACheckpointIsWritten() throws IOException {
         CountDownLatch secondSectionDone = new CountDownLatch(1);

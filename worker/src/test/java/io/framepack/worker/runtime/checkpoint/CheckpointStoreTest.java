@@ -90,10 +90,7 @@ class CheckpointStoreTest {
 
     @Test
     void truncatedTensorAndGarbageManifestAreSkipped() throws IOException {
-        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);
-        store.save(CheckpointFixtures.checkpoint(JOB, 1));
-        store.save(CheckpointFixtures.checkpoint(JOB, 2));
-        store.save(CheckpointFixtures.checkpoint(JOB, 3));
+        CheckpointStore store = storeWithThreeCheckpoints();
         try (FileChannel channel = FileChannel.open(tensorFile(3, "start_latent.bin"), StandardOpenOption.WRITE)) {
             channel.truncate(7);
         }
@@ -123,10 +120,7 @@ class CheckpointStoreTest {
     /** A resume trusts the manifest's scalars as much as its tensors: an edit to any of them is found. */
     @Test
     void editedScalarsInTheNewestManifestFallBackToThePreviousCheckpoint() throws IOException {
-        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);
-        store.save(CheckpointFixtures.checkpoint(JOB, 1));
-        store.save(CheckpointFixtures.checkpoint(JOB, 2));
-        store.save(CheckpointFixtures.checkpoint(JOB, 3));
+        CheckpointStore store = storeWithThreeCheckpoints();
         Path second = tensorFile(2, "manifest.json");
         Files.writeString(second, Files.readString(second).replace("\"totalLatentFrames\" : 18", "\"totalLatentFrames\" : 27"));
         Path third = tensorFile(3, "manifest.json");
@@ -218,6 +212,15 @@ class CheckpointStoreTest {
                 .isInstanceOf(StorageException.class)
                 .hasMessageStartingWith("cannot write " + notADirectory.resolve("ckpt-000001-").toString().substring(0, 10));
         assertThat(Files.readString(notADirectory)).isEqualTo("a file where a directory should be");
+    }
+
+    /** A store keeping three checkpoints, holding those after sections 1, 2 and 3. */
+    private CheckpointStore storeWithThreeCheckpoints() throws IOException {
+        CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);
+        for (int section = 1; section <= 3; section++) {
+            store.save(CheckpointFixtures.checkpoint(JOB, section));
+        }
+        return store;
     }
 
     private List<String> groups() throws IOException {
