@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
@@ -135,6 +136,59 @@ class StatusLogicTest {
         assertThat(Conditions.find(decision.status().conditions, Conditions.RECONCILING).orElseThrow().getReason())
                 .isEqualTo(Reasons.WAITING_FOR_OLD_OBJECTS);
         assertThat(decision.recheckAfter()).isNotNull();
+    }
+
+    @Test
+    void aHugeWorkerMessageStaysSmallInTheStatus() {
+        Job failed = new JobBuilder(job(false)).withNewStatus().addNewCondition().withType("Failed").withStatus("True")
+                .withReason("PodFailurePolicy").withMessage("exit code 65").endCondition().endStatus().build();
+        Pod rejected = new PodBuilder(pod("r-1", "Failed")).editStatus().addNewContainerStatus().withName(Names.WORKER_CONTAINER)
+                .withNewState().withNewTerminated().withExitCode(65).withMessage("y".repeat(400_000)).endTerminated().endState()
+                .endContainerStatus().endStatus().build();
+        WorkerProgress report = ownReport(2);
+        report.state = WorkerProgress.State.Failed;
+        report.message = "x".repeat(400_000);
+        Decision decision = decide(render(), observe(failed, List.of(rejected), report));
+        assertThat(decision.status().phase).isEqualTo(Phase.Failed);
+        assertThat(new KubernetesSerialization().asJson(decision.status()).length()).isLessThan(16 * 1024);
+        assertThat(decision.notices()).allSatisfy(n -> assertThat(n.message().length()).isLessThanOrEqualTo(Bounded.MESSAGE));
+    }
+
+    @Test
+    void aReportOfTwentyThousandSectionsIsBoundedInTheStatusAndInEvents() {
+        WorkerProgress report = ownReport(0);
+        report.sectionsTotal = 20_000;
+        report.sectionsCompleted = 20_000;
+        for (int i = 0; i < 20_000; i++) {
+            WorkerProgress.Section section = new WorkerProgress.Section();
+            section.index = i;
+            section.finishedAt = "2026-03-01T12:00:00Z";
+            report.sections.add(section);
+        }
+        Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
+        assertThat(decision.status().sectionsTotal).isNull();
+        assertThat(decision.status().sections).hasSizeLessThanOrEqualTo(Bounded.SECTIONS);
+        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(StatusLogic.SECTION_EVENTS + 2);
+    }
+
+    @Test
+    void numbersTheCrdWouldRefuseAreNotMirrored() {
+        WorkerProgress report = ownReport(8);
+        report.currentStep = -1;
+        report.stepsPerSection = -25;
+        report.output = new WorkerProgress.Output();
+        report.output.location = "/output/r.mp4";
+        report.output.sizeBytes = -1L;
+        report.output.frames = -5;
+        WorkerProgress.Section negative = new WorkerProgress.Section();
+        negative.index = -3;
+        report.sections.add(negative);
+        VideoGenerationStatus status = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status();
+        assertThat(status.currentStep).isNull();
+        assertThat(status.stepsPerSection).isNull();
+        assertThat(status.output.sizeBytes).isNull();
+        assertThat(status.output.frames).isNull();
+        assertThat(status.sections).isEmpty();
     }
 
     @Test
