@@ -23,6 +23,7 @@ import io.framepack.api.worker.WorkerProgress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -218,12 +219,24 @@ public final class StatusLogic {
             }
         }
 
-        /** Each pod that ended before the render did is recorded once: preemptions and crashes. */
+        /**
+         * Each pod that ended before the render did is recorded once: preemptions and crashes. Pods end
+         * in the order they were created (a replacement starts only after its predecessor ended), so
+         * every pod older than the newest recorded one was recorded too, also once the bounded history
+         * has forgotten it.
+         */
         private void recordEndedPods() {
-            Set<String> known = new java.util.HashSet<>();
+            Set<String> known = new HashSet<>();
             status.attempts.history.forEach(r -> known.add(r.podName));
-            for (Pod pod : observation.pods()) {
-                if (!"Failed".equals(podPhase(pod)) || known.contains(pod.getMetadata().getName())) {
+            List<Pod> pods = observation.pods();
+            int newestRecorded = -1;
+            for (int i = 0; i < pods.size(); i++) {
+                if (known.contains(pods.get(i).getMetadata().getName())) {
+                    newestRecorded = i;
+                }
+            }
+            for (Pod pod : pods.subList(newestRecorded + 1, pods.size())) {
+                if (!"Failed".equals(podPhase(pod))) {
                     continue;
                 }
                 AttemptRecord record = classify(pod);

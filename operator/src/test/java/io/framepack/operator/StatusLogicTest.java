@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,6 +84,24 @@ class StatusLogicTest {
         assertThat(replay.status().attempts.preemptions).isEqualTo(1);
         assertThat(replay.status().conditions).usingRecursiveFieldByFieldElementComparator()
                 .isEqualTo(first.status().conditions);
+    }
+
+    @Test
+    void moreEndedPodsThanTheHistoryHoldsAreCountedOnceAndToldOnce() {
+        VideoGeneration vg = render();
+        int ended = StatusLogic.HISTORY_LIMIT + 5;
+        List<Pod> pods = IntStream.range(0, ended).mapToObj(i -> new PodBuilder(pod(String.format("r-%03d", i), "Failed"))
+                .editStatus().addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
+                .endCondition().endStatus().build()).toList();
+        Observation observation = observe(job(false), pods, null);
+        Decision first = decide(vg, observation);
+        assertThat(first.newAttempts()).hasSize(ended);
+        assertThat(first.status().attempts.history).hasSize(StatusLogic.HISTORY_LIMIT);
+        vg.setStatus(first.status());
+        Decision replay = decide(vg, observation);
+        assertThat(replay.newAttempts()).isEmpty();
+        assertThat(replay.notices()).isEmpty();
+        assertThat(replay.status().attempts.preemptions).isEqualTo(ended);
     }
 
     @Test
