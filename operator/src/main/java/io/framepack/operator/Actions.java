@@ -12,22 +12,23 @@ import org.jboss.logging.Logger;
 
 import java.net.HttpURLConnection;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 
 /** Carries out a {@link Decision}: creates or changes cluster objects and records Events. */
 final class Actions {
     private static final Logger LOG = Logger.getLogger(Actions.class);
-    private static final int EVENT_MESSAGE_LIMIT = 1024;
 
     private final WorkerObjects objects;
+    private final EventBudget eventBudget = new EventBudget();
 
     Actions(WorkerObjects objects) {
         this.objects = objects;
     }
 
+    /** The changes to cluster objects; the Events come after the status is written ({@link #announce}). */
     void execute(VideoGeneration vg, Decision decision, Context<VideoGeneration> context) {
-        KubernetesClient client = context.getClient();
         for (Decision.Action action : decision.actions()) {
             if (action instanceof Decision.CreateWorker) {
                 createWorker(vg, context);
@@ -37,7 +38,6 @@ final class Actions {
                 patchJob(vg, context, job -> job.getSpec().setTtlSecondsAfterFinished(ttl.ttlSecondsAfterFinished()));
             }
         }
-        decision.notices().forEach(notice -> event(client, vg, notice));
     }
 
     /** The Job the decision saw: the one this resource controls. */
@@ -85,13 +85,22 @@ final class Actions {
         }
     }
 
-    /** Best effort: a lost Event must not fail the reconcile. */
-    static void event(KubernetesClient client, VideoGeneration vg, Decision.Notice notice) {
-        String now = Instant.now().toString();
-        String message = notice.message() == null ? "" : notice.message();
-        if (message.length() > EVENT_MESSAGE_LIMIT) {
-            message = message.substring(0, EVENT_MESSAGE_LIMIT - 3) + "...";
+    /** Records the notices as Events, within the resource's {@link EventBudget}. */
+    void announce(KubernetesClient client, VideoGeneration vg, List<Decision.Notice> notices) {
+        for (Decision.Notice notice : notices) {
+            if (eventBudget.take(vg.getMetadata().getUid(), Instant.now())) {
+                event(client, vg, notice);
+            } else {
+                LOG.debugf("Event %s on %s/%s dropped: over the Event budget", notice.reason(),
+                        vg.getMetadata().getNamespace(), vg.getMetadata().getName());
+            }
         }
+    }
+
+    /** Best effort: a lost Event must not fail the reconcile. */
+    private static void event(KubernetesClient client, VideoGeneration vg, Decision.Notice notice) {
+        String now = Instant.now().toString();
+        String message = notice.message() == null ? "" : Bounded.text(notice.message(), Bounded.MESSAGE);
         try {
             client.v1().events().inNamespace(vg.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata()

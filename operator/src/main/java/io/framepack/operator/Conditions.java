@@ -33,7 +33,7 @@ public final class Conditions {
         String transition = existing.filter(c -> statusText.equals(c.getStatus()))
                 .map(Condition::getLastTransitionTime).orElse(now);
         Condition updated = new ConditionBuilder().withType(type).withStatus(statusText).withReason(reason)
-                .withMessage(message == null ? "" : message).withObservedGeneration(generation)
+                .withMessage(message == null ? "" : Bounded.text(message, Bounded.MESSAGE)).withObservedGeneration(generation)
                 .withLastTransitionTime(transition).build();
         existing.ifPresentOrElse(c -> conditions.set(conditions.indexOf(c), updated), () -> conditions.add(updated));
     }

@@ -23,6 +23,7 @@ import io.framepack.api.worker.WorkerProgress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +43,8 @@ public final class StatusLogic {
     static final int HISTORY_LIMIT = 110;
     /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
+    /** Section Events per reconcile; more finished sections are told in one. */
+    static final int SECTION_EVENTS = 5;
     /** How soon the Job's TTL is set after the reconcile that records its outcome. */
     static final Duration TTL_RECHECK = Duration.ofSeconds(1);
     /** The file name a worker may give its video; the directory or bucket comes from the spec. */
@@ -216,12 +219,24 @@ public final class StatusLogic {
             }
         }
 
-        /** Each pod that ended before the render did is recorded once: preemptions and crashes. */
+        /**
+         * Each pod that ended before the render did is recorded once: preemptions and crashes. Pods end
+         * in the order they were created (a replacement starts only after its predecessor ended), so
+         * every pod older than the newest recorded one was recorded too, also once the bounded history
+         * has forgotten it.
+         */
         private void recordEndedPods() {
-            Set<String> known = new java.util.HashSet<>();
+            Set<String> known = new HashSet<>();
             status.attempts.history.forEach(r -> known.add(r.podName));
-            for (Pod pod : observation.pods()) {
-                if (!"Failed".equals(podPhase(pod)) || known.contains(pod.getMetadata().getName())) {
+            List<Pod> pods = observation.pods();
+            int newestRecorded = -1;
+            for (int i = 0; i < pods.size(); i++) {
+                if (known.contains(pods.get(i).getMetadata().getName())) {
+                    newestRecorded = i;
+                }
+            }
+            for (Pod pod : pods.subList(newestRecorded + 1, pods.size())) {
+                if (!"Failed".equals(podPhase(pod))) {
                     continue;
                 }
                 AttemptRecord record = classify(pod);
@@ -269,6 +284,7 @@ public final class StatusLogic {
                 record.message = "Worker exited with code " + (record.exitCode == null ? "unknown" : record.exitCode) + after
                         + (terminated != null && terminated.getMessage() != null ? ": " + terminated.getMessage() : "");
             }
+            record.message = Bounded.text(record.message, Bounded.MESSAGE);
             return record;
         }
 
@@ -277,34 +293,37 @@ public final class StatusLogic {
             if (progress == null) {
                 return;
             }
-            if (progress.sectionsTotal != null) {
-                status.sectionsTotal = progress.sectionsTotal;
+            Integer total = Bounded.count(progress.sectionsTotal, Bounded.SECTIONS);
+            if (total != null) {
+                status.sectionsTotal = total;
             }
-            if (progress.sectionsCompleted != null) {
-                status.sectionsCompleted = progress.sectionsCompleted;
+            Integer completed = Bounded.count(progress.sectionsCompleted, status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal);
+            if (completed != null) {
+                status.sectionsCompleted = completed;
             }
             mergeSections(progress);
-            if (progress.lastCheckpoint != null) {
+            if (progress.lastCheckpoint != null && Bounded.count(progress.lastCheckpoint.section, Bounded.SECTIONS) != null) {
                 WorkerProgress.Checkpoint c = progress.lastCheckpoint;
                 VideoGenerationStatus.CheckpointStatus checkpoint = new VideoGenerationStatus.CheckpointStatus();
                 checkpoint.section = c.section;
-                checkpoint.location = c.location;
-                checkpoint.time = c.time;
-                checkpoint.sizeBytes = c.sizeBytes;
+                checkpoint.location = Bounded.text(c.location, Bounded.SHORT_TEXT);
+                checkpoint.time = Bounded.text(c.time, Bounded.SHORT_TEXT);
+                checkpoint.sizeBytes = Bounded.bytes(c.sizeBytes);
                 status.lastCheckpoint = checkpoint;
             }
             String outputLocation = progress.output == null ? null : outputLocation(progress.output.file);
             if (outputLocation != null) {
                 VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
                 output.location = outputLocation;
-                output.sizeBytes = progress.output.sizeBytes;
-                output.frames = progress.output.frames;
+                output.sizeBytes = Bounded.bytes(progress.output.sizeBytes);
+                output.frames = Bounded.count(progress.output.frames);
                 status.output = output;
             }
             boolean live = activePod != null && activePod.getMetadata().getName().equals(progress.podName);
-            status.currentSection = live ? progress.currentSection : null;
-            status.currentStep = live ? progress.currentStep : null;
-            status.stepsPerSection = progress.stepsPerSection != null ? progress.stepsPerSection : status.stepsPerSection;
+            status.currentSection = live ? Bounded.count(progress.currentSection, Bounded.SECTIONS) : null;
+            status.currentStep = live ? Bounded.count(progress.currentStep) : null;
+            Integer steps = Bounded.count(progress.stepsPerSection);
+            status.stepsPerSection = steps != null ? steps : status.stepsPerSection;
             status.memoryTier = progress.memoryTier != null ? progress.memoryTier : status.memoryTier;
         }
 
@@ -339,30 +358,44 @@ public final class StatusLogic {
         private void mergeSections(WorkerProgress progress) {
             Map<Integer, SectionStatus> byIndex = new TreeMap<>();
             status.sections.forEach(s -> byIndex.put(s.index, s));
+            int sectionLimit = status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal;
             for (WorkerProgress.Section reported : progress.sections == null ? List.<WorkerProgress.Section>of() : progress.sections) {
                 SectionStatus known = byIndex.get(reported.index);
-                if (known != null && Objects.equals(known.finishedAt, reported.finishedAt)) {
+                if (reported.index < 0 || reported.index >= sectionLimit
+                        || (known != null && Objects.equals(known.finishedAt, reported.finishedAt))) {
                     continue;
                 }
                 SectionStatus section = new SectionStatus();
                 section.index = reported.index;
-                section.startedAt = reported.startedAt;
-                section.finishedAt = reported.finishedAt;
-                section.durationSeconds = reported.durationSeconds;
-                section.frames = reported.frames;
-                section.attempt = reported.attempt != null ? reported.attempt : attemptOf(progress.podName);
+                section.startedAt = Bounded.text(reported.startedAt, Bounded.SHORT_TEXT);
+                section.finishedAt = Bounded.text(reported.finishedAt, Bounded.SHORT_TEXT);
+                section.durationSeconds = reported.durationSeconds == null || !(reported.durationSeconds >= 0) ? null : reported.durationSeconds;
+                section.frames = Bounded.count(reported.frames);
+                Integer attempt = Bounded.count(reported.attempt);
+                section.attempt = attempt != null ? attempt : attemptOf(progress.podName);
                 byIndex.put(section.index, section);
                 newSections.add(section);
-                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED, "Section " + (section.index + 1)
-                        + (status.sectionsTotal == null ? "" : " of " + status.sectionsTotal) + " finished"
-                        + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
             }
+            announceSections();
             status.sections = new ArrayList<>(byIndex.values());
             // The one place progress is set: sectionsTotal and sectionsCompleted change only in applyProgress, just before.
             if (status.sectionsTotal != null) {
                 int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
                 status.sectionsCompleted = completed;
                 status.progress = completed + "/" + status.sectionsTotal;
+            }
+        }
+
+        /** One Event per finished section, but a report that finishes many at once gets one Event for the rest. */
+        private void announceSections() {
+            for (SectionStatus section : newSections.subList(0, Math.min(newSections.size(), SECTION_EVENTS))) {
+                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED, "Section " + (section.index + 1)
+                        + (status.sectionsTotal == null ? "" : " of " + status.sectionsTotal) + " finished"
+                        + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
+            }
+            if (newSections.size() > SECTION_EVENTS) {
+                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED,
+                        (newSections.size() - SECTION_EVENTS) + " more sections finished"));
             }
         }
 
@@ -528,6 +561,7 @@ public final class StatusLogic {
         private void finishConditions() {
             Phase phase = status.phase == null ? Phase.Pending : status.phase;
             status.phase = phase;
+            status.message = Bounded.text(status.message, Bounded.MESSAGE);
             String message = status.message;
             boolean stalled = stalledReason != null;
             Conditions.set(status.conditions, Conditions.READY, phase == Phase.Succeeded,

@@ -66,7 +66,6 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
         Observation observation = observer.observe(vg, context);
         Decision decision = StatusLogic.decide(vg, observation, Instant.now());
         actions.execute(vg, decision, context);
-        metrics.record(decision);
         if (!Objects.equals(SERIALIZATION.asJson(decision.status()), SERIALIZATION.asJson(vg.getStatus()))) {
             VideoGeneration updated = new VideoGeneration();
             updated.setMetadata(vg.getMetadata());
@@ -76,6 +75,9 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
             // gets a conflict and is retried instead of counting the same pod failure twice.
             context.resourceOperations().updatePrimaryStatus(updated);
         }
+        // Only now: after a conflict the retry decides (and tells) again, so nothing is told or counted twice.
+        actions.announce(context.getClient(), vg, decision.notices());
+        metrics.record(decision);
         UpdateControl<VideoGeneration> control = UpdateControl.noUpdate();
         return decision.recheckAfter() == null ? control : control.rescheduleAfter(decision.recheckAfter());
     }
@@ -84,8 +86,8 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
     public ErrorStatusUpdateControl<VideoGeneration> updateErrorStatus(VideoGeneration vg, Context<VideoGeneration> context,
                                                                        Exception error) {
         metrics.reconcileError(error);
-        Actions.event(context.getClient(), vg, new Decision.Notice(true, Reasons.RECONCILE_ERROR,
-                error.getClass().getSimpleName() + ": " + error.getMessage()));
+        actions.announce(context.getClient(), vg, List.of(new Decision.Notice(true, Reasons.RECONCILE_ERROR,
+                error.getClass().getSimpleName() + ": " + error.getMessage())));
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 }

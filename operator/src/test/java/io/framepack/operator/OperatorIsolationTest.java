@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +79,24 @@ class OperatorIsolationTest {
         assertThat(failed.message).contains("spec.ttlSecondsAfterFinished").contains("create it again");
         await().atMost(WAIT).until(() -> events("poison").stream().anyMatch(e -> "Failed".equals(e.getReason())));
         assertThat(new SimulatedCluster(client, NS).job("poison")).isNull();
+    }
+
+    @Test
+    void aStatusWriteThatConflictsTellsNothingTwice() {
+        create("contested");
+        // Someone else changed the resource between the operator's read and its status write.
+        server.expect().put().withPath("/apis/" + VideoGeneration.GROUP + "/" + VideoGeneration.VERSION + "/namespaces/" + NS
+                        + "/videogenerations/contested/status")
+                .andReturn(HttpURLConnection.HTTP_CONFLICT, new StatusBuilder().withCode(HttpURLConnection.HTTP_CONFLICT)
+                        .withReason("Conflict").withMessage("the object has been modified").build())
+                .once();
+
+        startOperator();
+
+        new SimulatedCluster(client, NS).awaitJob("contested");
+        awaitStatus("contested", s -> s.phase == Phase.Pending);
+        await().during(Duration.ofSeconds(1)).atMost(WAIT)
+                .until(() -> events("contested").stream().filter(e -> "Pending".equals(e.getReason())).count() == 1);
     }
 
     private void startOperator() {

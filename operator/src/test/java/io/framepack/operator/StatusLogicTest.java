@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -83,6 +85,24 @@ class StatusLogicTest {
         assertThat(replay.status().attempts.preemptions).isEqualTo(1);
         assertThat(replay.status().conditions).usingRecursiveFieldByFieldElementComparator()
                 .isEqualTo(first.status().conditions);
+    }
+
+    @Test
+    void moreEndedPodsThanTheHistoryHoldsAreCountedOnceAndToldOnce() {
+        VideoGeneration vg = render();
+        int ended = StatusLogic.HISTORY_LIMIT + 5;
+        List<Pod> pods = IntStream.range(0, ended).mapToObj(i -> new PodBuilder(pod(String.format("r-%03d", i), "Failed"))
+                .editStatus().addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
+                .endCondition().endStatus().build()).toList();
+        Observation observation = observe(job(false), pods, null);
+        Decision first = decide(vg, observation);
+        assertThat(first.newAttempts()).hasSize(ended);
+        assertThat(first.status().attempts.history).hasSize(StatusLogic.HISTORY_LIMIT);
+        vg.setStatus(first.status());
+        Decision replay = decide(vg, observation);
+        assertThat(replay.newAttempts()).isEmpty();
+        assertThat(replay.notices()).isEmpty();
+        assertThat(replay.status().attempts.preemptions).isEqualTo(ended);
     }
 
     @Test
@@ -153,6 +173,59 @@ class StatusLogicTest {
         before.sectionsTotal = 8;
         Decision later = decide(observed, observe(job(false), List.of(), before));
         assertThat(later.status().memoryTier).isEqualTo(MemoryTier.Streamed);
+    }
+
+    @Test
+    void aHugeWorkerMessageStaysSmallInTheStatus() {
+        Job failed = new JobBuilder(job(false)).withNewStatus().addNewCondition().withType("Failed").withStatus("True")
+                .withReason("PodFailurePolicy").withMessage("exit code 65").endCondition().endStatus().build();
+        Pod rejected = new PodBuilder(pod("r-1", "Failed")).editStatus().addNewContainerStatus().withName(Names.WORKER_CONTAINER)
+                .withNewState().withNewTerminated().withExitCode(65).withMessage("y".repeat(400_000)).endTerminated().endState()
+                .endContainerStatus().endStatus().build();
+        WorkerProgress report = ownReport(2);
+        report.state = WorkerProgress.State.Failed;
+        report.message = "x".repeat(400_000);
+        Decision decision = decide(render(), observe(failed, List.of(rejected), report));
+        assertThat(decision.status().phase).isEqualTo(Phase.Failed);
+        assertThat(new KubernetesSerialization().asJson(decision.status()).length()).isLessThan(16 * 1024);
+        assertThat(decision.notices()).allSatisfy(n -> assertThat(n.message().length()).isLessThanOrEqualTo(Bounded.MESSAGE));
+    }
+
+    @Test
+    void aReportOfTwentyThousandSectionsIsBoundedInTheStatusAndInEvents() {
+        WorkerProgress report = ownReport(0);
+        report.sectionsTotal = 20_000;
+        report.sectionsCompleted = 20_000;
+        for (int i = 0; i < 20_000; i++) {
+            WorkerProgress.Section section = new WorkerProgress.Section();
+            section.index = i;
+            section.finishedAt = "2026-03-01T12:00:00Z";
+            report.sections.add(section);
+        }
+        Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
+        assertThat(decision.status().sectionsTotal).isNull();
+        assertThat(decision.status().sections).hasSizeLessThanOrEqualTo(Bounded.SECTIONS);
+        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(StatusLogic.SECTION_EVENTS + 2);
+    }
+
+    @Test
+    void numbersTheCrdWouldRefuseAreNotMirrored() {
+        WorkerProgress report = ownReport(8);
+        report.currentStep = -1;
+        report.stepsPerSection = -25;
+        report.output = new WorkerProgress.Output();
+        report.output.file = "r.mp4";
+        report.output.sizeBytes = -1L;
+        report.output.frames = -5;
+        WorkerProgress.Section negative = new WorkerProgress.Section();
+        negative.index = -3;
+        report.sections.add(negative);
+        VideoGenerationStatus status = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status();
+        assertThat(status.currentStep).isNull();
+        assertThat(status.stepsPerSection).isNull();
+        assertThat(status.output.sizeBytes).isNull();
+        assertThat(status.output.frames).isNull();
+        assertThat(status.sections).isEmpty();
     }
 
     @Test
