@@ -93,12 +93,12 @@ class HelmChartTest {
             Map.entry("framepack.io/videogenerations", Set.of("get", "list", "watch")),
             Map.entry("framepack.io/videogenerations/status", Set.of("update")),
             Map.entry("framepack.io/videogenerations/finalizers", Set.of("update")),
-            Map.entry("batch/jobs", Set.of("list", "watch", "create", "patch")),
+            Map.entry("batch/jobs", Set.of("get", "list", "watch", "create", "patch")),
             Map.entry("/pods", Set.of("list", "watch")),
             Map.entry("/configmaps", Set.of("list", "watch", "create", "get", "patch")),
-            Map.entry("/serviceaccounts", Set.of("create")),
-            Map.entry("rbac.authorization.k8s.io/roles", Set.of("create")),
-            Map.entry("rbac.authorization.k8s.io/rolebindings", Set.of("create")),
+            Map.entry("/serviceaccounts", Set.of("get", "create")),
+            Map.entry("rbac.authorization.k8s.io/roles", Set.of("get", "create")),
+            Map.entry("rbac.authorization.k8s.io/rolebindings", Set.of("get", "create")),
             Map.entry("/events", Set.of("create")),
             Map.entry("/secrets", Set.of("get")));
 
