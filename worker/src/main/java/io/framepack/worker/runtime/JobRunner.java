@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -53,6 +54,7 @@ public final class JobRunner {
     private final ProgressListener progress;
     private final Termination termination;
     private final Path scratch;
+    private final Path uploads;
     /** Sections completed at the newest checkpoint, resumed, saved or being saved; -1 for none. */
     private int checkpointed = -1;
 
@@ -72,6 +74,7 @@ public final class JobRunner {
         };
         this.termination = termination;
         this.scratch = jobScratch(scratch, request.jobId());
+        this.uploads = uploadStaging(scratch, request.jobId());
     }
 
     /**
@@ -83,6 +86,15 @@ public final class JobRunner {
         return scratch.resolve("framepack-job-" + HexFormat.of().formatHex(digest, 0, 8));
     }
 
+    /**
+     * Where this job's object stores stage uploads (an S3 object is written locally, then sent in
+     * one request): beside {@link #jobScratch}, cleared with it when the job runs again, so a kill
+     * mid-upload leaves nothing behind for good.
+     */
+    public static Path uploadStaging(Path scratch, String jobId) {
+        return jobScratch(scratch, jobId).resolveSibling(jobScratch(scratch, jobId).getFileName() + "-uploads");
+    }
+
     public ExitCode run() {
         try {
             return render();
@@ -90,6 +102,17 @@ public final class JobRunner {
             return stopped(progress, e);
         } catch (IOException | RuntimeException e) {
             return failed(progress, e);
+        } finally {
+            removeIfEmpty(uploads);
+        }
+    }
+
+    /** The staging folder goes once nothing is staged; if something still is, the job's next run clears it. */
+    private static void removeIfEmpty(Path folder) {
+        try {
+            Files.deleteIfExists(folder);
+        } catch (IOException notEmptyOrUnreadable) {
+            // Left for clearScratch.
         }
     }
 
@@ -247,14 +270,16 @@ public final class JobRunner {
         }
     }
 
-    /** Deletes what a killed run of this job left in its scratch folder (a half-encoded MP4). */
+    /** Deletes what a killed run of this job left in its scratch folders (a half-encoded MP4, a staged upload). */
     private void clearScratch() throws IOException {
-        if (!Files.isDirectory(scratch)) {
-            return;
-        }
-        try (Stream<Path> leftovers = Files.list(scratch)) {
-            for (Path leftover : leftovers.toList()) {
-                Files.deleteIfExists(leftover);
+        for (Path folder : List.of(scratch, uploads)) {
+            if (!Files.isDirectory(folder)) {
+                continue;
+            }
+            try (Stream<Path> leftovers = Files.list(folder)) {
+                for (Path leftover : leftovers.toList()) {
+                    Files.deleteIfExists(leftover);
+                }
             }
         }
     }

@@ -285,7 +285,7 @@ class JobRunnerTest {
 
     /** A run killed while encoding left its MP4 in the job's scratch folder: the next run of that job, and only that job, removes it. */
     @Test
-    void theNextRunDeletesWhatAKilledEncodeLeftInTheJobsScratchFolder() throws IOException {
+    void theNextRunDeletesWhatAKilledEncodeOrUploadLeftInTheJobsScratchFolders() throws IOException {
         Path leftover = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/walk/u1"))
                 .resolve("render-1234.mp4");
         Files.write(leftover, new byte[16384]);
@@ -293,9 +293,18 @@ class JobRunnerTest {
                 .resolve("render-5678.mp4");
         Files.write(anotherJobs, new byte[100]);
 
+        Path stagedUpload = Files.createDirectories(JobRunner.uploadStaging(dir.resolve("scratch"), "ns/walk/u1"))
+                .resolve("s3-upload-42.part");
+        Files.write(stagedUpload, new byte[4096]);
+        Path anotherJobsUpload = Files.createDirectories(JobRunner.uploadStaging(dir.resolve("scratch"), "ns/other/u2"))
+                .resolve("s3-upload-43.part");
+        Files.write(anotherJobsUpload, new byte[100]);
+
         assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(leftover.getParent()).doesNotExist();
+        assertThat(stagedUpload.getParent()).doesNotExist();
         assertThat(anotherJobs).exists();
+        assertThat(anotherJobsUpload).exists();
     }
 
     /** Files whose path contains {@code marker} cannot be created, for the OS's {@code reason}. */

@@ -103,8 +103,9 @@ final class RunCommand implements Callable<Integer> {
         ImageDownload download = new ImageDownload(UrlPolicy.allowing(env.get(WorkerContract.URL_ALLOWLIST_ENV)),
                 ImageDownload.Limits.DEFAULT);
         String keyPath = Stores.keyPath(job.jobId);
-        ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, scratch);
-        ObjectStore output = Stores.open(job.output, "output", "", scratch);
+        Path uploads = JobRunner.uploadStaging(scratch, job.jobId);
+        ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, uploads);
+        ObjectStore output = Stores.open(job.output, "output", "", uploads);
         RenderRequest request = new RenderRequest(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
                 job.negativePrompt, job.render, outputName(job.jobId), checkpointEvery,
                 ImageSources.read(job.image, scratch, download), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE),
