@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +32,16 @@ final class BoundedReads {
      * device, a pipe), and abandoned past the deadline (the blocked reader thread is left behind).
      */
     static byte[] file(Path file, String what, long maxBytes, Duration deadline) throws IOException {
-        FutureTask<byte[]> read = new FutureTask<>(() -> readFile(file, what, maxBytes));
+        return withDeadline(what + " " + file, deadline, () -> readFile(file, what, maxBytes));
+    }
+
+    /**
+     * What {@code read} returns, on a thread of its own, abandoned past the deadline (the blocked
+     * reader thread is left behind): for reads whose own timeouts do not bound the whole (a pipe,
+     * a network volume, an object store trickling its body).
+     */
+    static byte[] withDeadline(String what, Duration deadline, Callable<byte[]> reading) throws IOException {
+        FutureTask<byte[]> read = new FutureTask<>(reading);
         Thread reader = new Thread(read, "read " + what);
         reader.setDaemon(true);
         reader.start();
@@ -39,10 +49,10 @@ final class BoundedReads {
             return read.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             reader.interrupt();
-            throw new IOException("cannot read " + what + " " + file + ": not done within " + deadline.toSeconds() + " s", e);
+            throw new IOException("cannot read " + what + ": not done within " + deadline.toSeconds() + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading " + what + " " + file, e);
+            throw new IOException("interrupted while reading " + what, e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;

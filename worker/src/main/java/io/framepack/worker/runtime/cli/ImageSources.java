@@ -8,6 +8,7 @@ import io.framepack.worker.runtime.storage.S3Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -17,6 +18,9 @@ import java.util.Optional;
  * endless object or response.
  */
 final class ImageSources {
+    /** How long an S3 image may take in all, as a URL download: the SDK's timeouts bound each read, not the body. */
+    static final Duration S3_DEADLINE = Duration.ofMinutes(5);
+
     private ImageSources() {
     }
 
@@ -38,13 +42,18 @@ final class ImageSources {
             }
         }
         if (image.s3 != null) {
-            return s3(image, scratch);
+            return s3(image, scratch, S3_DEADLINE);
         }
         return download.get(image.url);
     }
 
     static byte[] file(Path file) throws IOException {
         return BoundedReads.file(file, "image file", ImageDecoder.MAX_FILE_BYTES);
+    }
+
+    static byte[] s3(WorkerJob.ImageInput image, Path scratch, Duration deadline) throws IOException {
+        String where = "image s3://" + image.s3.bucket + "/" + image.s3.prefix;
+        return BoundedReads.withDeadline(where, deadline, () -> s3(image, scratch));
     }
 
     private static byte[] s3(WorkerJob.ImageInput image, Path scratch) throws IOException {
