@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -311,6 +313,30 @@ class VideoGenerationReconcilerTest {
         VideoGenerationStatus failed = awaitStatus(ns, "unpullable", s -> s.phase == Phase.Failed);
         assertThat(condition(failed, Conditions.STALLED).getReason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
         assertThat(failed.message).contains("spec.activeDeadlineSeconds=3600");
+    }
+
+    @Test
+    void podsRefusedByAdmissionStallTheRenderWithTheReason() {
+        String ns = "refused";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "urgent", spec -> {
+            spec.scheduling = new Scheduling();
+            spec.scheduling.priorityClassName = "render-high";
+        });
+        cluster.awaitJob("urgent");
+        assertThat(cluster.syncJob("urgent")).isNull();
+        // A pod informer event would come with a pod; none comes, so a change of the Job itself wakes the operator here.
+        VideoGenerationStatus stalled = awaitStatus(ns, "urgent", s -> "True".equals(condition(s, Conditions.STALLED).getStatus()));
+        assertThat(condition(stalled, Conditions.STALLED).getReason()).isEqualTo(Reasons.POD_CREATE_REFUSED);
+        assertThat(stalled.message).contains("no PriorityClass with name render-high");
+        await().atMost(WAIT).until(() -> eventReasons(ns, "urgent").contains(Reasons.POD_CREATE_REFUSED));
+
+        client.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
+                .withName("render-high").endMetadata().withValue(1000).build()).create();
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("urgent"), "gpu-1");
+        VideoGenerationStatus running = awaitStatus(ns, "urgent", s -> s.phase == Phase.Running);
+        assertThat(running.podName).isEqualTo(pod.getMetadata().getName());
+        assertThat(condition(running, Conditions.STALLED).getStatus()).isEqualTo("False");
     }
 
     @Test
