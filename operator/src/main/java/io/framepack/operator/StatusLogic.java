@@ -17,7 +17,6 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
 import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
-import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
 import java.time.Duration;
@@ -349,21 +348,23 @@ public final class StatusLogic {
 
         /**
          * Where the video is, as the spec says: the worker only names the file (it may add a suffix
-         * where the name was taken), so a report cannot point the status at anything else.
+         * where the name was taken), so a report cannot point the status at anything else. On a
+         * volume the worker's path to it depends on its mounts, so only the file name is taken.
          */
         private String outputLocation(String reported) {
             StorageLocation output = observation.output();
-            if (reported == null || output == null) {
+            if (reported == null || output == null || reported.contains("..")) {
                 return null;
             }
-            String workerPrefix = output.pvc != null ? WorkerContract.OUTPUT_MOUNT + "/"
+            String s3Prefix = output.s3 == null ? null
                     : "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix);
-            String file = reported.startsWith(workerPrefix) ? reported.substring(workerPrefix.length()) : "";
-            if (!OUTPUT_FILE.matcher(file).matches()) {
+            String file = output.pvc != null ? reported.substring(reported.lastIndexOf('/') + 1)
+                    : reported.startsWith(s3Prefix) ? reported.substring(s3Prefix.length()) : "";
+            if (!OUTPUT_FILE.matcher(file).matches() || (output.pvc != null && !reported.startsWith("/"))) {
                 return null;
             }
             if (output.pvc == null) {
-                return workerPrefix + file;
+                return s3Prefix + file;
             }
             String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
             return "pvc://" + output.pvc.claimName + "/" + path + file;

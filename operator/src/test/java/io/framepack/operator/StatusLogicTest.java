@@ -136,6 +136,9 @@ class StatusLogicTest {
         report.output.location = "/output/r-2.mp4";
         Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
         assertThat(decision.status().output.location).isEqualTo("pvc://videos/team-a/r-2.mp4");
+        report.output.location = "/var/lib/kubelet/pods/p/volumes/output/r-2.mp4";
+        assertThat(decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status().output.location)
+                .as("on a volume only the file name counts").isEqualTo("pvc://videos/team-a/r-2.mp4");
         for (String forged : List.of("s3://attacker/phish.mp4", "/output/../../etc/passwd.mp4", "/output/x.html",
                 "https://example.com/r.mp4")) {
             report.output.location = forged;
