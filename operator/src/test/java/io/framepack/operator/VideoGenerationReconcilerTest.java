@@ -262,6 +262,28 @@ class VideoGenerationReconcilerTest {
     }
 
     @Test
+    void queuedThroughKueueStartsSuspendedAndWaitsForAdmission() {
+        String ns = "kueue";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "queued", spec -> spec.queueName = "gpu-batch");
+        Job job = cluster.awaitJob("queued");
+        assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-batch");
+        assertThat(job.getSpec().getSuspend()).isTrue();
+        VideoGenerationStatus queued = awaitStatus(ns, "queued", s -> s.phase == Phase.Queued);
+        assertThat(queued.message).contains("queue gpu-batch");
+        assertThat(condition(queued, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.QUEUED);
+
+        // Kueue admits the workload by resuming the Job; the operator must not suspend it again.
+        client.batch().v1().jobs().inNamespace(ns).withName("queued").edit(j -> {
+            j.getSpec().setSuspend(false);
+            return j;
+        });
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("queued"), "gpu-1");
+        awaitStatus(ns, "queued", s -> s.phase == Phase.Running && pod.getMetadata().getName().equals(s.podName));
+        assertThat(cluster.job("queued").getSpec().getSuspend()).isFalse();
+    }
+
+    @Test
     void kueueOwnsTheSuspendOfAQueuedJobAndItsEvictionsSpendNoBackoffLimit() {
         String ns = "kueue-evict";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
