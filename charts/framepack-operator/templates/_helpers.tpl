@@ -74,7 +74,7 @@ needed: src/docs/security.md. */ -}}
   verbs: [get, create]
 - apiGroups: [""]
   resources: [events]
-  verbs: [create]
+  verbs: [create, list]
 {{- if .Values.worker.credentials.requireLabel }}
 - apiGroups: [""]
   resources: [secrets]

@@ -99,7 +99,7 @@ class HelmChartTest {
             Map.entry("/serviceaccounts", Set.of("get", "create")),
             Map.entry("rbac.authorization.k8s.io/roles", Set.of("get", "create")),
             Map.entry("rbac.authorization.k8s.io/rolebindings", Set.of("get", "create")),
-            Map.entry("/events", Set.of("create")),
+            Map.entry("/events", Set.of("create", "list")),
             Map.entry("/secrets", Set.of("get")));
 
     @Test

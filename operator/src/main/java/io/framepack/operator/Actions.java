@@ -27,16 +27,33 @@ final class Actions {
         this.objects = objects;
     }
 
-    /** The changes to cluster objects; the Events come after the status is written ({@link #announce}). */
-    void execute(VideoGeneration vg, Decision decision, Context<VideoGeneration> context) {
+    /**
+     * The changes to cluster objects; the Events come after the status is written ({@link #announce}).
+     *
+     * @return why the API server refused to create the worker's objects, or null
+     */
+    String execute(VideoGeneration vg, Decision decision, Context<VideoGeneration> context) {
         for (Decision.Action action : decision.actions()) {
             if (action instanceof Decision.CreateWorker) {
-                createWorker(vg, context);
+                try {
+                    createWorker(vg, context);
+                } catch (CreateRefused refused) {
+                    return refused.getMessage();
+                }
             } else if (action instanceof Decision.SetJobSuspended suspend) {
                 patchJob(vg, context, job -> job.getSpec().setSuspend(suspend.suspended()));
             } else if (action instanceof Decision.SetJobTtl ttl) {
                 patchJob(vg, context, job -> job.getSpec().setTtlSecondsAfterFinished(ttl.ttlSecondsAfterFinished()));
             }
+        }
+        return null;
+    }
+
+    /** The API server refused to create one of the worker's objects. */
+    private static final class CreateRefused extends RuntimeException {
+        CreateRefused(HasMetadata wanted, KubernetesClientException cause) {
+            super(wanted.getKind() + " " + wanted.getMetadata().getName() + ": " + (cause.getStatus() != null
+                    && cause.getStatus().getMessage() != null ? cause.getStatus().getMessage() : cause.getMessage()), cause);
         }
     }
 
@@ -75,7 +92,7 @@ final class Actions {
             create.run();
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                throw e;
+                throw new CreateRefused(wanted, e);
             }
             HasMetadata existing = client.resource(wanted).get();
             if (existing != null && !Observer.controlledBy(existing, vg)) {

@@ -20,7 +20,17 @@ import java.util.List;
  *                         (not yet checked to be this render's)
  * @param leftovers        objects with the names of this render's worker objects that belong to something
  *                         else (kind and name), looked for only while a worker would be created
+ * @param podsRefused      why the Job controller could not create the worker pod (its newest FailedCreate
+ *                         Event: admission, quota), looked for only while the Job has no pod; else null
+ * @param createRefused    why this reconcile could not create the worker's objects (the API server's
+ *                         answer), null until creating was tried and refused
  */
 public record Observation(List<String> specProblems, String specHash, String gpuResourceName, StorageLocation output, Job job,
-                          List<Pod> pods, WorkerProgress progress, List<String> leftovers) {
+                          List<Pod> pods, WorkerProgress progress, List<String> leftovers, String podsRefused,
+                          String createRefused) {
+
+    /** The same observation after creating the worker's objects was refused. */
+    Observation withCreateRefused(String why) {
+        return new Observation(specProblems, specHash, gpuResourceName, output, job, pods, progress, leftovers, podsRefused, why);
+    }
 }

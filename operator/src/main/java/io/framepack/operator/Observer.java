@@ -3,11 +3,13 @@ package io.framepack.operator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
@@ -18,6 +20,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -64,7 +67,12 @@ final class Observer {
         WorkerProgress progress = controlled(context.getSecondaryResources(ConfigMap.class).stream(),
                 Names.progressConfigMap(vg), vg).map(map -> readProgress(vg, map)).orElse(null);
         StorageLocation output = problems.isEmpty() ? ResolvedStorage.resolve(vg.getSpec(), config.defaults()).output() : null;
-        return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), output, job, pods, progress, leftovers);
+        boolean podWanted = job != null && !Boolean.TRUE.equals(job.getSpec().getSuspend())
+                && pods.stream().noneMatch(p -> p.getStatus() == null || "Pending".equals(p.getStatus().getPhase())
+                || "Running".equals(p.getStatus().getPhase()));
+        String podsRefused = podWanted ? podsRefused(job, pods, context.getClient()) : null;
+        return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), output, job, pods, progress, leftovers,
+                podsRefused, null);
     }
 
     private static WorkerProgress readProgress(VideoGeneration vg, ConfigMap map) {
@@ -105,6 +113,32 @@ final class Observer {
                 .filter(object -> !controlledBy(object, vg))
                 .map(object -> object.getKind() + " " + object.getMetadata().getName())
                 .toList();
+    }
+
+    /**
+     * The Job controller's newest FailedCreate Event on the Job since its newest pod: pods refused by
+     * admission (an unknown PriorityClass or RuntimeClass, a quota) show nowhere else. Best effort:
+     * without the right to list Events the status just waits for the pod.
+     */
+    private static String podsRefused(Job job, List<Pod> pods, KubernetesClient client) {
+        String newestPod = pods.isEmpty() ? null : pods.get(pods.size() - 1).getMetadata().getCreationTimestamp();
+        try {
+            // Filtered here, not by a field selector: read only while a Job waits for its pod.
+            return client.v1().events().inNamespace(job.getMetadata().getNamespace()).list().getItems().stream()
+                    .filter(e -> "FailedCreate".equals(e.getReason()) && e.getInvolvedObject() != null
+                            && job.getMetadata().getUid().equals(e.getInvolvedObject().getUid())
+                            && (newestPod == null || eventTime(e) == null || Instant.parse(eventTime(e)).isAfter(Instant.parse(newestPod))))
+                    .max(Comparator.comparing(Observer::eventTime, Comparator.nullsFirst(Comparator.naturalOrder())))
+                    .map(e -> Bounded.text(e.getMessage(), Bounded.MESSAGE)).orElse(null);
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Cannot list the Events of Job %s/%s: %s", job.getMetadata().getNamespace(), job.getMetadata().getName(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    private static String eventTime(Event event) {
+        return event.getLastTimestamp() != null ? event.getLastTimestamp() : event.getMetadata().getCreationTimestamp();
     }
 
     private static <T extends HasMetadata> Optional<T> controlled(Stream<T> candidates, String name, HasMetadata owner) {

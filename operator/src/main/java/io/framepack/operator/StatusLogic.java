@@ -17,7 +17,6 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
 import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
-import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
 import java.time.Duration;
@@ -45,6 +44,8 @@ public final class StatusLogic {
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
     /** Section Events per reconcile; more finished sections are told in one. */
     static final int SECTION_EVENTS = 5;
+    /** How often creating the worker's objects is tried again after the API server refused it. */
+    static final Duration CREATE_RETRY = Duration.ofSeconds(10);
     /** How soon the Job's TTL is set after the reconcile that records its outcome. */
     static final Duration TTL_RECHECK = Duration.ofSeconds(1);
     /** The file name a worker may give its video; the directory or bucket comes from the spec. */
@@ -144,6 +145,14 @@ public final class StatusLogic {
             }
             if (!observation.leftovers().isEmpty()) {
                 waitForLeftovers();
+                return;
+            }
+            if (observation.createRefused() != null) {
+                stalledReason = Reasons.WORKER_CREATE_FAILED;
+                recheckAfter = CREATE_RETRY;
+                unscheduled(Phase.Pending, stalledReason, "Cannot create the worker's " + observation.createRefused()
+                        + "; tried again every " + CREATE_RETRY.toSeconds() + " s");
+                warnOnce(stalledReason);
                 return;
             }
             if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null) {
@@ -478,7 +487,12 @@ public final class StatusLogic {
             status.phase = Phase.Pending;
             List<AttemptRecord> history = status.attempts.history;
             AttemptRecord last = history.isEmpty() ? null : history.get(history.size() - 1);
-            if (last == null) {
+            if (observation.podsRefused() != null) {
+                stalledReason = Reasons.POD_CREATE_REFUSED;
+                activityReason = stalledReason;
+                status.message = "The Job controller cannot create the worker pod: " + observation.podsRefused();
+                warnOnce(stalledReason);
+            } else if (last == null) {
                 status.message = "Waiting for the Job controller to create the worker pod";
                 activityReason = Reasons.STARTING;
             } else if (Reasons.isInterruption(last.reason)) {
@@ -533,9 +547,7 @@ public final class StatusLogic {
                 stalledReason = IMAGE_PULL_WAITING.contains(reason) ? Reasons.IMAGE_PULL_ERROR : Reasons.CONTAINER_CONFIG_ERROR;
                 status.message = (IMAGE_PULL_WAITING.contains(reason) ? "Cannot pull the worker image: "
                         : "Cannot start the worker container (check Secrets and volumes): ") + waiting.get();
-                if (!stalledReason.equals(conditionReason(Conditions.STALLED))) {
-                    notices.add(new Decision.Notice(true, stalledReason, status.message));
-                }
+                warnOnce(stalledReason);
             } else {
                 activityReason = Reasons.STARTING;
                 status.message = "Starting the worker" + (pod.getSpec().getNodeName() == null ? "" : " on " + pod.getSpec().getNodeName());
@@ -582,6 +594,13 @@ public final class StatusLogic {
             } else {
                 Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
                         "No section finished yet", generation, now);
+            }
+        }
+
+        /** A warning Event for the reason the render is stalled, only when the stored status did not have it yet. */
+        private void warnOnce(String reason) {
+            if (!reason.equals(conditionReason(Conditions.STALLED))) {
+                notices.add(new Decision.Notice(true, reason, status.message));
             }
         }
 

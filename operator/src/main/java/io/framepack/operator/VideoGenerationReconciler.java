@@ -65,7 +65,10 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
         metrics.countRendersIn(context.getPrimaryCache());
         Observation observation = observer.observe(vg, context);
         Decision decision = StatusLogic.decide(vg, observation, Instant.now());
-        actions.execute(vg, decision, context);
+        String createRefused = actions.execute(vg, decision, context);
+        if (createRefused != null) {
+            decision = StatusLogic.decide(vg, observation.withCreateRefused(createRefused), Instant.now());
+        }
         if (!Objects.equals(SERIALIZATION.asJson(decision.status()), SERIALIZATION.asJson(vg.getStatus()))) {
             VideoGeneration updated = new VideoGeneration();
             updated.setMetadata(vg.getMetadata());

@@ -99,6 +99,26 @@ class OperatorIsolationTest {
                 .until(() -> events("contested").stream().filter(e -> "Pending".equals(e.getReason())).count() == 1);
     }
 
+    @Test
+    void aRefusedWorkerObjectBecomesAStalledConditionAndIsTriedAgain() {
+        create("refused");
+        server.expect().post().withPath("/api/v1/namespaces/" + NS + "/configmaps")
+                .andReturn(422, new StatusBuilder().withCode(422).withReason("Invalid")
+                        .withMessage("ConfigMap \"refused-job\" is invalid: []: Too long: must have at most 1048576 bytes").build())
+                .once();
+
+        startOperator();
+
+        VideoGenerationStatus stalled = awaitStatus("refused", s -> Conditions.find(s.conditions, Conditions.STALLED)
+                .filter(c -> "True".equals(c.getStatus())).isPresent());
+        assertThat(Conditions.find(stalled.conditions, Conditions.STALLED).orElseThrow().getReason())
+                .isEqualTo(Reasons.WORKER_CREATE_FAILED);
+        assertThat(stalled.message).startsWith("Cannot create the worker's ConfigMap refused-job: ").contains("Too long");
+        assertThat(stalled.phase).isEqualTo(Phase.Pending);
+        new SimulatedCluster(client, NS).awaitJob("refused");
+        awaitStatus("refused", s -> "False".equals(Conditions.find(s.conditions, Conditions.STALLED).orElseThrow().getStatus()));
+    }
+
     private void startOperator() {
         operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false));

@@ -3,7 +3,9 @@ package io.framepack.operator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -122,7 +124,7 @@ final class SimulatedCluster {
             return null;
         }
         Pod pod = active.isEmpty() ? createPod(job) : active.get(0);
-        status.setActive(1);
+        status.setActive(pod == null ? 0 : 1);
         if (status.getStartTime() == null) {
             status.setStartTime(now());
         }
@@ -203,8 +205,22 @@ final class SimulatedCluster {
                 .map(c -> c.getState().getTerminated().getExitCode()).findFirst().orElse(null);
     }
 
+    /** Admission may refuse the pod (here: an unknown PriorityClass); the Job controller then records FailedCreate on the Job. */
     private Pod createPod(Job job) {
         var template = job.getSpec().getTemplate();
+        String priorityClass = template.getSpec().getPriorityClassName();
+        if (priorityClass != null && client.scheduling().v1().priorityClasses().withName(priorityClass).get() == null) {
+            String now = now();
+            client.v1().events().inNamespace(namespace).resource(new EventBuilder().withNewMetadata()
+                    .withName(job.getMetadata().getName() + "." + POD_SUFFIX.incrementAndGet()).withNamespace(namespace).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder().withKind("Job").withApiVersion("batch/v1")
+                            .withName(job.getMetadata().getName()).withNamespace(namespace).withUid(job.getMetadata().getUid()).build())
+                    .withReason("FailedCreate").withType("Warning").withFirstTimestamp(now).withLastTimestamp(now)
+                    .withMessage("Error creating: pods \"" + job.getMetadata().getName() + "-x\" is forbidden: no PriorityClass with name "
+                            + priorityClass + " was found")
+                    .build()).create();
+            return null;
+        }
         Pod pod = new PodBuilder()
                 .withNewMetadata()
                 .withName(job.getMetadata().getName() + "-" + String.format("%05d", POD_SUFFIX.incrementAndGet()))

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -22,6 +23,7 @@ import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.v1alpha1.StorageLocation;
+import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
@@ -297,6 +299,28 @@ class VideoGenerationReconcilerTest {
     }
 
     @Test
+    void queuedThroughKueueStartsSuspendedAndWaitsForAdmission() {
+        String ns = "kueue";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "queued", spec -> spec.queueName = "gpu-batch");
+        Job job = cluster.awaitJob("queued");
+        assertThat(job.getMetadata().getLabels()).containsEntry("kueue.x-k8s.io/queue-name", "gpu-batch");
+        assertThat(job.getSpec().getSuspend()).isTrue();
+        VideoGenerationStatus queued = awaitStatus(ns, "queued", s -> s.phase == Phase.Queued);
+        assertThat(queued.message).contains("queue gpu-batch");
+        assertThat(condition(queued, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.QUEUED);
+
+        // Kueue admits the workload by resuming the Job; the operator must not suspend it again.
+        client.batch().v1().jobs().inNamespace(ns).withName("queued").edit(j -> {
+            j.getSpec().setSuspend(false);
+            return j;
+        });
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("queued"), "gpu-1");
+        awaitStatus(ns, "queued", s -> s.phase == Phase.Running && pod.getMetadata().getName().equals(s.podName));
+        assertThat(cluster.job("queued").getSpec().getSuspend()).isFalse();
+    }
+
+    @Test
     void kueueOwnsTheSuspendOfAQueuedJobAndItsEvictionsSpendNoBackoffLimit() {
         String ns = "kueue-evict";
         SimulatedCluster cluster = new SimulatedCluster(client, ns);
@@ -348,6 +372,30 @@ class VideoGenerationReconcilerTest {
         VideoGenerationStatus failed = awaitStatus(ns, "unpullable", s -> s.phase == Phase.Failed);
         assertThat(condition(failed, Conditions.STALLED).getReason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
         assertThat(failed.message).contains("spec.activeDeadlineSeconds=3600");
+    }
+
+    @Test
+    void podsRefusedByAdmissionStallTheRenderWithTheReason() {
+        String ns = "refused";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        create(ns, "urgent", spec -> {
+            spec.scheduling = new Scheduling();
+            spec.scheduling.priorityClassName = "render-high";
+        });
+        cluster.awaitJob("urgent");
+        assertThat(cluster.syncJob("urgent")).isNull();
+        // A pod informer event would come with a pod; none comes, so a change of the Job itself wakes the operator here.
+        VideoGenerationStatus stalled = awaitStatus(ns, "urgent", s -> "True".equals(condition(s, Conditions.STALLED).getStatus()));
+        assertThat(condition(stalled, Conditions.STALLED).getReason()).isEqualTo(Reasons.POD_CREATE_REFUSED);
+        assertThat(stalled.message).contains("no PriorityClass with name render-high");
+        await().atMost(WAIT).until(() -> eventReasons(ns, "urgent").contains(Reasons.POD_CREATE_REFUSED));
+
+        client.scheduling().v1().priorityClasses().resource(new PriorityClassBuilder().withNewMetadata()
+                .withName("render-high").endMetadata().withValue(1000).build()).create();
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("urgent"), "gpu-1");
+        VideoGenerationStatus running = awaitStatus(ns, "urgent", s -> s.phase == Phase.Running);
+        assertThat(running.podName).isEqualTo(pod.getMetadata().getName());
+        assertThat(condition(running, Conditions.STALLED).getStatus()).isEqualTo("False");
     }
 
     @Test
