@@ -21,6 +21,7 @@ import io.framepack.api.worker.WorkerProgress;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -231,21 +232,22 @@ public final class StatusLogic {
         /**
          * Each pod that ended before the render did is recorded once: preemptions and crashes. Pods end
          * in the order they were created (a replacement starts only after its predecessor ended), so
-         * every pod older than the newest recorded one was recorded too, also once the bounded history
-         * has forgotten it.
+         * every pod created strictly before the newest recorded one was recorded too, also once the
+         * bounded history has forgotten it. Creation times have whole seconds: pods of the same second
+         * are told apart by name only.
          */
         private void recordEndedPods() {
             Set<String> known = new HashSet<>();
             status.attempts.history.forEach(r -> known.add(r.podName));
-            List<Pod> pods = observation.pods();
-            int newestRecorded = -1;
-            for (int i = 0; i < pods.size(); i++) {
-                if (known.contains(pods.get(i).getMetadata().getName())) {
-                    newestRecorded = i;
-                }
-            }
-            for (Pod pod : pods.subList(newestRecorded + 1, pods.size())) {
-                if (!"Failed".equals(podPhase(pod))) {
+            Instant newestRecorded = observation.pods().stream()
+                    .filter(pod -> known.contains(pod.getMetadata().getName()))
+                    .map(StatusLogic::createdAt).filter(Objects::nonNull)
+                    .max(Instant::compareTo).orElse(null);
+            for (Pod pod : observation.pods()) {
+                Instant created = createdAt(pod);
+                boolean recorded = known.contains(pod.getMetadata().getName())
+                        || newestRecorded != null && created != null && created.isBefore(newestRecorded);
+                if (recorded || !"Failed".equals(podPhase(pod))) {
                     continue;
                 }
                 AttemptRecord record = classify(pod);
@@ -660,6 +662,16 @@ public final class StatusLogic {
     }
 
     /** A pod the API server has just accepted may not have a status yet: it is pending. */
+
+    /** A pod's creation time, or null when it has none or it cannot be read. */
+    private static Instant createdAt(Pod pod) {
+        try {
+            String created = pod.getMetadata().getCreationTimestamp();
+            return created == null ? null : Instant.parse(created);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
     private static String podPhase(Pod pod) {
         return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
     }

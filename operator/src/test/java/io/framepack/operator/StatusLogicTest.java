@@ -92,6 +92,8 @@ class StatusLogicTest {
         VideoGeneration vg = render();
         int ended = StatusLogic.HISTORY_LIMIT + 5;
         List<Pod> pods = IntStream.range(0, ended).mapToObj(i -> new PodBuilder(pod(String.format("r-%03d", i), "Failed"))
+                .editMetadata().withCreationTimestamp(Instant.parse("2026-03-01T12:00:00Z").plusSeconds(60L * i).toString())
+                .endMetadata()
                 .editStatus().addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
                 .endCondition().endStatus().build()).toList();
         Observation observation = observe(job(false), pods, null);
@@ -103,6 +105,21 @@ class StatusLogicTest {
         assertThat(replay.newAttempts()).isEmpty();
         assertThat(replay.notices()).isEmpty();
         assertThat(replay.status().attempts.preemptions).isEqualTo(ended);
+    }
+
+    @Test
+    void aReplacementPodCreatedInTheSameSecondAsTheRecordedOneIsStillCounted() {
+        String second = "2026-03-01T12:00:00Z";
+        Pod first = new PodBuilder(pod("r-zz", "Failed")).editMetadata().withCreationTimestamp(second).endMetadata().build();
+        VideoGeneration vg = render();
+        Decision once = decide(vg, observe(job(false), List.of(first), null));
+        assertThat(once.status().attempts.failures).isEqualTo(1);
+        vg.setStatus(once.status());
+        // Its replacement sorts before it by name, and creation times have whole seconds only.
+        Pod replacement = new PodBuilder(pod("r-aa", "Failed")).editMetadata().withCreationTimestamp(second).endMetadata().build();
+        Decision twice = decide(vg, observe(job(false), List.of(replacement, first), null));
+        assertThat(twice.status().attempts.failures).isEqualTo(2);
+        assertThat(twice.newAttempts()).extracting(r -> r.podName).containsExactly("r-aa");
     }
 
     @Test
