@@ -15,7 +15,6 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
-import io.framepack.api.v1alpha1.WorkerResources;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
 
@@ -67,7 +66,7 @@ public final class StatusLogic {
 
     private static final class Run {
         private final VideoGeneration vg;
-        private final VideoGenerationSpec spec;
+        private final SpecFacts facts;
         private final Observation observation;
         private final String now;
         private final long generation;
@@ -86,7 +85,7 @@ public final class StatusLogic {
 
         Run(VideoGeneration vg, Observation observation, Instant now) {
             this.vg = vg;
-            this.spec = vg.getSpec();
+            this.facts = SpecFacts.of(vg, observation);
             this.observation = observation;
             this.now = now.toString();
             Long gen = vg.getMetadata().getGeneration();
@@ -111,7 +110,7 @@ public final class StatusLogic {
                 notices.add(new Decision.Notice(true, Reasons.STATUS_UNREADABLE, "The stored status could not be read ("
                         + old.unreadable + "); it is rebuilt from what the cluster shows"));
             }
-            if (spec.unreadable != null) {
+            if (facts.unreadable()) {
                 // Nothing in it can be trusted, suspend included: the Job, if any, is left as it is.
                 fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
             } else if (observation.job() == null) {
@@ -119,7 +118,7 @@ public final class StatusLogic {
             } else {
                 decideWithJob(observation.job());
             }
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null && observation.job() != null && !isTerminal(status.phase)) {
+            if (facts.suspend() && facts.queued() && observation.job() != null && !isTerminal(status.phase)) {
                 status.message += "; spec.suspend is not applied to a Job in a Kueue queue: Kueue decides when it runs"
                         + " (deactivate its Workload to stop it)";
             }
@@ -155,7 +154,7 @@ public final class StatusLogic {
                 warnOnce(stalledReason);
                 return;
             }
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null) {
+            if (facts.suspend() && facts.queued()) {
                 // Kueue would resume a queued Job: it is not created before the resource is resumed.
                 unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to queue it");
                 return;
@@ -164,9 +163,9 @@ public final class StatusLogic {
             status.jobName = Names.job(vg);
             status.specHash = observation.specHash();
             status.completionTime = null;
-            if (Boolean.TRUE.equals(spec.suspend)) {
+            if (facts.suspend()) {
                 unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to start");
-            } else if (spec.queueName != null) {
+            } else if (facts.queued()) {
                 queued();
             } else {
                 unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
@@ -197,13 +196,13 @@ public final class StatusLogic {
             Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
             boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
             // With a queue, Kueue owns the Job's suspend (it resumes to admit and suspends to evict).
-            boolean wantSuspended = Boolean.TRUE.equals(spec.suspend);
-            if (finished.isEmpty() && spec.queueName == null && wantSuspended != jobSuspended) {
+            boolean wantSuspended = facts.suspend();
+            if (finished.isEmpty() && !facts.queued() && wantSuspended != jobSuspended) {
                 actions.add(new Decision.SetJobSuspended(wantSuspended));
                 jobSuspended = wantSuspended;
             }
 
-            Integer ttl = spec.ttlSecondsAfterFinished;
+            Integer ttl = facts.ttlSecondsAfterFinished();
             if (finished.isPresent() && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
                 if (isTerminal(old.phase)) {
                     // The outcome is in the stored status (the one this reconcile read): now the Job may go.
@@ -283,7 +282,7 @@ public final class StatusLogic {
                         + " (exit 75: suspended, evicted by Kueue or deleted); the render resumes from the last checkpoint";
             } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
                 record.reason = Reasons.OOM_KILLED;
-                record.message = "Worker ran out of memory" + after + " (limit " + memoryLimit()
+                record.message = "Worker ran out of memory" + after + " (limit " + facts.memoryLimit()
                         + "); raise spec.resources.memory";
             } else if (record.exitCode != null && record.exitCode == ExitCode.INVALID_INPUT.code) {
                 record.reason = Reasons.INVALID_INPUT;
@@ -342,7 +341,7 @@ public final class StatusLogic {
          */
         private WorkerProgress ownProgress() {
             WorkerProgress progress = observation.progress();
-            boolean own = progress != null && Names.jobId(vg).equals(progress.jobId) && progress.podName != null
+            boolean own = progress != null && facts.jobId().equals(progress.jobId) && progress.podName != null
                     && observation.pods().stream().anyMatch(p -> progress.podName.equals(p.getMetadata().getName()));
             return own ? progress : null;
         }
@@ -434,9 +433,9 @@ public final class StatusLogic {
             switch (reason) {
                 case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
                         + status.attempts.failures + " time(s), more than spec.backoffLimit="
-                        + backoffLimit() + at + "; last failure: " + lastFailureMessage());
+                        + facts.backoffLimit() + at + "; last failure: " + lastFailureMessage());
                 case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
-                        + spec.activeDeadlineSeconds + at);
+                        + facts.activeDeadlineSeconds() + at);
                 case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
                         + workerMessage(failed.getMessage()));
                 default -> fail(reason, "Worker Job failed" + at + ": " + failed.getMessage());
@@ -455,7 +454,7 @@ public final class StatusLogic {
         }
 
         private void suspendedOrQueued() {
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName == null) {
+            if (facts.suspend() && !facts.queued()) {
                 unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
                         + (status.progress == null ? "0 sections" : status.progress + " sections")
                         + "; set spec.suspend to false to resume");
@@ -466,7 +465,7 @@ public final class StatusLogic {
         }
 
         private void queued() {
-            unscheduled(Phase.Queued, Reasons.QUEUED, "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")");
+            unscheduled(Phase.Queued, Reasons.QUEUED, "Waiting for Kueue to admit the worker Job (queue " + facts.queueName() + ")");
         }
 
         /** A phase in which no worker pod is scheduled, for the given reason. */
@@ -501,7 +500,7 @@ public final class StatusLogic {
                 activityReason = last.reason;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
-                        + backoffLimit() + " failures used)";
+                        + facts.backoffLimit() + " failures used)";
                 activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
             }
             scheduled(false, activityReason, status.message);
@@ -534,7 +533,7 @@ public final class StatusLogic {
             Optional<String> waiting = workerWaiting(pod);
             if (unschedulable.isPresent()) {
                 activityReason = Reasons.UNSCHEDULABLE;
-                status.message = "Waiting for a node with " + gpuDescription() + ": " + unschedulable.get().getMessage();
+                status.message = "Waiting for a node with " + facts.gpuDescription() + ": " + unschedulable.get().getMessage();
                 scheduled(false, Reasons.UNSCHEDULABLE, status.message);
                 if (!Reasons.UNSCHEDULABLE.equals(conditionReason(Conditions.SCHEDULED))) {
                     notices.add(new Decision.Notice(true, Reasons.UNSCHEDULABLE, status.message));
@@ -643,19 +642,6 @@ public final class StatusLogic {
         private String lastFailureMessage() {
             return status.attempts.history.stream().filter(r -> !Reasons.isInterruption(r.reason))
                     .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
-        }
-
-        private int backoffLimit() {
-            return spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit;
-        }
-
-        private String memoryLimit() {
-            return spec.resources == null || spec.resources.memory == null ? "none set" : spec.resources.memory;
-        }
-
-        private String gpuDescription() {
-            int gpus = spec.resources == null || spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
-            return gpus == 0 ? "room for the worker" : gpus + " free " + observation.gpuResourceName();
         }
     }
 
