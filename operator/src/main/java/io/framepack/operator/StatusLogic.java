@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
-import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
@@ -76,10 +75,7 @@ public final class StatusLogic {
         private final List<Decision.Notice> notices = new ArrayList<>();
         private final List<SectionStatus> newSections = new ArrayList<>();
         private final List<AttemptRecord> newAttempts = new ArrayList<>();
-        /** Why the render cannot go on without a person (kstatus Stalled), null when it can. */
-        private String stalledReason;
-        /** Reason for Reconciling/Progressing while the render is under way. */
-        private String activityReason = Reasons.STARTING;
+        private final ConditionAggregator conditions = new ConditionAggregator();
         private Pod activePod;
         private Duration recheckAfter;
 
@@ -138,8 +134,8 @@ public final class StatusLogic {
                     .filter(c -> Reasons.INVALID_SPEC.equals(c.getReason())).isPresent();
             if (isTerminal(old.phase) && !invalidBefore) {
                 // The Job is gone after the render ended (ttlSecondsAfterFinished): the outcome stands.
-                stalledReason = old.phase == Phase.Failed ? Conditions.find(old.conditions, Conditions.STALLED)
-                        .map(c -> c.getReason()).orElse(Reasons.FAILED) : null;
+                conditions.stalled(old.phase == Phase.Failed ? Conditions.find(old.conditions, Conditions.STALLED)
+                        .map(c -> c.getReason()).orElse(Reasons.FAILED) : null);
                 return;
             }
             if (!observation.leftovers().isEmpty()) {
@@ -147,11 +143,11 @@ public final class StatusLogic {
                 return;
             }
             if (observation.createRefused() != null) {
-                stalledReason = Reasons.WORKER_CREATE_FAILED;
+                conditions.stalled(Reasons.WORKER_CREATE_FAILED);
                 recheckAfter = CREATE_RETRY;
-                unscheduled(Phase.Pending, stalledReason, "Cannot create the worker's " + observation.createRefused()
+                unscheduled(Phase.Pending, Reasons.WORKER_CREATE_FAILED, "Cannot create the worker's " + observation.createRefused()
                         + "; tried again every " + CREATE_RETRY.toSeconds() + " s");
-                warnOnce(stalledReason);
+                warnOnce(Reasons.WORKER_CREATE_FAILED);
                 return;
             }
             if (facts.suspend() && facts.queued()) {
@@ -174,9 +170,9 @@ public final class StatusLogic {
 
         /** Never adopted: an earlier resource's Job would hand this one its outcome, its ConfigMaps its job. */
         private void waitForLeftovers() {
-            activityReason = Reasons.WAITING_FOR_OLD_OBJECTS;
+            conditions.activity(Reasons.WAITING_FOR_OLD_OBJECTS);
             recheckAfter = LEFTOVER_RECHECK;
-            unscheduled(Phase.Pending, activityReason, "Waiting for " + String.join(", ", observation.leftovers())
+            unscheduled(Phase.Pending, Reasons.WAITING_FOR_OLD_OBJECTS, "Waiting for " + String.join(", ", observation.leftovers())
                     + " to be deleted: they bear this render's names but belong to an earlier VideoGeneration of the same"
                     + " name (the garbage collector deletes them) or to something else (delete them by hand)");
         }
@@ -450,7 +446,7 @@ public final class StatusLogic {
             if (status.completionTime == null) {
                 status.completionTime = now;
             }
-            stalledReason = reason;
+            conditions.stalled(reason);
         }
 
         private void suspendedOrQueued() {
@@ -486,24 +482,26 @@ public final class StatusLogic {
             status.phase = Phase.Pending;
             List<AttemptRecord> history = status.attempts.history;
             AttemptRecord last = history.isEmpty() ? null : history.get(history.size() - 1);
+            String activity;
             if (observation.podsRefused() != null) {
-                stalledReason = Reasons.POD_CREATE_REFUSED;
-                activityReason = stalledReason;
+                conditions.stalled(Reasons.POD_CREATE_REFUSED);
+                activity = Reasons.POD_CREATE_REFUSED;
                 status.message = "The Job controller cannot create the worker pod: " + observation.podsRefused();
-                warnOnce(stalledReason);
+                warnOnce(Reasons.POD_CREATE_REFUSED);
             } else if (last == null) {
                 status.message = "Waiting for the Job controller to create the worker pod";
-                activityReason = Reasons.STARTING;
+                activity = Reasons.STARTING;
             } else if (Reasons.isInterruption(last.reason)) {
                 status.message = (Reasons.PREEMPTED.equals(last.reason) ? "Preempted" : "Stopped") + " after "
                         + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
-                activityReason = last.reason;
+                activity = last.reason;
             } else {
                 status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
                         + facts.backoffLimit() + " failures used)";
-                activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
+                activity = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
             }
-            scheduled(false, activityReason, status.message);
+            conditions.activity(activity);
+            scheduled(false, activity, status.message);
         }
 
         private void running(Pod pod) {
@@ -516,11 +514,11 @@ public final class StatusLogic {
             boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
             String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
             if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
-                activityReason = Reasons.RESUMED;
+                conditions.activity(Reasons.RESUMED);
                 status.message = "Resumed from section " + progress.resumedFromSection + " after "
                         + describeAttempts() + "; " + describeWork(progress) + sections;
             } else {
-                activityReason = Reasons.RENDERING;
+                conditions.activity(Reasons.RENDERING);
                 status.message = (live ? describeWork(progress) : "Worker starting") + sections;
             }
         }
@@ -532,7 +530,7 @@ public final class StatusLogic {
                     .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()));
             Optional<String> waiting = workerWaiting(pod);
             if (unschedulable.isPresent()) {
-                activityReason = Reasons.UNSCHEDULABLE;
+                conditions.activity(Reasons.UNSCHEDULABLE);
                 status.message = "Waiting for a node with " + facts.gpuDescription() + ": " + unschedulable.get().getMessage();
                 scheduled(false, Reasons.UNSCHEDULABLE, status.message);
                 if (!Reasons.UNSCHEDULABLE.equals(conditionReason(Conditions.SCHEDULED))) {
@@ -543,12 +541,13 @@ public final class StatusLogic {
             scheduledFromPod(pod);
             String reason = waiting.map(w -> w.split(":", 2)[0]).orElse("");
             if (IMAGE_PULL_WAITING.contains(reason) || CONFIG_WAITING.contains(reason)) {
-                stalledReason = IMAGE_PULL_WAITING.contains(reason) ? Reasons.IMAGE_PULL_ERROR : Reasons.CONTAINER_CONFIG_ERROR;
+                String stalled = IMAGE_PULL_WAITING.contains(reason) ? Reasons.IMAGE_PULL_ERROR : Reasons.CONTAINER_CONFIG_ERROR;
+                conditions.stalled(stalled);
                 status.message = (IMAGE_PULL_WAITING.contains(reason) ? "Cannot pull the worker image: "
                         : "Cannot start the worker container (check Secrets and volumes): ") + waiting.get();
-                warnOnce(stalledReason);
+                warnOnce(stalled);
             } else {
-                activityReason = Reasons.STARTING;
+                conditions.activity(Reasons.STARTING);
                 status.message = "Starting the worker" + (pod.getSpec().getNodeName() == null ? "" : " on " + pod.getSpec().getNodeName());
             }
         }
@@ -566,34 +565,13 @@ public final class StatusLogic {
         }
 
         private void scheduled(boolean value, String reason, String message) {
-            Conditions.set(status.conditions, Conditions.SCHEDULED, value, reason, message, generation, now);
+            conditions.scheduled(value, reason, message);
         }
 
         private void finishConditions() {
-            Phase phase = status.phase == null ? Phase.Pending : status.phase;
-            status.phase = phase;
+            status.phase = status.phase == null ? Phase.Pending : status.phase;
             status.message = Bounded.text(status.message, Bounded.MESSAGE);
-            String message = status.message;
-            boolean stalled = stalledReason != null;
-            Conditions.set(status.conditions, Conditions.READY, phase == Phase.Succeeded,
-                    phase == Phase.Succeeded ? Reasons.SUCCEEDED : phase.name(), message, generation, now);
-            Conditions.set(status.conditions, Conditions.STALLED, stalled,
-                    stalled ? stalledReason : Reasons.AS_EXPECTED, stalled ? message : "", generation, now);
-            boolean working = !stalled && (phase == Phase.Pending || phase == Phase.Queued || phase == Phase.Running);
-            Conditions.set(status.conditions, Conditions.RECONCILING, working,
-                    working ? activityReason : phase.name(), working ? message : "", generation, now);
-            boolean progressing = !stalled && phase == Phase.Running;
-            Conditions.set(status.conditions, Conditions.PROGRESSING, progressing,
-                    progressing ? activityReason : (stalled ? stalledReason : phase == Phase.Pending ? activityReason : phase.name()),
-                    message, generation, now);
-            if (status.lastCheckpoint != null) {
-                VideoGenerationStatus.CheckpointStatus c = status.lastCheckpoint;
-                Conditions.set(status.conditions, Conditions.CHECKPOINTED, true, Reasons.CHECKPOINT_SAVED,
-                        "State after section " + c.section + " saved at " + c.location, generation, now);
-            } else {
-                Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
-                        "No section finished yet", generation, now);
-            }
+            conditions.applyTo(status, generation, now);
         }
 
         /** A warning Event for the reason the render is stalled, only when the stored status did not have it yet. */
