@@ -1,8 +1,5 @@
 package io.framepack.operator;
 
-import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -14,13 +11,11 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
-import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,8 +31,6 @@ import java.util.regex.Pattern;
  * restart or seen live.
  */
 public final class StatusLogic {
-    /** Ended pods remembered in status; enough for any backoffLimit the CRD accepts. */
-    static final int HISTORY_LIMIT = 110;
     /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
     /** Section Events per reconcile; more finished sections are told in one. */
@@ -66,6 +59,7 @@ public final class StatusLogic {
     private static final class Run {
         private final VideoGeneration vg;
         private final SpecFacts facts;
+        private final PodHistory history;
         private final Observation observation;
         private final String now;
         private final long generation;
@@ -98,6 +92,7 @@ public final class StatusLogic {
             if (status.attempts == null) {
                 status.attempts = new VideoGenerationStatus.Attempts();
             }
+            this.history = new PodHistory(status.attempts);
         }
 
         Decision decide() {
@@ -184,9 +179,13 @@ public final class StatusLogic {
             }
             activePod = observation.pods().stream()
                     .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .filter(p -> "Pending".equals(podPhase(p)) || "Running".equals(podPhase(p)))
+                    .filter(p -> "Pending".equals(Pods.phase(p)) || "Running".equals(Pods.phase(p)))
                     .reduce((first, second) -> second).orElse(null);
-            recordEndedPods();
+            for (AttemptRecord record : history.recordEnded(observation.pods(),
+                    status.sectionsCompleted == null ? 0 : status.sectionsCompleted, facts, workerMessage(null), now)) {
+                newAttempts.add(record);
+                notices.add(new Decision.Notice(true, record.reason, record.message));
+            }
             applyProgress();
 
             Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
@@ -216,80 +215,11 @@ public final class StatusLogic {
                 suspendedOrQueued();
             } else if (activePod == null) {
                 betweenPods();
-            } else if ("Running".equals(podPhase(activePod))) {
+            } else if ("Running".equals(Pods.phase(activePod))) {
                 running(activePod);
             } else {
                 pending(activePod);
             }
-        }
-
-        /**
-         * Each pod that ended before the render did is recorded once: preemptions and crashes. Pods end
-         * in the order they were created (a replacement starts only after its predecessor ended), so
-         * every pod older than the newest recorded one was recorded too, also once the bounded history
-         * has forgotten it.
-         */
-        private void recordEndedPods() {
-            Set<String> known = new HashSet<>();
-            status.attempts.history.forEach(r -> known.add(r.podName));
-            List<Pod> pods = observation.pods();
-            int newestRecorded = -1;
-            for (int i = 0; i < pods.size(); i++) {
-                if (known.contains(pods.get(i).getMetadata().getName())) {
-                    newestRecorded = i;
-                }
-            }
-            for (Pod pod : pods.subList(newestRecorded + 1, pods.size())) {
-                if (!"Failed".equals(podPhase(pod))) {
-                    continue;
-                }
-                AttemptRecord record = classify(pod);
-                if (Reasons.isInterruption(record.reason)) {
-                    status.attempts.preemptions++;
-                } else {
-                    status.attempts.failures++;
-                }
-                status.attempts.history.add(record);
-                if (status.attempts.history.size() > HISTORY_LIMIT) {
-                    status.attempts.history.remove(0);
-                }
-                newAttempts.add(record);
-                notices.add(new Decision.Notice(true, record.reason, record.message));
-            }
-        }
-
-        private AttemptRecord classify(Pod pod) {
-            AttemptRecord record = new AttemptRecord();
-            record.podName = pod.getMetadata().getName();
-            record.sectionsCompleted = status.sectionsCompleted == null ? 0 : status.sectionsCompleted;
-            ContainerStateTerminated terminated = workerTermination(pod);
-            record.exitCode = terminated == null ? null : terminated.getExitCode();
-            record.time = terminated != null && terminated.getFinishedAt() != null ? terminated.getFinishedAt() : now;
-            Optional<PodCondition> disruption = podCondition(pod, "DisruptionTarget").filter(c -> "True".equals(c.getStatus()));
-            String after = " after " + record.sectionsCompleted + " section(s)";
-            if (disruption.isPresent()) {
-                record.reason = Reasons.PREEMPTED;
-                record.message = "Pod " + record.podName + " was disrupted" + after + " (" + disruption.get().getReason()
-                        + (disruption.get().getMessage() == null ? "" : ": " + disruption.get().getMessage())
-                        + "); a new pod resumes from the last checkpoint";
-            } else if (record.exitCode != null && record.exitCode == ExitCode.TERMINATED.code) {
-                record.reason = Reasons.STOPPED;
-                record.message = "Pod " + record.podName + " stopped cleanly" + after
-                        + " (exit 75: suspended, evicted by Kueue or deleted); the render resumes from the last checkpoint";
-            } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
-                record.reason = Reasons.OOM_KILLED;
-                record.message = "Worker ran out of memory" + after + " (limit " + facts.memoryLimit()
-                        + "); raise spec.resources.memory";
-            } else if (record.exitCode != null && record.exitCode == ExitCode.INVALID_INPUT.code) {
-                record.reason = Reasons.INVALID_INPUT;
-                record.message = "Worker rejected its input: " + workerMessage("see the pod log");
-            } else {
-                record.reason = Reasons.CRASHED;
-                record.message = "Worker exited with code " + (record.exitCode == null ? "unknown" : record.exitCode) + after
-                        + (terminated != null && terminated.getMessage() != null ? ": " + terminated.getMessage() : "");
-            }
-            record.message = Bounded.text(record.message, Bounded.MESSAGE);
-            return record;
         }
 
         private void applyProgress() {
@@ -376,7 +306,7 @@ public final class StatusLogic {
                 section.durationSeconds = reported.durationSeconds == null || !(reported.durationSeconds >= 0) ? null : reported.durationSeconds;
                 section.frames = Bounded.count(reported.frames);
                 Integer attempt = Bounded.count(reported.attempt);
-                section.attempt = attempt != null ? attempt : attemptOf(progress.podName);
+                section.attempt = attempt != null ? attempt : history.attemptOf(progress.podName);
                 byIndex.put(section.index, section);
                 newSections.add(section);
             }
@@ -403,17 +333,6 @@ public final class StatusLogic {
             }
         }
 
-        /** 1-based attempt of a pod: ended pods are numbered in the order they were recorded. */
-        private int attemptOf(String podName) {
-            List<AttemptRecord> history = status.attempts.history;
-            for (int i = 0; i < history.size(); i++) {
-                if (history.get(i).podName.equals(podName)) {
-                    return i + 1;
-                }
-            }
-            return history.size() + 1;
-        }
-
         private void succeed(JobCondition complete) {
             status.phase = Phase.Succeeded;
             status.completionTime = complete.getLastTransitionTime() != null ? complete.getLastTransitionTime() : now;
@@ -428,8 +347,8 @@ public final class StatusLogic {
             String at = " at " + (status.progress == null ? "section 0" : "section " + status.progress);
             switch (reason) {
                 case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
-                        + status.attempts.failures + " time(s), more than spec.backoffLimit="
-                        + facts.backoffLimit() + at + "; last failure: " + lastFailureMessage());
+                        + history.failures() + " time(s), more than spec.backoffLimit="
+                        + facts.backoffLimit() + at + "; last failure: " + history.lastFailureMessage());
                 case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
                         + facts.activeDeadlineSeconds() + at);
                 case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
@@ -480,8 +399,7 @@ public final class StatusLogic {
         /** The Job runs but has no live pod: a failed pod is being replaced, or the first is on its way. */
         private void betweenPods() {
             status.phase = Phase.Pending;
-            List<AttemptRecord> history = status.attempts.history;
-            AttemptRecord last = history.isEmpty() ? null : history.get(history.size() - 1);
+            AttemptRecord last = history.last();
             String activity;
             if (observation.podsRefused() != null) {
                 conditions.stalled(Reasons.POD_CREATE_REFUSED);
@@ -496,9 +414,9 @@ public final class StatusLogic {
                         + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
                 activity = last.reason;
             } else {
-                status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
+                status.message = last.message + "; retrying (" + history.failures() + " of spec.backoffLimit="
                         + facts.backoffLimit() + " failures used)";
-                activity = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
+                activity = history.failures() >= 2 ? Reasons.CRASH_LOOP : last.reason;
             }
             conditions.activity(activity);
             scheduled(false, activity, status.message);
@@ -513,10 +431,10 @@ public final class StatusLogic {
             WorkerProgress progress = ownProgress();
             boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
             String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
-            if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
+            if (live && progress.resumedFromSection != null && history.anyEnded()) {
                 conditions.activity(Reasons.RESUMED);
                 status.message = "Resumed from section " + progress.resumedFromSection + " after "
-                        + describeAttempts() + "; " + describeWork(progress) + sections;
+                        + history.describe() + "; " + describeWork(progress) + sections;
             } else {
                 conditions.activity(Reasons.RENDERING);
                 status.message = (live ? describeWork(progress) : "Worker starting") + sections;
@@ -526,9 +444,9 @@ public final class StatusLogic {
         private void pending(Pod pod) {
             status.phase = Phase.Pending;
             status.podName = pod.getMetadata().getName();
-            Optional<PodCondition> unschedulable = podCondition(pod, "PodScheduled")
+            Optional<PodCondition> unschedulable = Pods.condition(pod, "PodScheduled")
                     .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()));
-            Optional<String> waiting = workerWaiting(pod);
+            Optional<String> waiting = Pods.workerWaiting(pod);
             if (unschedulable.isPresent()) {
                 conditions.activity(Reasons.UNSCHEDULABLE);
                 status.message = "Waiting for a node with " + facts.gpuDescription() + ": " + unschedulable.get().getMessage();
@@ -590,19 +508,6 @@ public final class StatusLogic {
             return pods.isEmpty() ? null : pods.get(pods.size() - 1);
         }
 
-        private String describeAttempts() {
-            int preemptions = status.attempts.preemptions;
-            int failures = status.attempts.failures;
-            List<String> parts = new ArrayList<>();
-            if (preemptions > 0) {
-                parts.add(preemptions + " preemption(s)");
-            }
-            if (failures > 0) {
-                parts.add(failures + " failure(s)");
-            }
-            return String.join(" and ", parts);
-        }
-
         private static String describeWork(WorkerProgress progress) {
             if (progress.state == WorkerProgress.State.Sampling && progress.currentSection != null) {
                 return "sampling section " + (progress.currentSection + 1)
@@ -616,42 +521,11 @@ public final class StatusLogic {
             WorkerProgress progress = ownProgress();
             return progress != null && progress.message != null ? progress.message : fallback;
         }
-
-        private String lastFailureMessage() {
-            return status.attempts.history.stream().filter(r -> !Reasons.isInterruption(r.reason))
-                    .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
-        }
-    }
-
-    /** A pod the API server has just accepted may not have a status yet: it is pending. */
-    private static String podPhase(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
     }
 
     private static Optional<JobCondition> jobCondition(Job job, String type) {
         return job.getStatus() == null || job.getStatus().getConditions() == null ? Optional.empty()
                 : job.getStatus().getConditions().stream()
                 .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
-    }
-
-    private static Optional<PodCondition> podCondition(Pod pod, String type) {
-        return pod.getStatus() == null || pod.getStatus().getConditions() == null ? Optional.empty()
-                : pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
-    }
-
-    private static Optional<ContainerStatus> workerStatus(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
-                : pod.getStatus().getContainerStatuses().stream()
-                .filter(c -> Names.WORKER_CONTAINER.equals(c.getName())).findFirst();
-    }
-
-    private static ContainerStateTerminated workerTermination(Pod pod) {
-        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
-    }
-
-    /** "Reason: message" of the worker container while it waits to start. */
-    private static Optional<String> workerWaiting(Pod pod) {
-        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getWaiting)
-                .map(w -> w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage()));
     }
 }

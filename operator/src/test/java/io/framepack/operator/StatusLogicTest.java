@@ -90,14 +90,14 @@ class StatusLogicTest {
     @Test
     void moreEndedPodsThanTheHistoryHoldsAreCountedOnceAndToldOnce() {
         VideoGeneration vg = render();
-        int ended = StatusLogic.HISTORY_LIMIT + 5;
+        int ended = PodHistory.LIMIT + 5;
         List<Pod> pods = IntStream.range(0, ended).mapToObj(i -> new PodBuilder(pod(String.format("r-%03d", i), "Failed"))
                 .editStatus().addNewCondition().withType("DisruptionTarget").withStatus("True").withReason("PreemptionByScheduler")
                 .endCondition().endStatus().build()).toList();
         Observation observation = observe(job(false), pods, null);
         Decision first = decide(vg, observation);
         assertThat(first.newAttempts()).hasSize(ended);
-        assertThat(first.status().attempts.history).hasSize(StatusLogic.HISTORY_LIMIT);
+        assertThat(first.status().attempts.history).hasSize(PodHistory.LIMIT);
         vg.setStatus(first.status());
         Decision replay = decide(vg, observation);
         assertThat(replay.newAttempts()).isEmpty();
