@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
@@ -17,12 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The one place that turns an {@link Observation} into the resource status and the actions to
@@ -33,14 +28,10 @@ import java.util.regex.Pattern;
 public final class StatusLogic {
     /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
     static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
-    /** Section Events per reconcile; more finished sections are told in one. */
-    static final int SECTION_EVENTS = 5;
     /** How often creating the worker's objects is tried again after the API server refused it. */
     static final Duration CREATE_RETRY = Duration.ofSeconds(10);
     /** How soon the Job's TTL is set after the reconcile that records its outcome. */
     static final Duration TTL_RECHECK = Duration.ofSeconds(1);
-    /** The file name a worker may give its video; the directory or bucket comes from the spec. */
-    private static final Pattern OUTPUT_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\\.mp4");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final Set<String> IMAGE_PULL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName");
     private static final Set<String> CONFIG_WAITING = Set.of("CreateContainerConfigError", "CreateContainerError");
@@ -68,6 +59,8 @@ public final class StatusLogic {
         private final List<Decision.Action> actions = new ArrayList<>();
         private final List<Decision.Notice> notices = new ArrayList<>();
         private final List<SectionStatus> newSections = new ArrayList<>();
+        /** This render's worker report, null when there is none. */
+        private final WorkerProgress report;
         private final List<AttemptRecord> newAttempts = new ArrayList<>();
         private final ConditionAggregator conditions = new ConditionAggregator();
         private Pod activePod;
@@ -76,6 +69,7 @@ public final class StatusLogic {
         Run(VideoGeneration vg, Observation observation, Instant now) {
             this.vg = vg;
             this.facts = SpecFacts.of(vg, observation);
+            this.report = ProgressMirror.ownReport(observation, facts.jobId());
             this.observation = observation;
             this.now = now.toString();
             Long gen = vg.getMetadata().getGeneration();
@@ -186,7 +180,7 @@ public final class StatusLogic {
                 newAttempts.add(record);
                 notices.add(new Decision.Notice(true, record.reason, record.message));
             }
-            applyProgress();
+            newSections.addAll(new ProgressMirror(status, observation.output(), history, notices).apply(report, activePod));
 
             Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
             boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
@@ -219,117 +213,6 @@ public final class StatusLogic {
                 running(activePod);
             } else {
                 pending(activePod);
-            }
-        }
-
-        private void applyProgress() {
-            WorkerProgress progress = ownProgress();
-            if (progress == null) {
-                return;
-            }
-            Integer total = Bounded.count(progress.sectionsTotal, Bounded.SECTIONS);
-            if (total != null) {
-                status.sectionsTotal = total;
-            }
-            Integer completed = Bounded.count(progress.sectionsCompleted, status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal);
-            if (completed != null) {
-                status.sectionsCompleted = completed;
-            }
-            mergeSections(progress);
-            if (progress.lastCheckpoint != null && Bounded.count(progress.lastCheckpoint.section, Bounded.SECTIONS) != null) {
-                WorkerProgress.Checkpoint c = progress.lastCheckpoint;
-                VideoGenerationStatus.CheckpointStatus checkpoint = new VideoGenerationStatus.CheckpointStatus();
-                checkpoint.section = c.section;
-                checkpoint.location = Bounded.text(c.location, Bounded.SHORT_TEXT);
-                checkpoint.time = Bounded.text(c.time, Bounded.SHORT_TEXT);
-                checkpoint.sizeBytes = Bounded.bytes(c.sizeBytes);
-                status.lastCheckpoint = checkpoint;
-            }
-            String outputLocation = progress.output == null ? null : outputLocation(progress.output.file);
-            if (outputLocation != null) {
-                VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
-                output.location = outputLocation;
-                output.sizeBytes = Bounded.bytes(progress.output.sizeBytes);
-                output.frames = Bounded.count(progress.output.frames);
-                status.output = output;
-            }
-            boolean live = activePod != null && activePod.getMetadata().getName().equals(progress.podName);
-            status.currentSection = live ? Bounded.count(progress.currentSection, Bounded.SECTIONS) : null;
-            status.currentStep = live ? Bounded.count(progress.currentStep) : null;
-            Integer steps = Bounded.count(progress.stepsPerSection);
-            status.stepsPerSection = steps != null ? steps : status.stepsPerSection;
-            status.memoryTier = progress.memoryTier != null ? progress.memoryTier : status.memoryTier;
-        }
-
-        /**
-         * The report, if this render's worker wrote it: the worker puts the job's identity (with the
-         * resource's uid) in every report, and it must come from a pod of this resource's Job.
-         */
-        private WorkerProgress ownProgress() {
-            WorkerProgress progress = observation.progress();
-            boolean own = progress != null && facts.jobId().equals(progress.jobId) && progress.podName != null
-                    && observation.pods().stream().anyMatch(p -> progress.podName.equals(p.getMetadata().getName()));
-            return own ? progress : null;
-        }
-
-        /**
-         * Where the video is, as the spec says: the worker only names the file (it may add a suffix
-         * where the name was taken), so a report cannot point the status at anything else. What the
-         * worker calls the location is its own view (its mount paths) and is not read.
-         */
-        private String outputLocation(String file) {
-            StorageLocation output = observation.output();
-            if (file == null || output == null || !OUTPUT_FILE.matcher(file).matches()) {
-                return null;
-            }
-            if (output.pvc == null) {
-                return "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix) + file;
-            }
-            String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
-            return "pvc://" + output.pvc.claimName + "/" + path + file;
-        }
-
-        private void mergeSections(WorkerProgress progress) {
-            Map<Integer, SectionStatus> byIndex = new TreeMap<>();
-            status.sections.forEach(s -> byIndex.put(s.index, s));
-            int sectionLimit = status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal;
-            for (WorkerProgress.Section reported : progress.sections == null ? List.<WorkerProgress.Section>of() : progress.sections) {
-                SectionStatus known = byIndex.get(reported.index);
-                if (reported.index < 0 || reported.index >= sectionLimit
-                        || (known != null && Objects.equals(known.finishedAt, reported.finishedAt))) {
-                    continue;
-                }
-                SectionStatus section = new SectionStatus();
-                section.index = reported.index;
-                section.startedAt = Bounded.text(reported.startedAt, Bounded.SHORT_TEXT);
-                section.finishedAt = Bounded.text(reported.finishedAt, Bounded.SHORT_TEXT);
-                section.durationSeconds = reported.durationSeconds == null || !(reported.durationSeconds >= 0) ? null : reported.durationSeconds;
-                section.frames = Bounded.count(reported.frames);
-                Integer attempt = Bounded.count(reported.attempt);
-                section.attempt = attempt != null ? attempt : history.attemptOf(progress.podName);
-                byIndex.put(section.index, section);
-                newSections.add(section);
-            }
-            announceSections();
-            status.sections = new ArrayList<>(byIndex.values());
-            // The one place progress is set: sectionsTotal and sectionsCompleted change only in applyProgress, just before.
-            if (status.sectionsTotal != null) {
-                int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
-                status.sectionsCompleted = completed;
-                status.progress = completed + "/" + status.sectionsTotal;
-            }
-        }
-
-        /** One Event per finished section, but a report that finishes many at once gets one Event for the rest. */
-        private void announceSections() {
-            for (SectionStatus section : newSections.subList(0, Math.min(newSections.size(), SECTION_EVENTS))) {
-                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED, "Section " + (section.index + 1)
-                        + (status.sectionsTotal == null ? "" : " of " + status.sectionsTotal) + " finished"
-                        + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
-            }
-            if (newSections.size() > SECTION_EVENTS) {
-                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED,
-                        (newSections.size() - SECTION_EVENTS) + " more sections finished"));
             }
         }
 
@@ -428,16 +311,15 @@ public final class StatusLogic {
                 status.startTime = pod.getStatus() != null && pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
             }
             scheduledFromPod(pod);
-            WorkerProgress progress = ownProgress();
-            boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
+            boolean live = report != null && pod.getMetadata().getName().equals(report.podName);
             String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
-            if (live && progress.resumedFromSection != null && history.anyEnded()) {
+            if (live && report.resumedFromSection != null && history.anyEnded()) {
                 conditions.activity(Reasons.RESUMED);
-                status.message = "Resumed from section " + progress.resumedFromSection + " after "
-                        + history.describe() + "; " + describeWork(progress) + sections;
+                status.message = "Resumed from section " + report.resumedFromSection + " after "
+                        + history.describe() + "; " + describeWork(report) + sections;
             } else {
                 conditions.activity(Reasons.RENDERING);
-                status.message = (live ? describeWork(progress) : "Worker starting") + sections;
+                status.message = (live ? describeWork(report) : "Worker starting") + sections;
             }
         }
 
@@ -518,8 +400,7 @@ public final class StatusLogic {
         }
 
         private String workerMessage(String fallback) {
-            WorkerProgress progress = ownProgress();
-            return progress != null && progress.message != null ? progress.message : fallback;
+            return report != null && report.message != null ? report.message : fallback;
         }
     }
 

@@ -205,7 +205,7 @@ class StatusLogicTest {
         Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
         assertThat(decision.status().sectionsTotal).isNull();
         assertThat(decision.status().sections).hasSizeLessThanOrEqualTo(Bounded.SECTIONS);
-        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(StatusLogic.SECTION_EVENTS + 2);
+        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(ProgressMirror.SECTION_EVENTS + 2);
     }
 
     @Test
