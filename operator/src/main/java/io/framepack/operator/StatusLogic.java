@@ -1,705 +1,91 @@
 package io.framepack.operator;
 
-import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.VideoGeneration;
-import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.AttemptRecord;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.SectionStatus;
-import io.framepack.api.v1alpha1.WorkerResources;
-import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
 
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The one place that turns an {@link Observation} into the resource status and the actions to
  * take. Pure: no client, no clock (the time is an argument), no side effects, so every situation
  * (preemption, crash loop, Kueue, suspend) is decided the same way whether it is replayed after a
- * restart or seen live.
+ * restart or seen live. In order: the pod history records ended pods, the progress mirror copies
+ * the worker's report, the phase decision concludes, and the condition aggregator sets the
+ * conditions from what it concluded.
  */
 public final class StatusLogic {
-    /** Ended pods remembered in status; enough for any backoffLimit the CRD accepts. */
-    static final int HISTORY_LIMIT = 110;
-    /** How often objects left from an earlier resource of the same name are looked for again (most are not watched). */
-    static final Duration LEFTOVER_RECHECK = Duration.ofSeconds(5);
-    /** Section Events per reconcile; more finished sections are told in one. */
-    static final int SECTION_EVENTS = 5;
-    /** How often creating the worker's objects is tried again after the API server refused it. */
-    static final Duration CREATE_RETRY = Duration.ofSeconds(10);
-    /** How soon the Job's TTL is set after the reconcile that records its outcome. */
-    static final Duration TTL_RECHECK = Duration.ofSeconds(1);
-    /** The file name a worker may give its video; the directory or bucket comes from the spec. */
-    private static final Pattern OUTPUT_FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}\\.mp4");
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
-    private static final Set<String> IMAGE_PULL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName");
-    private static final Set<String> CONFIG_WAITING = Set.of("CreateContainerConfigError", "CreateContainerError");
 
     private StatusLogic() {
     }
 
     public static Decision decide(VideoGeneration vg, Observation observation, Instant now) {
-        return new Run(vg, observation, now).decide();
+        String time = now.toString();
+        Long storedGeneration = vg.getMetadata().getGeneration();
+        long generation = storedGeneration == null ? 0 : storedGeneration;
+        VideoGenerationStatus old = vg.getStatus() == null ? new VideoGenerationStatus() : vg.getStatus();
+        VideoGenerationStatus status = draftOf(old);
+        status.observedGeneration = generation;
+        List<Decision.Notice> notices = new ArrayList<>();
+        if (old.unreadable != null) {
+            notices.add(new Decision.Notice(true, Reasons.STATUS_UNREADABLE, "The stored status could not be read ("
+                    + old.unreadable + "); it is rebuilt from what the cluster shows"));
+        }
+        SpecFacts facts = SpecFacts.of(vg, observation);
+        WorkerProgress report = ProgressMirror.ownReport(observation, facts.jobId());
+        PodHistory history = new PodHistory(status.attempts);
+        // An unreadable spec leaves the Job as it is: nothing of its pods or report is taken in.
+        boolean withJob = !facts.unreadable() && observation.job() != null;
+        Pod activePod = withJob ? activePod(observation.pods()) : null;
+        List<AttemptRecord> newAttempts = withJob ? history.recordEnded(observation.pods(),
+                status.sectionsCompleted == null ? 0 : status.sectionsCompleted, facts,
+                report == null ? null : report.message, time) : List.of();
+        newAttempts.forEach(record -> notices.add(new Decision.Notice(true, record.reason, record.message)));
+        List<SectionStatus> newSections = withJob
+                ? new ProgressMirror(status, observation.output(), history, notices).apply(report, activePod) : List.of();
+
+        ConditionAggregator conditions = new ConditionAggregator();
+        PhaseDecision phase = new PhaseDecision(vg, observation, facts, report, history, activePod, old, status,
+                conditions, notices, time);
+        phase.decide();
+        status.phase = status.phase == null ? Phase.Pending : status.phase;
+        status.message = Bounded.text(status.message, Bounded.MESSAGE);
+        conditions.applyTo(status, generation, time);
+        if (status.phase != old.phase) {
+            notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
+        }
+        return new Decision(status, phase.actions(), notices, newSections, newAttempts, phase.recheckAfter());
     }
 
-    private static boolean isTerminal(Phase phase) {
-        return phase == Phase.Succeeded || phase == Phase.Failed;
+    /** A copy of the stored status to decide on, with its lists present. */
+    private static VideoGenerationStatus draftOf(VideoGenerationStatus old) {
+        VideoGenerationStatus status = SERIALIZATION.clone(old);
+        status.unreadable = null;
+        if (status.conditions == null) {
+            status.conditions = new ArrayList<>();
+        }
+        if (status.sections == null) {
+            status.sections = new ArrayList<>();
+        }
+        if (status.attempts == null) {
+            status.attempts = new VideoGenerationStatus.Attempts();
+        }
+        return status;
     }
 
-    private static final class Run {
-        private final VideoGeneration vg;
-        private final VideoGenerationSpec spec;
-        private final Observation observation;
-        private final String now;
-        private final long generation;
-        private final VideoGenerationStatus old;
-        private final VideoGenerationStatus status;
-        private final List<Decision.Action> actions = new ArrayList<>();
-        private final List<Decision.Notice> notices = new ArrayList<>();
-        private final List<SectionStatus> newSections = new ArrayList<>();
-        private final List<AttemptRecord> newAttempts = new ArrayList<>();
-        /** Why the render cannot go on without a person (kstatus Stalled), null when it can. */
-        private String stalledReason;
-        /** Reason for Reconciling/Progressing while the render is under way. */
-        private String activityReason = Reasons.STARTING;
-        private Pod activePod;
-        private Duration recheckAfter;
-
-        Run(VideoGeneration vg, Observation observation, Instant now) {
-            this.vg = vg;
-            this.spec = vg.getSpec();
-            this.observation = observation;
-            this.now = now.toString();
-            Long gen = vg.getMetadata().getGeneration();
-            this.generation = gen == null ? 0 : gen;
-            this.old = vg.getStatus() == null ? new VideoGenerationStatus() : vg.getStatus();
-            this.status = SERIALIZATION.clone(old);
-            status.unreadable = null;
-            if (status.conditions == null) {
-                status.conditions = new ArrayList<>();
-            }
-            if (status.sections == null) {
-                status.sections = new ArrayList<>();
-            }
-            if (status.attempts == null) {
-                status.attempts = new VideoGenerationStatus.Attempts();
-            }
-        }
-
-        Decision decide() {
-            status.observedGeneration = generation;
-            if (old.unreadable != null) {
-                notices.add(new Decision.Notice(true, Reasons.STATUS_UNREADABLE, "The stored status could not be read ("
-                        + old.unreadable + "); it is rebuilt from what the cluster shows"));
-            }
-            if (spec.unreadable != null) {
-                // Nothing in it can be trusted, suspend included: the Job, if any, is left as it is.
-                fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
-            } else if (observation.job() == null) {
-                decideWithoutJob();
-            } else {
-                decideWithJob(observation.job());
-            }
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null && observation.job() != null && !isTerminal(status.phase)) {
-                status.message += "; spec.suspend is not applied to a Job in a Kueue queue: Kueue decides when it runs"
-                        + " (deactivate its Workload to stop it)";
-            }
-            finishConditions();
-            if (status.phase != old.phase) {
-                notices.add(new Decision.Notice(status.phase == Phase.Failed, String.valueOf(status.phase), status.message));
-            }
-            return new Decision(status, actions, notices, newSections, newAttempts, recheckAfter);
-        }
-
-        private void decideWithoutJob() {
-            if (!observation.specProblems().isEmpty()) {
-                fail(Reasons.INVALID_SPEC, "Invalid spec: " + String.join("; ", observation.specProblems()));
-                return;
-            }
-            boolean invalidBefore = Conditions.find(old.conditions, Conditions.STALLED)
-                    .filter(c -> Reasons.INVALID_SPEC.equals(c.getReason())).isPresent();
-            if (isTerminal(old.phase) && !invalidBefore) {
-                // The Job is gone after the render ended (ttlSecondsAfterFinished): the outcome stands.
-                stalledReason = old.phase == Phase.Failed ? Conditions.find(old.conditions, Conditions.STALLED)
-                        .map(c -> c.getReason()).orElse(Reasons.FAILED) : null;
-                return;
-            }
-            if (!observation.leftovers().isEmpty()) {
-                waitForLeftovers();
-                return;
-            }
-            if (observation.createRefused() != null) {
-                stalledReason = Reasons.WORKER_CREATE_FAILED;
-                recheckAfter = CREATE_RETRY;
-                unscheduled(Phase.Pending, stalledReason, "Cannot create the worker's " + observation.createRefused()
-                        + "; tried again every " + CREATE_RETRY.toSeconds() + " s");
-                warnOnce(stalledReason);
-                return;
-            }
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName != null) {
-                // Kueue would resume a queued Job: it is not created before the resource is resumed.
-                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to queue it");
-                return;
-            }
-            actions.add(new Decision.CreateWorker());
-            status.jobName = Names.job(vg);
-            status.specHash = observation.specHash();
-            status.completionTime = null;
-            if (Boolean.TRUE.equals(spec.suspend)) {
-                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to start");
-            } else if (spec.queueName != null) {
-                queued();
-            } else {
-                unscheduled(Phase.Pending, Reasons.CREATED, "Creating the worker Job");
-            }
-        }
-
-        /** Never adopted: an earlier resource's Job would hand this one its outcome, its ConfigMaps its job. */
-        private void waitForLeftovers() {
-            activityReason = Reasons.WAITING_FOR_OLD_OBJECTS;
-            recheckAfter = LEFTOVER_RECHECK;
-            unscheduled(Phase.Pending, activityReason, "Waiting for " + String.join(", ", observation.leftovers())
-                    + " to be deleted: they bear this render's names but belong to an earlier VideoGeneration of the same"
-                    + " name (the garbage collector deletes them) or to something else (delete them by hand)");
-        }
-
-        private void decideWithJob(Job job) {
-            status.jobName = job.getMetadata().getName();
-            if (status.specHash == null) {
-                status.specHash = observation.specHash();
-            }
-            activePod = observation.pods().stream()
-                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                    .filter(p -> "Pending".equals(podPhase(p)) || "Running".equals(podPhase(p)))
-                    .reduce((first, second) -> second).orElse(null);
-            recordEndedPods();
-            applyProgress();
-
-            Optional<JobCondition> finished = jobCondition(job, "Complete").or(() -> jobCondition(job, "Failed"));
-            boolean jobSuspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
-            // With a queue, Kueue owns the Job's suspend (it resumes to admit and suspends to evict).
-            boolean wantSuspended = Boolean.TRUE.equals(spec.suspend);
-            if (finished.isEmpty() && spec.queueName == null && wantSuspended != jobSuspended) {
-                actions.add(new Decision.SetJobSuspended(wantSuspended));
-                jobSuspended = wantSuspended;
-            }
-
-            Integer ttl = spec.ttlSecondsAfterFinished;
-            if (finished.isPresent() && ttl != null && !ttl.equals(job.getSpec().getTtlSecondsAfterFinished())) {
-                if (isTerminal(old.phase)) {
-                    // The outcome is in the stored status (the one this reconcile read): now the Job may go.
-                    actions.add(new Decision.SetJobTtl(ttl));
-                } else {
-                    // This reconcile records it; a status write starts no reconcile, so look again.
-                    recheckAfter = TTL_RECHECK;
-                }
-            }
-            if (finished.isPresent() && "Complete".equals(finished.get().getType())) {
-                succeed(finished.get());
-            } else if (finished.isPresent()) {
-                failFromJob(finished.get());
-            } else if (jobSuspended) {
-                suspendedOrQueued();
-            } else if (activePod == null) {
-                betweenPods();
-            } else if ("Running".equals(podPhase(activePod))) {
-                running(activePod);
-            } else {
-                pending(activePod);
-            }
-        }
-
-        /**
-         * Each pod that ended before the render did is recorded once: preemptions and crashes. Pods end
-         * in the order they were created (a replacement starts only after its predecessor ended), so
-         * every pod created strictly before the newest recorded one was recorded too, also once the
-         * bounded history has forgotten it. Creation times have whole seconds: pods of the same second
-         * are told apart by name only.
-         */
-        private void recordEndedPods() {
-            Set<String> known = new HashSet<>();
-            status.attempts.history.forEach(r -> known.add(r.podName));
-            Instant newestRecorded = observation.pods().stream()
-                    .filter(pod -> known.contains(pod.getMetadata().getName()))
-                    .map(StatusLogic::createdAt).filter(Objects::nonNull)
-                    .max(Instant::compareTo).orElse(null);
-            for (Pod pod : observation.pods()) {
-                Instant created = createdAt(pod);
-                boolean recorded = known.contains(pod.getMetadata().getName())
-                        || newestRecorded != null && created != null && created.isBefore(newestRecorded);
-                if (recorded || !"Failed".equals(podPhase(pod))) {
-                    continue;
-                }
-                AttemptRecord record = classify(pod);
-                if (Reasons.isInterruption(record.reason)) {
-                    status.attempts.preemptions++;
-                } else {
-                    status.attempts.failures++;
-                }
-                status.attempts.history.add(record);
-                if (status.attempts.history.size() > HISTORY_LIMIT) {
-                    status.attempts.history.remove(0);
-                }
-                newAttempts.add(record);
-                notices.add(new Decision.Notice(true, record.reason, record.message));
-            }
-        }
-
-        private AttemptRecord classify(Pod pod) {
-            AttemptRecord record = new AttemptRecord();
-            record.podName = pod.getMetadata().getName();
-            record.sectionsCompleted = status.sectionsCompleted == null ? 0 : status.sectionsCompleted;
-            ContainerStateTerminated terminated = workerTermination(pod);
-            record.exitCode = terminated == null ? null : terminated.getExitCode();
-            record.time = terminated != null && terminated.getFinishedAt() != null ? terminated.getFinishedAt() : now;
-            Optional<PodCondition> disruption = podCondition(pod, "DisruptionTarget").filter(c -> "True".equals(c.getStatus()));
-            String after = " after " + record.sectionsCompleted + " section(s)";
-            if (disruption.isPresent()) {
-                record.reason = Reasons.PREEMPTED;
-                record.message = "Pod " + record.podName + " was disrupted" + after + " (" + disruption.get().getReason()
-                        + (disruption.get().getMessage() == null ? "" : ": " + disruption.get().getMessage())
-                        + "); a new pod resumes from the last checkpoint";
-            } else if (record.exitCode != null && record.exitCode == ExitCode.TERMINATED.code) {
-                record.reason = Reasons.STOPPED;
-                record.message = "Pod " + record.podName + " stopped cleanly" + after
-                        + " (exit 75: suspended, evicted by Kueue or deleted); the render resumes from the last checkpoint";
-            } else if (terminated != null && "OOMKilled".equals(terminated.getReason())) {
-                record.reason = Reasons.OOM_KILLED;
-                record.message = "Worker ran out of memory" + after + " (limit " + memoryLimit()
-                        + "); raise spec.resources.memory";
-            } else if (record.exitCode != null && record.exitCode == ExitCode.INVALID_INPUT.code) {
-                record.reason = Reasons.INVALID_INPUT;
-                record.message = "Worker rejected its input: " + workerMessage("see the pod log");
-            } else {
-                record.reason = Reasons.CRASHED;
-                record.message = "Worker exited with code " + (record.exitCode == null ? "unknown" : record.exitCode) + after
-                        + (terminated != null && terminated.getMessage() != null ? ": " + terminated.getMessage() : "");
-            }
-            record.message = Bounded.text(record.message, Bounded.MESSAGE);
-            return record;
-        }
-
-        private void applyProgress() {
-            WorkerProgress progress = ownProgress();
-            if (progress == null) {
-                return;
-            }
-            Integer total = Bounded.count(progress.sectionsTotal, Bounded.SECTIONS);
-            if (total != null) {
-                status.sectionsTotal = total;
-            }
-            Integer completed = Bounded.count(progress.sectionsCompleted, status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal);
-            if (completed != null) {
-                status.sectionsCompleted = completed;
-            }
-            mergeSections(progress);
-            if (progress.lastCheckpoint != null && Bounded.count(progress.lastCheckpoint.section, Bounded.SECTIONS) != null) {
-                WorkerProgress.Checkpoint c = progress.lastCheckpoint;
-                VideoGenerationStatus.CheckpointStatus checkpoint = new VideoGenerationStatus.CheckpointStatus();
-                checkpoint.section = c.section;
-                checkpoint.location = Bounded.text(c.location, Bounded.SHORT_TEXT);
-                checkpoint.time = Bounded.text(c.time, Bounded.SHORT_TEXT);
-                checkpoint.sizeBytes = Bounded.bytes(c.sizeBytes);
-                status.lastCheckpoint = checkpoint;
-            }
-            String outputLocation = progress.output == null ? null : outputLocation(progress.output.file);
-            if (outputLocation != null) {
-                VideoGenerationStatus.OutputStatus output = new VideoGenerationStatus.OutputStatus();
-                output.location = outputLocation;
-                output.sizeBytes = Bounded.bytes(progress.output.sizeBytes);
-                output.frames = Bounded.count(progress.output.frames);
-                status.output = output;
-            }
-            boolean live = activePod != null && activePod.getMetadata().getName().equals(progress.podName);
-            status.currentSection = live ? Bounded.count(progress.currentSection, Bounded.SECTIONS) : null;
-            status.currentStep = live ? Bounded.count(progress.currentStep) : null;
-            Integer steps = Bounded.count(progress.stepsPerSection);
-            status.stepsPerSection = steps != null ? steps : status.stepsPerSection;
-            status.memoryTier = progress.memoryTier != null ? progress.memoryTier : status.memoryTier;
-        }
-
-        /**
-         * The report, if this render's worker wrote it: the worker puts the job's identity (with the
-         * resource's uid) in every report, and it must come from a pod of this resource's Job.
-         */
-        private WorkerProgress ownProgress() {
-            WorkerProgress progress = observation.progress();
-            boolean own = progress != null && Names.jobId(vg).equals(progress.jobId) && progress.podName != null
-                    && observation.pods().stream().anyMatch(p -> progress.podName.equals(p.getMetadata().getName()));
-            return own ? progress : null;
-        }
-
-        /**
-         * Where the video is, as the spec says: the worker only names the file (it may add a suffix
-         * where the name was taken), so a report cannot point the status at anything else. What the
-         * worker calls the location is its own view (its mount paths) and is not read.
-         */
-        private String outputLocation(String file) {
-            StorageLocation output = observation.output();
-            if (file == null || output == null || !OUTPUT_FILE.matcher(file).matches()) {
-                return null;
-            }
-            if (output.pvc == null) {
-                return "s3://" + output.s3.bucket + "/" + (output.s3.prefix == null ? "" : output.s3.prefix) + file;
-            }
-            String path = output.pvc.path == null || output.pvc.path.isEmpty() ? "" : output.pvc.path + "/";
-            return "pvc://" + output.pvc.claimName + "/" + path + file;
-        }
-
-        private void mergeSections(WorkerProgress progress) {
-            Map<Integer, SectionStatus> byIndex = new TreeMap<>();
-            status.sections.forEach(s -> byIndex.put(s.index, s));
-            int sectionLimit = status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal;
-            for (WorkerProgress.Section reported : progress.sections == null ? List.<WorkerProgress.Section>of() : progress.sections) {
-                SectionStatus known = byIndex.get(reported.index);
-                if (reported.index < 0 || reported.index >= sectionLimit
-                        || (known != null && Objects.equals(known.finishedAt, reported.finishedAt))) {
-                    continue;
-                }
-                SectionStatus section = new SectionStatus();
-                section.index = reported.index;
-                section.startedAt = Bounded.text(reported.startedAt, Bounded.SHORT_TEXT);
-                section.finishedAt = Bounded.text(reported.finishedAt, Bounded.SHORT_TEXT);
-                section.durationSeconds = reported.durationSeconds == null || !(reported.durationSeconds >= 0) ? null : reported.durationSeconds;
-                section.frames = Bounded.count(reported.frames);
-                Integer attempt = Bounded.count(reported.attempt);
-                section.attempt = attempt != null ? attempt : attemptOf(progress.podName);
-                byIndex.put(section.index, section);
-                newSections.add(section);
-            }
-            announceSections();
-            status.sections = new ArrayList<>(byIndex.values());
-            // The one place progress is set: sectionsTotal and sectionsCompleted change only in applyProgress, just before.
-            if (status.sectionsTotal != null) {
-                int completed = status.sectionsCompleted == null ? status.sections.size() : status.sectionsCompleted;
-                status.sectionsCompleted = completed;
-                status.progress = completed + "/" + status.sectionsTotal;
-            }
-        }
-
-        /** One Event per finished section, but a report that finishes many at once gets one Event for the rest. */
-        private void announceSections() {
-            for (SectionStatus section : newSections.subList(0, Math.min(newSections.size(), SECTION_EVENTS))) {
-                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED, "Section " + (section.index + 1)
-                        + (status.sectionsTotal == null ? "" : " of " + status.sectionsTotal) + " finished"
-                        + (section.durationSeconds == null ? "" : String.format(" in %.1f s", section.durationSeconds))));
-            }
-            if (newSections.size() > SECTION_EVENTS) {
-                notices.add(new Decision.Notice(false, Reasons.SECTION_COMPLETED,
-                        (newSections.size() - SECTION_EVENTS) + " more sections finished"));
-            }
-        }
-
-        /** 1-based attempt of a pod: ended pods are numbered in the order they were recorded. */
-        private int attemptOf(String podName) {
-            List<AttemptRecord> history = status.attempts.history;
-            for (int i = 0; i < history.size(); i++) {
-                if (history.get(i).podName.equals(podName)) {
-                    return i + 1;
-                }
-            }
-            return history.size() + 1;
-        }
-
-        private void succeed(JobCondition complete) {
-            status.phase = Phase.Succeeded;
-            status.completionTime = complete.getLastTransitionTime() != null ? complete.getLastTransitionTime() : now;
-            clearLiveWork();
-            status.message = "Rendered " + (status.sectionsTotal == null ? "all" : status.sectionsTotal) + " sections"
-                    + (status.output == null || status.output.location == null ? "" : "; video at " + status.output.location);
-            scheduledFromPod(lastPod());
-        }
-
-        private void failFromJob(JobCondition failed) {
-            String reason = failed.getReason() == null ? Reasons.FAILED : failed.getReason();
-            String at = " at " + (status.progress == null ? "section 0" : "section " + status.progress);
-            switch (reason) {
-                case "BackoffLimitExceeded" -> fail(Reasons.BACKOFF_LIMIT_EXCEEDED, "Worker failed "
-                        + status.attempts.failures + " time(s), more than spec.backoffLimit="
-                        + backoffLimit() + at + "; last failure: " + lastFailureMessage());
-                case "DeadlineExceeded" -> fail(Reasons.DEADLINE_EXCEEDED, "Render ran past spec.activeDeadlineSeconds="
-                        + spec.activeDeadlineSeconds + at);
-                case "PodFailurePolicy" -> fail(Reasons.INVALID_INPUT, "Worker rejected its input, not retried: "
-                        + workerMessage(failed.getMessage()));
-                default -> fail(reason, "Worker Job failed" + at + ": " + failed.getMessage());
-            }
-            status.completionTime = failed.getLastTransitionTime() != null ? failed.getLastTransitionTime() : now;
-        }
-
-        private void fail(String reason, String message) {
-            status.phase = Phase.Failed;
-            status.message = message;
-            clearLiveWork();
-            if (status.completionTime == null) {
-                status.completionTime = now;
-            }
-            stalledReason = reason;
-        }
-
-        private void suspendedOrQueued() {
-            if (Boolean.TRUE.equals(spec.suspend) && spec.queueName == null) {
-                unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended after "
-                        + (status.progress == null ? "0 sections" : status.progress + " sections")
-                        + "; set spec.suspend to false to resume");
-            } else {
-                queued();
-            }
-            clearLiveWork();
-        }
-
-        private void queued() {
-            unscheduled(Phase.Queued, Reasons.QUEUED, "Waiting for Kueue to admit the worker Job (queue " + spec.queueName + ")");
-        }
-
-        /** A phase in which no worker pod is scheduled, for the given reason. */
-        private void unscheduled(Phase phase, String reason, String message) {
-            status.phase = phase;
-            status.message = message;
-            scheduled(false, reason, message);
-        }
-
-        /** No pod is at work: nothing is being sampled. */
-        private void clearLiveWork() {
-            status.currentSection = null;
-            status.currentStep = null;
-        }
-
-        /** The Job runs but has no live pod: a failed pod is being replaced, or the first is on its way. */
-        private void betweenPods() {
-            status.phase = Phase.Pending;
-            List<AttemptRecord> history = status.attempts.history;
-            AttemptRecord last = history.isEmpty() ? null : history.get(history.size() - 1);
-            if (observation.podsRefused() != null) {
-                stalledReason = Reasons.POD_CREATE_REFUSED;
-                activityReason = stalledReason;
-                status.message = "The Job controller cannot create the worker pod: " + observation.podsRefused();
-                warnOnce(stalledReason);
-            } else if (last == null) {
-                status.message = "Waiting for the Job controller to create the worker pod";
-                activityReason = Reasons.STARTING;
-            } else if (Reasons.isInterruption(last.reason)) {
-                status.message = (Reasons.PREEMPTED.equals(last.reason) ? "Preempted" : "Stopped") + " after "
-                        + last.sectionsCompleted + " section(s); a new pod resumes from the last checkpoint";
-                activityReason = last.reason;
-            } else {
-                status.message = last.message + "; retrying (" + status.attempts.failures + " of spec.backoffLimit="
-                        + backoffLimit() + " failures used)";
-                activityReason = status.attempts.failures >= 2 ? Reasons.CRASH_LOOP : last.reason;
-            }
-            scheduled(false, activityReason, status.message);
-        }
-
-        private void running(Pod pod) {
-            status.phase = Phase.Running;
-            if (status.startTime == null) {
-                status.startTime = pod.getStatus() != null && pod.getStatus().getStartTime() != null ? pod.getStatus().getStartTime() : now;
-            }
-            scheduledFromPod(pod);
-            WorkerProgress progress = ownProgress();
-            boolean live = progress != null && pod.getMetadata().getName().equals(progress.podName);
-            String sections = status.sectionsTotal == null ? "" : " (" + status.progress + " sections done)";
-            if (live && progress.resumedFromSection != null && status.attempts.preemptions + status.attempts.failures > 0) {
-                activityReason = Reasons.RESUMED;
-                status.message = "Resumed from section " + progress.resumedFromSection + " after "
-                        + describeAttempts() + "; " + describeWork(progress) + sections;
-            } else {
-                activityReason = Reasons.RENDERING;
-                status.message = (live ? describeWork(progress) : "Worker starting") + sections;
-            }
-        }
-
-        private void pending(Pod pod) {
-            status.phase = Phase.Pending;
-            status.podName = pod.getMetadata().getName();
-            Optional<PodCondition> unschedulable = podCondition(pod, "PodScheduled")
-                    .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()));
-            Optional<String> waiting = workerWaiting(pod);
-            if (unschedulable.isPresent()) {
-                activityReason = Reasons.UNSCHEDULABLE;
-                status.message = "Waiting for a node with " + gpuDescription() + ": " + unschedulable.get().getMessage();
-                scheduled(false, Reasons.UNSCHEDULABLE, status.message);
-                if (!Reasons.UNSCHEDULABLE.equals(conditionReason(Conditions.SCHEDULED))) {
-                    notices.add(new Decision.Notice(true, Reasons.UNSCHEDULABLE, status.message));
-                }
-                return;
-            }
-            scheduledFromPod(pod);
-            String reason = waiting.map(w -> w.split(":", 2)[0]).orElse("");
-            if (IMAGE_PULL_WAITING.contains(reason) || CONFIG_WAITING.contains(reason)) {
-                stalledReason = IMAGE_PULL_WAITING.contains(reason) ? Reasons.IMAGE_PULL_ERROR : Reasons.CONTAINER_CONFIG_ERROR;
-                status.message = (IMAGE_PULL_WAITING.contains(reason) ? "Cannot pull the worker image: "
-                        : "Cannot start the worker container (check Secrets and volumes): ") + waiting.get();
-                warnOnce(stalledReason);
-            } else {
-                activityReason = Reasons.STARTING;
-                status.message = "Starting the worker" + (pod.getSpec().getNodeName() == null ? "" : " on " + pod.getSpec().getNodeName());
-            }
-        }
-
-        private void scheduledFromPod(Pod pod) {
-            if (pod == null) {
-                return;
-            }
-            status.podName = pod.getMetadata().getName();
-            String node = pod.getSpec().getNodeName();
-            if (node != null) {
-                status.nodeName = node;
-                scheduled(true, "Scheduled", "Worker pod " + status.podName + " runs on " + node);
-            }
-        }
-
-        private void scheduled(boolean value, String reason, String message) {
-            Conditions.set(status.conditions, Conditions.SCHEDULED, value, reason, message, generation, now);
-        }
-
-        private void finishConditions() {
-            Phase phase = status.phase == null ? Phase.Pending : status.phase;
-            status.phase = phase;
-            status.message = Bounded.text(status.message, Bounded.MESSAGE);
-            String message = status.message;
-            boolean stalled = stalledReason != null;
-            Conditions.set(status.conditions, Conditions.READY, phase == Phase.Succeeded,
-                    phase == Phase.Succeeded ? Reasons.SUCCEEDED : phase.name(), message, generation, now);
-            Conditions.set(status.conditions, Conditions.STALLED, stalled,
-                    stalled ? stalledReason : Reasons.AS_EXPECTED, stalled ? message : "", generation, now);
-            boolean working = !stalled && (phase == Phase.Pending || phase == Phase.Queued || phase == Phase.Running);
-            Conditions.set(status.conditions, Conditions.RECONCILING, working,
-                    working ? activityReason : phase.name(), working ? message : "", generation, now);
-            boolean progressing = !stalled && phase == Phase.Running;
-            Conditions.set(status.conditions, Conditions.PROGRESSING, progressing,
-                    progressing ? activityReason : (stalled ? stalledReason : phase == Phase.Pending ? activityReason : phase.name()),
-                    message, generation, now);
-            if (status.lastCheckpoint != null) {
-                VideoGenerationStatus.CheckpointStatus c = status.lastCheckpoint;
-                Conditions.set(status.conditions, Conditions.CHECKPOINTED, true, Reasons.CHECKPOINT_SAVED,
-                        "State after section " + c.section + " saved at " + c.location, generation, now);
-            } else {
-                Conditions.set(status.conditions, Conditions.CHECKPOINTED, false, "NoCheckpoint",
-                        "No section finished yet", generation, now);
-            }
-        }
-
-        /** A warning Event for the reason the render is stalled, only when the stored status did not have it yet. */
-        private void warnOnce(String reason) {
-            if (!reason.equals(conditionReason(Conditions.STALLED))) {
-                notices.add(new Decision.Notice(true, reason, status.message));
-            }
-        }
-
-        private String conditionReason(String type) {
-            return Conditions.find(old.conditions, type).map(c -> c.getReason()).orElse(null);
-        }
-
-        private Pod lastPod() {
-            List<Pod> pods = observation.pods();
-            return pods.isEmpty() ? null : pods.get(pods.size() - 1);
-        }
-
-        private String describeAttempts() {
-            int preemptions = status.attempts.preemptions;
-            int failures = status.attempts.failures;
-            List<String> parts = new ArrayList<>();
-            if (preemptions > 0) {
-                parts.add(preemptions + " preemption(s)");
-            }
-            if (failures > 0) {
-                parts.add(failures + " failure(s)");
-            }
-            return String.join(" and ", parts);
-        }
-
-        private static String describeWork(WorkerProgress progress) {
-            if (progress.state == WorkerProgress.State.Sampling && progress.currentSection != null) {
-                return "sampling section " + (progress.currentSection + 1)
-                        + (progress.currentStep == null ? "" : ", step " + progress.currentStep
-                        + (progress.stepsPerSection == null ? "" : "/" + progress.stepsPerSection));
-            }
-            return "worker " + String.valueOf(progress.state).toLowerCase();
-        }
-
-        private String workerMessage(String fallback) {
-            WorkerProgress progress = ownProgress();
-            return progress != null && progress.message != null ? progress.message : fallback;
-        }
-
-        private String lastFailureMessage() {
-            return status.attempts.history.stream().filter(r -> !Reasons.isInterruption(r.reason))
-                    .reduce((a, b) -> b).map(r -> r.message).orElse("unknown");
-        }
-
-        private int backoffLimit() {
-            return spec.backoffLimit == null ? VideoGenerationSpec.DEFAULT_BACKOFF_LIMIT : spec.backoffLimit;
-        }
-
-        private String memoryLimit() {
-            return spec.resources == null || spec.resources.memory == null ? "none set" : spec.resources.memory;
-        }
-
-        private String gpuDescription() {
-            int gpus = spec.resources == null || spec.resources.gpus == null ? WorkerResources.DEFAULT_GPUS : spec.resources.gpus;
-            return gpus == 0 ? "room for the worker" : gpus + " free " + observation.gpuResourceName();
-        }
-    }
-
-    /** A pod the API server has just accepted may not have a status yet: it is pending. */
-
-    /** A pod's creation time, or null when it has none or it cannot be read. */
-    private static Instant createdAt(Pod pod) {
-        try {
-            String created = pod.getMetadata().getCreationTimestamp();
-            return created == null ? null : Instant.parse(created);
-        } catch (DateTimeParseException e) {
-            return null;
-        }
-    }
-    private static String podPhase(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
-    }
-
-    private static Optional<JobCondition> jobCondition(Job job, String type) {
-        return job.getStatus() == null || job.getStatus().getConditions() == null ? Optional.empty()
-                : job.getStatus().getConditions().stream()
-                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
-    }
-
-    private static Optional<PodCondition> podCondition(Pod pod, String type) {
-        return pod.getStatus() == null || pod.getStatus().getConditions() == null ? Optional.empty()
-                : pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
-    }
-
-    private static Optional<ContainerStatus> workerStatus(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Optional.empty()
-                : pod.getStatus().getContainerStatuses().stream()
-                .filter(c -> Names.WORKER_CONTAINER.equals(c.getName())).findFirst();
-    }
-
-    private static ContainerStateTerminated workerTermination(Pod pod) {
-        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getTerminated).orElse(null);
-    }
-
-    /** "Reason: message" of the worker container while it waits to start. */
-    private static Optional<String> workerWaiting(Pod pod) {
-        return workerStatus(pod).map(ContainerStatus::getState).map(ContainerState::getWaiting)
-                .map(w -> w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage()));
+    /** The newest pod that is pending or running and not being deleted, null when none. */
+    private static Pod activePod(List<Pod> pods) {
+        return pods.stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> "Pending".equals(Pods.phase(p)) || "Running".equals(Pods.phase(p)))
+                .reduce((first, second) -> second).orElse(null);
     }
 }

@@ -90,7 +90,7 @@ class StatusLogicTest {
     @Test
     void moreEndedPodsThanTheHistoryHoldsAreCountedOnceAndToldOnce() {
         VideoGeneration vg = render();
-        int ended = StatusLogic.HISTORY_LIMIT + 5;
+        int ended = PodHistory.LIMIT + 5;
         List<Pod> pods = IntStream.range(0, ended).mapToObj(i -> new PodBuilder(pod(String.format("r-%03d", i), "Failed"))
                 .editMetadata().withCreationTimestamp(Instant.parse("2026-03-01T12:00:00Z").plusSeconds(60L * i).toString())
                 .endMetadata()
@@ -99,7 +99,7 @@ class StatusLogicTest {
         Observation observation = observe(job(false), pods, null);
         Decision first = decide(vg, observation);
         assertThat(first.newAttempts()).hasSize(ended);
-        assertThat(first.status().attempts.history).hasSize(StatusLogic.HISTORY_LIMIT);
+        assertThat(first.status().attempts.history).hasSize(PodHistory.LIMIT);
         vg.setStatus(first.status());
         Decision replay = decide(vg, observation);
         assertThat(replay.newAttempts()).isEmpty();
@@ -222,7 +222,7 @@ class StatusLogicTest {
         Decision decision = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report));
         assertThat(decision.status().sectionsTotal).isNull();
         assertThat(decision.status().sections).hasSizeLessThanOrEqualTo(Bounded.SECTIONS);
-        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(StatusLogic.SECTION_EVENTS + 2);
+        assertThat(decision.notices()).hasSizeLessThanOrEqualTo(ProgressMirror.SECTION_EVENTS + 2);
     }
 
     @Test
