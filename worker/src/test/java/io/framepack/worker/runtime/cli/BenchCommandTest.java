@@ -5,7 +5,10 @@ import io.framepack.worker.runtime.RandomWalkRenders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -110,10 +113,18 @@ class BenchCommandTest {
 
     @Test
     void renderBenchAtFullSizeAsksForTheModelDirectory() {
-        StandardOutput run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of())
-                .execute("bench", "render", "--model", "full"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute("bench", "render", "--model", "full");
+        } finally {
+            System.setErr(original);
+        }
 
-        assertThat(run.exitCode()).isNotZero();
+        assertThat(code).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("bench render --model full needs --model-dir");
     }
 
     private static Map<String, String> summary(String out) {
