@@ -2,6 +2,7 @@ package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.bench.CheckpointBench;
 import io.framepack.worker.bench.KernelThroughput;
 import io.framepack.worker.bench.LatentSize;
@@ -10,6 +11,7 @@ import io.framepack.worker.bench.ScratchFiles;
 import io.framepack.worker.bench.TransformerBench;
 import io.framepack.worker.bench.VaeBench;
 import io.framepack.worker.runtime.DemoModel;
+import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.ObjectStore;
 import io.framepack.worker.runtime.storage.S3Store;
@@ -174,21 +176,30 @@ final class BenchCommand {
             if (models == null && model == ModelSize.full) {
                 System.err.println("bench render --model full needs --model-dir: the loaders read model files, and"
                         + " random weights of the released sizes would be about 45 GB on disk");
-                return 2;
+                return ExitCode.INVALID_INPUT.code;
+            }
+            RenderSettings settings = settings();
+            try {
+                new SettingsCheck().render(settings, field -> "--" + field.replace("latentWindowSize", "window")
+                                .replace("teaCache.threshold", "teacache"))
+                        .device("--device", device.name())
+                        .orThrow();
+                if (gpuMemory != null && !(gpuMemory > 0)) {
+                    throw new InvalidInputException(InvalidInputException.INPUT, "--gpu-memory must be above 0 GiB");
+                }
+            } catch (InvalidInputException e) {
+                System.err.println(e.getMessage());
+                return ExitCode.INVALID_INPUT.code;
             }
             Path unpacked = models == null ? Files.createTempDirectory("framepack-bench-model-") : null;
             try {
                 if (unpacked != null) {
                     models = DemoModel.directory(unpacked);
                 }
-                RenderSettings settings = new RenderSettings();
-                settings.seconds = seconds;
-                settings.steps = steps;
-                settings.latentWindowSize = window;
-                settings.resolution = resolution != null ? resolution
-                        : model == ModelSize.full ? settings.resolution : DemoModel.RESOLUTION;
-                settings.teaCache.enabled = teaCache > 0;
-                settings.teaCache.threshold = teaCache;
+                if (resolution == null && model == ModelSize.tiny) {
+                    // Below the bounds of real renders, which were checked: the tiny model's own size.
+                    settings.resolution = DemoModel.RESOLUTION;
+                }
                 byte[] start = image != null ? ImageSources.file(image) : DemoModel.image();
                 return RenderBench.run(models, start, settings, device.name(),
                         gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)), System.out) ? 0 : 1;
@@ -197,6 +208,22 @@ final class BenchCommand {
                     ScratchFiles.deleteTree(unpacked);
                 }
             }
+        }
+
+        /** The job's settings as given; the resolution defaults to the official 640 bucket. */
+        private RenderSettings settings() {
+            RenderSettings settings = new RenderSettings();
+            settings.seconds = seconds;
+            settings.steps = steps;
+            settings.latentWindowSize = window;
+            if (resolution != null) {
+                settings.resolution = resolution;
+            }
+            settings.teaCache.enabled = teaCache > 0;
+            if (teaCache > 0) {
+                settings.teaCache.threshold = teaCache;
+            }
+            return settings;
         }
     }
 

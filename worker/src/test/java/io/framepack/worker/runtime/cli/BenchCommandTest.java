@@ -113,18 +113,37 @@ class BenchCommandTest {
 
     @Test
     void renderBenchAtFullSizeAsksForTheModelDirectory() {
+        StandardOutput run = benchFailing("render", "--model", "full");
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.text()).contains("bench render --model full needs --model-dir");
+    }
+
+    @Test
+    void renderBenchRefusesBadSettingsBeforeLoadingAnything() {
+        StandardOutput settings = benchFailing("render", "--seconds", "0", "--steps", "0");
+        StandardOutput budget = benchFailing("render", "--gpu-memory", "-1");
+
+        assertThat(settings.exitCode()).isNotZero();
+        assertThat(settings.text()).contains("--seconds: must be above 0").contains("--steps: must be between 1")
+                .doesNotContain("render of");
+        assertThat(budget.exitCode()).isNotZero();
+        assertThat(budget.text()).contains("--gpu-memory must be above 0").doesNotContain("render of");
+    }
+
+    /** A bench run expected to fail: its exit code, and what it printed on standard output and error together. */
+    private static StandardOutput benchFailing(String... args) {
+        String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream original = System.err;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
+        StandardOutput run;
         try {
-            code = new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute("bench", "render", "--model", "full");
+            run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command));
         } finally {
             System.setErr(original);
         }
-
-        assertThat(code).isNotZero();
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("bench render --model full needs --model-dir");
+        return new StandardOutput(run.exitCode(), run.text() + err.toString(StandardCharsets.UTF_8));
     }
 
     private static Map<String, String> summary(String out) {
