@@ -63,6 +63,7 @@ public final class RenderBench {
                               PrintStream out) throws IOException {
         Path scratch = Files.createTempDirectory("framepack-bench-render-");
         try {
+            // Only the final checkpoint is saved: what saves between sections cost is bench checkpoints' figure.
             RenderRequest request = new RenderRequest("bench/render", "bench", ModelDirectory.at(modelDir).identity(),
                     "a bench render", "", settings, "bench", Integer.MAX_VALUE, image, modelDir, device, gpuMemoryBytes);
             RenderBench bench = new RenderBench(out, "gpu".equals(device));
