@@ -244,14 +244,7 @@ public final class TransformerBench {
             return String.format(Locale.ROOT, "%.2f GiB held on %s (sampled after each step)",
                     peakGpuBytes / (double) (1L << 30), device);
         }
-        try {
-            String line = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("VmHWM:")).findFirst().orElse("VmHWM: ? kB");
-            long kb = Long.parseLong(line.replaceAll("\\D+", ""));
-            return String.format(Locale.ROOT, "%.2f GiB peak RSS", kb / (double) (1L << 20));
-        } catch (IOException | NumberFormatException e) {
-            return "unknown (" + e + ")";
-        }
+        return HostMemory.peakRss();
     }
 
     private static double seconds(long startNanos) {

@@ -1,11 +1,17 @@
 package io.framepack.worker.runtime.cli;
 
+import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.bench.CheckpointBench;
 import io.framepack.worker.bench.KernelThroughput;
 import io.framepack.worker.bench.LatentSize;
+import io.framepack.worker.bench.RenderBench;
+import io.framepack.worker.bench.ScratchFiles;
 import io.framepack.worker.bench.TransformerBench;
 import io.framepack.worker.bench.VaeBench;
+import io.framepack.worker.runtime.DemoModel;
+import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.ObjectStore;
 import io.framepack.worker.runtime.storage.S3Store;
@@ -20,18 +26,17 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** Measurements of this machine and its storage, with numbers to compare against the official code. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure the transformer's speed and memory, or what checkpoints cost on a storage.",
+        description = "Measure a whole render, the transformer, the VAE or the kernels (speed and memory), or what "
+                + "checkpoints cost on a storage.",
         subcommands = {BenchCommand.Transformer.class, BenchCommand.Vae.class, BenchCommand.Kernels.class,
-                BenchCommand.Checkpoints.class})
+                BenchCommand.Checkpoints.class, BenchCommand.Render.class})
 final class BenchCommand {
     enum DeviceKind { cpu, gpu }
 
@@ -132,6 +137,96 @@ final class BenchCommand {
         }
     }
 
+    @Command(name = "render", mixinStandardHelpOptions = true,
+            description = "A whole job as generate runs it (text encoders, SigLIP, VAE encode, every section's sampling, "
+                    + "decode and soft append, the MP4), timed phase by phase, with its peak GPU and host memory. "
+                    + "Writes its checkpoints and video to a temporary directory and deletes them.")
+    static final class Render implements Callable<Integer> {
+        enum ModelSize { tiny, full }
+
+        @Option(names = "--model", defaultValue = "tiny", description = "tiny (the bundled random-weights demo model,"
+                + " runs on a CPU) or full (the released sizes: give their folders with --model-dir).")
+        ModelSize model;
+        @Option(names = "--model-dir", description = "A model directory in the official layout (for full: the released"
+                + " weights, or random ones of their shapes).")
+        Path modelDir;
+        @Option(names = "--image", description = "Start image (default: the demo image).")
+        Path image;
+        @Option(names = "--seconds", defaultValue = "1", description = "Video length (default ${DEFAULT-VALUE}).")
+        double seconds;
+        @Option(names = "--resolution", description = "Bucket resolution in pixels (default: 640 for full, the demo"
+                + " model's 64 for tiny); the latent is an eighth of it.")
+        Integer resolution;
+        @Option(names = "--window", defaultValue = "9", description = "Latent frames per section.")
+        int window;
+        @Option(names = "--steps", defaultValue = "25")
+        int steps;
+        @Option(names = "--teacache", defaultValue = "0",
+                description = "TeaCache threshold (the official demo uses 0.15); 0 is off.")
+        double teaCache;
+        @Option(names = "--device", defaultValue = "cpu", description = "cpu or gpu.")
+        DeviceKind device;
+        @Option(names = "--gpu-memory", paramLabel = "GiB", description = "The render's GPU memory budget, which picks"
+                + " its memory tier as for generate (default: what the GPU has free).")
+        Double gpuMemory;
+
+        @Override
+        public Integer call() throws IOException {
+            Path models = modelDir;
+            if (models == null && model == ModelSize.full) {
+                System.err.println("bench render --model full needs --model-dir: the loaders read model files, and"
+                        + " random weights of the released sizes would be about 45 GB on disk");
+                return ExitCode.INVALID_INPUT.code;
+            }
+            RenderSettings settings = settings();
+            try {
+                new SettingsCheck().render(settings, field -> "--" + field.replace("latentWindowSize", "window")
+                                .replace("teaCache.threshold", "teacache"))
+                        .device("--device", device.name())
+                        .orThrow();
+                if (gpuMemory != null && !(gpuMemory > 0)) {
+                    throw new InvalidInputException(InvalidInputException.INPUT, "--gpu-memory must be above 0 GiB");
+                }
+            } catch (InvalidInputException e) {
+                System.err.println(e.getMessage());
+                return ExitCode.INVALID_INPUT.code;
+            }
+            Path unpacked = models == null ? Files.createTempDirectory("framepack-bench-model-") : null;
+            try {
+                if (unpacked != null) {
+                    models = DemoModel.directory(unpacked);
+                }
+                if (resolution == null && model == ModelSize.tiny) {
+                    // Below the bounds of real renders, which were checked: the tiny model's own size.
+                    settings.resolution = DemoModel.RESOLUTION;
+                }
+                byte[] start = image != null ? ImageSources.file(image) : DemoModel.image();
+                return RenderBench.run(models, start, settings, device.name(),
+                        gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)), System.out) ? 0 : 1;
+            } finally {
+                if (unpacked != null) {
+                    ScratchFiles.deleteTree(unpacked);
+                }
+            }
+        }
+
+        /** The job's settings as given; the resolution defaults to the official 640 bucket. */
+        private RenderSettings settings() {
+            RenderSettings settings = new RenderSettings();
+            settings.seconds = seconds;
+            settings.steps = steps;
+            settings.latentWindowSize = window;
+            if (resolution != null) {
+                settings.resolution = resolution;
+            }
+            settings.teaCache.enabled = teaCache > 0;
+            if (teaCache > 0) {
+                settings.teaCache.threshold = teaCache;
+            }
+            return settings;
+        }
+    }
+
     @Command(name = "checkpoints", mixinStandardHelpOptions = true,
             description = "Saves the checkpoints of a whole job (random contents, no model) to a directory or an "
                     + "S3 prefix and reports bytes and seconds per save, and the share of a section's time. "
@@ -198,9 +293,9 @@ final class BenchCommand {
                     }
                     s3.close();
                 } else if (store instanceof DirectoryStore directory) {
-                    deleteTree(directory.root());
+                    ScratchFiles.deleteTree(directory.root());
                 }
-                deleteTree(scratch);
+                ScratchFiles.deleteTree(scratch);
             }
             double written = saves.stream().mapToLong(CheckpointBench.Save::bytesWritten).average().orElse(0);
             double copy = saves.stream().mapToDouble(CheckpointBench.Save::copySeconds).average().orElse(0);
@@ -227,17 +322,6 @@ final class BenchCommand {
             }
             return new DirectoryStore(target != null && target.dir != null
                     ? target.dir.resolve("framepack-bench-" + ProcessHandle.current().pid()) : scratch.resolve("checkpoints"));
-        }
-
-        private static void deleteTree(Path root) throws IOException {
-            if (!Files.exists(root)) {
-                return;
-            }
-            try (Stream<Path> files = Files.walk(root)) {
-                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(file);
-                }
-            }
         }
     }
 }

@@ -5,7 +5,10 @@ import io.framepack.worker.runtime.RandomWalkRenders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +18,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class BenchCommandTest {
     private static final Pattern SAVE = Pattern.compile("after section (\\d+): \\d+ frames, wrote ([\\d.]+) MB of ([\\d.]+) MB: copied in [\\d.]+ s, written in [\\d.]+ s");
@@ -81,6 +85,71 @@ class BenchCommandTest {
 
         assertThat(out).containsPattern("matmul 64x64x64 float32 +[\\d.]+ ms +[\\d.]+ TFLOP/s")
                 .containsPattern("sdpa 2x32x16 float32 +[\\d.]+ ms +[\\d.]+ TFLOP/s");
+    }
+
+    @Test
+    void renderBenchRunsAWholeTinyJobOnTheCpuAndReportsEveryPhase() throws IOException {
+        String out = bench("render", "--model", "tiny", "--seconds", "2", "--window", "3", "--steps", "2");
+
+        // 2 s at window 3: five sections of the inverted schedule, each sampled, decoded and appended.
+        assertThat(Pattern.compile("section \\d: sampling [\\d.]+ s, decode and append [\\d.]+ s").matcher(out).results())
+                .hasSize(5);
+        assertThat(out).containsPattern("phases: model check and memory plan [\\d.]+ s, text encoders \\(LLaMA, CLIP\\)"
+                        + " and SigLIP [\\d.]+ s, VAE and transformer load, start-image VAE encode [\\d.]+ s,"
+                        + " final checkpoint [\\d.]+ s, MP4 encode and publish [\\d.]+ s")
+                .containsPattern("peak memory: GPU none \\(CPU render\\); host [\\d.]+ GiB peak RSS");
+        Map<String, String> summary = summary(out);
+        int frames = Integer.parseInt(summary.get("frames"));
+        // Every section but the first adds 4 x window pixel frames; the first adds one more.
+        assertThat(frames).isEqualTo(5 * 4 * 3 + 1);
+        double total = Double.parseDouble(summary.get("total_s"));
+        assertThat(Double.parseDouble(summary.get("s_per_video_s"))).isCloseTo(total / (frames / 30.0), within(0.01));
+        assertThat(Double.parseDouble(summary.get("first_section_s"))).isPositive().isLessThan(total);
+        assertThat(Double.parseDouble(summary.get("sampling_s")) + Double.parseDouble(summary.get("decode_s")))
+                .isPositive().isLessThan(total);
+        assertThat(summary.get("peak_gpu_gib")).isEqualTo("-");
+        assertThat(Double.parseDouble(summary.get("peak_rss_gib"))).isGreaterThan(0.05);
+    }
+
+    @Test
+    void renderBenchAtFullSizeAsksForTheModelDirectory() {
+        StandardOutput run = benchFailing("render", "--model", "full");
+
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.text()).contains("bench render --model full needs --model-dir");
+    }
+
+    @Test
+    void renderBenchRefusesBadSettingsBeforeLoadingAnything() {
+        StandardOutput settings = benchFailing("render", "--seconds", "0", "--steps", "0");
+        StandardOutput budget = benchFailing("render", "--gpu-memory", "-1");
+
+        assertThat(settings.exitCode()).isNotZero();
+        assertThat(settings.text()).contains("--seconds: must be above 0").contains("--steps: must be between 1")
+                .doesNotContain("render of");
+        assertThat(budget.exitCode()).isNotZero();
+        assertThat(budget.text()).contains("--gpu-memory must be above 0").doesNotContain("render of");
+    }
+
+    /** A bench run expected to fail: its exit code, and what it printed on standard output and error together. */
+    private static StandardOutput benchFailing(String... args) {
+        String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        StandardOutput run;
+        try {
+            run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command));
+        } finally {
+            System.setErr(original);
+        }
+        return new StandardOutput(run.exitCode(), run.text() + err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, String> summary(String out) {
+        String line = out.lines().filter(l -> l.startsWith("summary: ")).findFirst().orElseThrow();
+        return Pattern.compile("(\\w+)=(\\S+)").matcher(line).results()
+                .collect(java.util.stream.Collectors.toMap(m -> m.group(1), m -> m.group(2)));
     }
 
     @Test
