@@ -143,9 +143,9 @@ public record MemoryPlan(MemoryTier tier, boolean tiledVae, boolean cpuEncoders,
         String limit = budget.unlimited() ? "no GPU memory limit"
                 : String.format(Locale.ROOT, "GPU memory budget %.1f GiB (%s)", gib(budget.bytes()), budget.source());
         return String.format(Locale.ROOT, "Memory tier %s: %s; %d of %d transformer blocks resident%s; VAE %s;"
-                        + " encoders ran on the %s", tier, limit, residentBlocks, blocks,
+                        + " encoders ran %s", tier, limit, residentBlocks, blocks,
                 residentBlocks < blocks ? ", the rest streamed from host memory" : "",
-                tiledVae ? "tiled in 256-pixel tiles" : "decodes whole frames", cpuEncoders ? "CPU" : "GPU");
+                tiledVae ? "tiled in 256-pixel tiles" : "decodes whole frames", cpuEncoders ? "on the CPU" : "beside the transformer");
     }
 
     private static double gib(long bytes) {
