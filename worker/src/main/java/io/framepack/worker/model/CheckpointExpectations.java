@@ -6,6 +6,7 @@ import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.text.ClipTextConfig;
 import io.framepack.worker.text.LlamaConfig;
+import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.VaeConfig;
@@ -14,9 +15,9 @@ import java.util.Arrays;
 
 /**
  * Cheap checks, from the safetensors headers only, that a component's weights fit its
- * {@code config.json}: the VAE completely (every key and shape), the others by their defining
- * tensors (embeddings, patch convs) and their layer counts, so a config from one model next to
- * the weights of another is caught before anything is loaded.
+ * {@code config.json}: the VAE and the transformer completely (each builds itself on the headers),
+ * the encoders by their defining tensors (embeddings, patch convs) and their layer counts, so a
+ * config from one model next to the weights of another is caught before anything is loaded.
  */
 final class CheckpointExpectations {
     private CheckpointExpectations() {
@@ -26,21 +27,12 @@ final class CheckpointExpectations {
     static void check(Component component, JsonNode config, SafetensorsWeights weights) {
         switch (component) {
             case VAE -> HunyuanVideoVae.checkCheckpoint(weights, VaeConfig.fromJson(config));
-            case TRANSFORMER -> transformer(TransformerConfig.fromJson(config), weights);
+            case TRANSFORMER -> PackedTransformer.checkCheckpoint(weights, TransformerConfig.fromJson(config));
             case TEXT_ENCODER -> llama(LlamaConfig.fromJson(config), weights);
             case TEXT_ENCODER_2 -> clip(ClipTextConfig.fromJson(config), weights);
             case IMAGE_ENCODER -> siglip(SiglipVisionConfig.fromJson(config), weights);
             default -> throw new IllegalArgumentException(component + " has no weights");
         }
-    }
-
-    private static void transformer(TransformerConfig c, SafetensorsWeights w) {
-        long inner = (long) c.numAttentionHeads() * c.attentionHeadDim();
-        shape(w, "x_embedder.proj.weight", inner, c.inChannels(), c.patchSizeT(), c.patchSize(), c.patchSize());
-        layers(w, "transformer_blocks.", c.numLayers());
-        layers(w, "single_transformer_blocks.", c.numSingleLayers());
-        present(w, "clean_x_embedder.proj.weight", c.hasCleanXEmbedder());
-        present(w, "image_projection.up.weight", c.hasImageProj());
     }
 
     private static void llama(LlamaConfig c, SafetensorsWeights w) {
@@ -86,13 +78,6 @@ final class CheckpointExpectations {
         if (found != count) {
             throw new TensorFormatException("the config has " + count + " " + prefix + "* blocks, the weights have "
                     + found);
-        }
-    }
-
-    private static void present(SafetensorsWeights w, String key, boolean expected) {
-        if (w.contains(key) != expected) {
-            throw new TensorFormatException("weight " + key + (expected ? " is missing, but the config needs it"
-                    : " is present, but the config does not use it"));
         }
     }
 

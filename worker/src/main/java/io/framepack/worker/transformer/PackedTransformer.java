@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
@@ -101,6 +102,19 @@ public final class PackedTransformer implements AutoCloseable {
                                          BlockResidency residency) {
         Numerics numerics = new Numerics(weights.precision(), kernels);
         return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent, residency);
+    }
+
+    /**
+     * Checks, from the safetensors headers alone, that the checkpoint holds exactly the weights
+     * {@code config} implies with the shapes it implies, by building the model on parameters that
+     * are only checked; throws a {@link TensorFormatException} naming the first key that is
+     * missing or misshapen, or the keys the config does not use.
+     */
+    public static void checkCheckpoint(SafetensorsWeights weights, TransformerConfig config) {
+        Numerics numerics = new Numerics(Precision.FLOAT32, new DjlKernels());
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            new PackedTransformer(ParameterReader.shapesOnly(weights), config, numerics, manager, BlockResidency.ALL);
+        }
     }
 
     /**

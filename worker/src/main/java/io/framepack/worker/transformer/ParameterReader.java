@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
@@ -19,7 +20,8 @@ import java.util.TreeSet;
  * both shapes instead of a broadcasting error deep inside a forward. Remembers what it read, so
  * keys the model never used can be reported, and counts the bytes it read. Can instead initialise
  * every parameter randomly (benchmarks of the full-size model on a machine without the checkpoint),
- * stage a block's parameters in host memory, and serve staged parameters copied onto a device.
+ * check keys and shapes against the safetensors headers alone (the model validating its own
+ * layout), stage a block's parameters in host memory, and serve staged parameters copied onto a device.
  */
 final class ParameterReader {
     /** Where parameter values come from. */
@@ -55,6 +57,14 @@ final class ParameterReader {
     /** Parameters from a checkpoint, in its store's compute precision, attached to {@code manager}. */
     static ParameterReader of(Weights weights, NDManager manager) {
         return new ParameterReader(new Checkpoint(weights, manager), weights.precision());
+    }
+
+    /**
+     * Parameters that are only checked, key and shape, against the safetensors headers and come
+     * back as null: building the model with them validates a checkpoint without reading a weight.
+     */
+    static ParameterReader shapesOnly(SafetensorsWeights weights) {
+        return new ParameterReader(new Layout(weights), Precision.FLOAT32);
     }
 
     /**
@@ -127,31 +137,64 @@ final class ParameterReader {
     private record Checkpoint(Weights weights, NDManager manager) implements Source {
         @Override
         public NDArray read(String key, Shape expected, boolean float32) {
-            if (!weights.contains(key)) {
-                throw new TensorFormatException("transformer weight " + key + " " + expected
-                        + " is missing from the checkpoint");
-            }
+            requirePresent(weights, key, expected);
             NDArray value = float32 ? weights.getFloat32(key, manager) : weights.get(key, manager);
             if (!value.getShape().equals(expected)) {
-                Shape actual = value.getShape();
                 value.close();
-                throw new TensorFormatException("transformer weight " + key + " has shape " + actual
-                        + " in the checkpoint, but the config implies " + expected);
+                throw misshapen(key, value.getShape(), expected);
             }
             return value;
         }
 
         @Override
         public Set<String> unread(Set<String> used) {
-            Set<String> unread = new TreeSet<>(weights.keys());
-            unread.removeAll(used);
-            return unread;
+            return keysNotIn(weights, used);
         }
 
         @Override
         public Source on(NDManager other) {
             return new Checkpoint(weights, other);
         }
+    }
+
+    private record Layout(SafetensorsWeights weights) implements Source {
+        @Override
+        public NDArray read(String key, Shape expected, boolean float32) {
+            requirePresent(weights, key, expected);
+            Shape stored = new Shape(weights.shape(key));
+            if (!stored.equals(expected)) {
+                throw misshapen(key, stored, expected);
+            }
+            return null;
+        }
+
+        @Override
+        public Set<String> unread(Set<String> used) {
+            return keysNotIn(weights, used);
+        }
+
+        @Override
+        public Source on(NDManager other) {
+            return this;
+        }
+    }
+
+    private static void requirePresent(Weights weights, String key, Shape expected) {
+        if (!weights.contains(key)) {
+            throw new TensorFormatException("transformer weight " + key + " " + expected
+                    + " is missing from the checkpoint");
+        }
+    }
+
+    private static TensorFormatException misshapen(String key, Shape actual, Shape expected) {
+        return new TensorFormatException("transformer weight " + key + " has shape " + actual
+                + " in the checkpoint, but the config implies " + expected);
+    }
+
+    private static Set<String> keysNotIn(Weights weights, Set<String> used) {
+        Set<String> unread = new TreeSet<>(weights.keys());
+        unread.removeAll(used);
+        return unread;
     }
 
     private record RandomInit(Numerics numerics, NDManager manager) implements Source {

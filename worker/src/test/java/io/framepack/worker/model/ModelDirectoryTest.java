@@ -107,6 +107,18 @@ class ModelDirectoryTest {
                 image -> assertThat(image).startsWith("flux_redux_bfl/image_encoder/config.json: not valid JSON"));
     }
 
+    /** Same width, twice the heads at half the size: only the per-head norms of the first block misfit. */
+    @Test
+    void transformerWeightThatDoesNotFitItsConfigIsNamedWithBothShapes() throws IOException {
+        ModelDirectory directory = TinyModel.extractTo(root);
+        editConfig(directory.path(Component.TRANSFORMER), c -> {
+            c.put("num_attention_heads", 4).put("attention_head_dim", 8);
+            c.putArray("rope_axes_dim").add(2).add(2).add(4);
+        });
+        assertThat(problems(directory)).containsExactly("framepack: transformer weight "
+                + "transformer_blocks.0.attn.norm_q.weight has shape (16) in the checkpoint, but the config implies (8)");
+    }
+
     @Test
     void identityIsStableAndFollowsConfigsAndHeaders(@TempDir Path other) throws IOException {
         ModelDirectory directory = TinyModel.extractTo(root);

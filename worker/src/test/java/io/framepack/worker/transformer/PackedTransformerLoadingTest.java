@@ -9,15 +9,16 @@ import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
-import io.framepack.worker.tensor.Weights;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.Arrays;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,16 +88,19 @@ class PackedTransformerLoadingTest {
     }
 
     @Test
-    void namesAMissingWeightWithItsExpectedShape() throws IOException {
+    void namesAMissingWeightWithItsExpectedShape(@TempDir Path dir) throws IOException {
         TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
         String missing = "transformer_blocks." + (config.numLayers() - 1) + ".attn.norm_k.weight";
-        try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
-            assertThatThrownBy(() -> PackedTransformer.load(new Without(weights, missing), config, new DjlKernels(),
-                    manager))
-                    .isInstanceOf(TensorFormatException.class)
-                    .hasMessageContaining(missing)
-                    .hasMessageContaining("(" + config.attentionHeadDim() + ")")
-                    .hasMessageContaining("missing");
+        try (NDManager manager = NDManager.newBaseManager();
+             SafetensorsWeights weights = SafetensorsWeights.open(withRenamedKey(dir, missing), Precision.FLOAT32,
+                     new DjlKernels())) {
+            for (ThrowingCallable building : loadAndCheck(weights, config, manager)) {
+                assertThatThrownBy(building)
+                        .isInstanceOf(TensorFormatException.class)
+                        .hasMessageContaining(missing)
+                        .hasMessageContaining("(" + config.attentionHeadDim() + ")")
+                        .hasMessageContaining("missing");
+            }
         }
     }
 
@@ -111,11 +115,13 @@ class PackedTransformerLoadingTest {
         json.putArray("rope_axes_dim").add(headDim / 4).add(headDim / 4).add(headDim - 2 * (headDim / 4));
         TransformerConfig config = TransformerConfig.fromJson(json);
         try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
-            assertThatThrownBy(() -> PackedTransformer.load(weights, config, new DjlKernels(), manager))
-                    .isInstanceOf(TensorFormatException.class)
-                    .hasMessageContaining("transformer_blocks.0.attn.norm_q.weight")
-                    .hasMessageContaining("(" + golden.attentionHeadDim() + ")")
-                    .hasMessageContaining("(" + headDim + ")");
+            for (ThrowingCallable building : loadAndCheck(weights, config, manager)) {
+                assertThatThrownBy(building)
+                        .isInstanceOf(TensorFormatException.class)
+                        .hasMessageContaining("transformer_blocks.0.attn.norm_q.weight")
+                        .hasMessageContaining("(" + golden.attentionHeadDim() + ")")
+                        .hasMessageContaining("(" + headDim + ")");
+            }
         }
     }
 
@@ -126,9 +132,19 @@ class PackedTransformerLoadingTest {
         json.put("num_layers", layers - 1);
         TransformerConfig config = TransformerConfig.fromJson(json);
         try (NDManager manager = NDManager.newBaseManager(); SafetensorsWeights weights = openWeights()) {
-            assertThatThrownBy(() -> PackedTransformer.load(weights, config, new DjlKernels(), manager))
-                    .isInstanceOf(TensorFormatException.class)
-                    .hasMessageContaining("transformer_blocks." + (layers - 1) + ".");
+            for (ThrowingCallable building : loadAndCheck(weights, config, manager)) {
+                assertThatThrownBy(building)
+                        .isInstanceOf(TensorFormatException.class)
+                        .hasMessageContaining("transformer_blocks." + (layers - 1) + ".");
+            }
+        }
+    }
+
+    @Test
+    void theHeaderCheckAcceptsTheGoldenCheckpoint() throws IOException {
+        TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
+        try (SafetensorsWeights weights = openWeights()) {
+            PackedTransformer.checkCheckpoint(weights, config);
         }
     }
 
@@ -143,36 +159,34 @@ class PackedTransformerLoadingTest {
         return SafetensorsWeights.open(goldens.file("transformer.safetensors"), Precision.FLOAT32, new DjlKernels());
     }
 
-    /** A checkpoint that lacks one key (an incomplete download or a different model). */
-    private record Without(Weights weights, String key) implements Weights {
-        @Override
-        public NDArray get(String name, NDManager manager) {
-            return weights.get(name, manager);
-        }
+    /** Loading the model and checking the headers only: both must refuse a misfit alike. */
+    private static List<ThrowingCallable> loadAndCheck(SafetensorsWeights weights, TransformerConfig config,
+                                                       NDManager manager) {
+        return List.of(() -> PackedTransformer.load(weights, config, new DjlKernels(), manager).close(),
+                () -> PackedTransformer.checkCheckpoint(weights, config));
+    }
 
-        @Override
-        public NDArray getFloat32(String name, NDManager manager) {
-            return weights.getFloat32(name, manager);
-        }
+    /**
+     * The golden checkpoint with {@code key} renamed in its header (last letter changed, so every
+     * offset stays): a checkpoint that lacks the key, as an incomplete conversion or another model.
+     */
+    private Path withRenamedKey(Path dir, String key) throws IOException {
+        byte[] bytes = Files.readAllBytes(goldens.file("transformer.safetensors"));
+        byte[] quoted = ("\"" + key + "\"").getBytes(StandardCharsets.UTF_8);
+        int at = indexOf(bytes, quoted);
+        assertThat(at).as(key + " in the header").isNotNegative();
+        bytes[at + quoted.length - 2] = 'X';
+        Path file = dir.resolve("transformer.safetensors");
+        Files.write(file, bytes);
+        return file;
+    }
 
-        @Override
-        public boolean contains(String name) {
-            return !name.equals(key) && weights.contains(name);
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
         }
-
-        @Override
-        public Set<String> keys() {
-            return weights.keys().stream().filter(k -> !k.equals(key)).collect(Collectors.toUnmodifiableSet());
-        }
-
-        @Override
-        public Weights scope(String prefix) {
-            throw new UnsupportedOperationException("the model reads full keys");
-        }
-
-        @Override
-        public Precision precision() {
-            return weights.precision();
-        }
+        return -1;
     }
 }
