@@ -92,7 +92,8 @@ public final class JobRunner {
      * mid-upload leaves nothing behind for good.
      */
     public static Path uploadStaging(Path scratch, String jobId) {
-        return jobScratch(scratch, jobId).resolveSibling(jobScratch(scratch, jobId).getFileName() + "-uploads");
+        Path job = jobScratch(scratch, jobId);
+        return job.resolveSibling(job.getFileName() + "-uploads");
     }
 
     public ExitCode run() {

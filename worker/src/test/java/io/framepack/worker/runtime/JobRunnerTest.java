@@ -283,28 +283,24 @@ class JobRunnerTest {
                 .extracting(e -> ((ProgressEvent.JobStarted) e).resumedFromSection()).isEqualTo(1);
     }
 
-    /** A run killed while encoding left its MP4 in the job's scratch folder: the next run of that job, and only that job, removes it. */
+    /** A run killed while encoding or uploading left files in the job's scratch folders: the next run of that job, and only that job, removes them. */
     @Test
     void theNextRunDeletesWhatAKilledEncodeOrUploadLeftInTheJobsScratchFolders() throws IOException {
-        Path leftover = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/walk/u1"))
-                .resolve("render-1234.mp4");
-        Files.write(leftover, new byte[16384]);
-        Path anotherJobs = Files.createDirectories(JobRunner.jobScratch(dir.resolve("scratch"), "ns/other/u2"))
-                .resolve("render-5678.mp4");
-        Files.write(anotherJobs, new byte[100]);
-
-        Path stagedUpload = Files.createDirectories(JobRunner.uploadStaging(dir.resolve("scratch"), "ns/walk/u1"))
-                .resolve("s3-upload-42.part");
-        Files.write(stagedUpload, new byte[4096]);
-        Path anotherJobsUpload = Files.createDirectories(JobRunner.uploadStaging(dir.resolve("scratch"), "ns/other/u2"))
-                .resolve("s3-upload-43.part");
-        Files.write(anotherJobsUpload, new byte[100]);
+        Path scratch = dir.resolve("scratch");
+        Path leftover = fileIn(JobRunner.jobScratch(scratch, "ns/walk/u1"), "render-1234.mp4", 16384);
+        Path anotherJobs = fileIn(JobRunner.jobScratch(scratch, "ns/other/u2"), "render-5678.mp4", 100);
+        Path stagedUpload = fileIn(JobRunner.uploadStaging(scratch, "ns/walk/u1"), "s3-upload-42.part", 4096);
+        Path anotherJobsUpload = fileIn(JobRunner.uploadStaging(scratch, "ns/other/u2"), "s3-upload-43.part", 100);
 
         assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(leftover.getParent()).doesNotExist();
         assertThat(stagedUpload.getParent()).doesNotExist();
         assertThat(anotherJobs).exists();
         assertThat(anotherJobsUpload).exists();
+    }
+
+    private static Path fileIn(Path folder, String name, int bytes) throws IOException {
+        return Files.write(Files.createDirectories(folder).resolve(name), new byte[bytes]);
     }
 
     /** Files whose path contains {@code marker} cannot be created, for the OS's {@code reason}. */

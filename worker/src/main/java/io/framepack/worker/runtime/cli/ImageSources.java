@@ -53,10 +53,10 @@ final class ImageSources {
 
     static byte[] s3(WorkerJob.ImageInput image, Path scratch, Duration deadline) throws IOException {
         String where = "image s3://" + image.s3.bucket + "/" + image.s3.prefix;
-        return BoundedReads.withDeadline(where, deadline, () -> s3(image, scratch));
+        return BoundedReads.withDeadline(where, deadline, () -> readS3(image, scratch));
     }
 
-    private static byte[] s3(WorkerJob.ImageInput image, Path scratch) throws IOException {
+    private static byte[] readS3(WorkerJob.ImageInput image, Path scratch) throws IOException {
         String key = image.s3.prefix;
         // The location's prefix is the image's key: the store sits at the bucket's root.
         try (S3Store store = S3Store.connect(Stores.withPrefix(image.s3, ""), scratch)) {
