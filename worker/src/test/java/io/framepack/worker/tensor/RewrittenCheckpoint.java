@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * A small safetensors checkpoint read into memory and written again with edits: a key dropped,
- * a shape transposed, a key prefix, bfloat16 storage, shards with an index. Turns the tiny
+ * two axes swapped, a key prefix, bfloat16 storage, shards with an index. Turns the tiny
  * goldens' weights into the broken checkpoints and the released layouts the loaders must tell apart.
  */
 public final class RewrittenCheckpoint {
@@ -50,13 +50,13 @@ public final class RewrittenCheckpoint {
         return this;
     }
 
-    /** The matrix {@code key} stored as {@code [in, out]} instead of {@code [out, in]} (same bytes). */
-    public RewrittenCheckpoint transposed(String key) {
+    /** The tensor {@code key} with its first two axes swapped in the header (same bytes): {@code [in, out, …]}. */
+    public RewrittenCheckpoint withFirstAxesSwapped(String key) {
         Tensor t = require(key);
-        if (t.shape().length != 2) {
-            throw new IllegalArgumentException(key + " is not a matrix");
-        }
-        tensors.put(key, new Tensor(t.dtype(), new long[] {t.shape()[1], t.shape()[0]}, t.data()));
+        long[] shape = t.shape().clone();
+        shape[0] = t.shape()[1];
+        shape[1] = t.shape()[0];
+        tensors.put(key, new Tensor(t.dtype(), shape, t.data()));
         return this;
     }
 
