@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,23 +100,16 @@ class WeightLayoutTest {
     @ParameterizedTest
     @MethodSource("models")
     void aMissingWeightIsNamedWithItsExpectedShape(Model model) throws IOException {
-        ModelDirectory directory = TinyModel.extractTo(root);
-        RewrittenCheckpoint.of(weightsFile(directory, model)).without(model.missingKey())
-                .writeTo(weightsFile(directory, model));
-        String problem = model.name() + " weight " + model.missingKey() + " " + model.missingShape()
-                + " is missing from the checkpoint";
-        assertRefusedAlike(directory, model, problem);
+        assertRefusedAlike(model, checkpoint -> checkpoint.without(model.missingKey()), model.name() + " weight "
+                + model.missingKey() + " " + model.missingShape() + " is missing from the checkpoint");
     }
 
     @ParameterizedTest
     @MethodSource("models")
     void aMisshapenWeightIsNamedWithBothShapes(Model model) throws IOException {
-        ModelDirectory directory = TinyModel.extractTo(root);
-        RewrittenCheckpoint.of(weightsFile(directory, model)).withFirstAxesSwapped(model.swappedKey())
-                .writeTo(weightsFile(directory, model));
-        String problem = model.name() + " weight " + model.swappedKey() + " has shape " + model.swappedShape()
-                + " in the checkpoint, but the config implies " + model.shape();
-        assertRefusedAlike(directory, model, problem);
+        assertRefusedAlike(model, checkpoint -> checkpoint.withFirstAxesSwapped(model.swappedKey()), model.name()
+                + " weight " + model.swappedKey() + " has shape " + model.swappedShape()
+                + " in the checkpoint, but the config implies " + model.shape());
     }
 
     /** A config of fewer layers than the weights hold is a different model: the layers it lacks are named. */
@@ -145,7 +139,12 @@ class WeightLayoutTest {
         load(directory, model);
     }
 
-    private void assertRefusedAlike(ModelDirectory directory, Model model, String problem) {
+    /** The tiny model with {@code model}'s weights edited is refused with {@code problem}, validated and loaded. */
+    private void assertRefusedAlike(Model model, UnaryOperator<RewrittenCheckpoint> edit, String problem)
+            throws IOException {
+        ModelDirectory directory = TinyModel.extractTo(root);
+        Path file = weightsFile(directory, model);
+        edit.apply(RewrittenCheckpoint.of(file)).writeTo(file);
         assertThat(problems(directory, model)).containsExactly(model.component().relativePath() + ": " + problem);
         assertThatThrownBy(() -> load(directory, model)).isInstanceOf(TensorFormatException.class)
                 .hasMessage(problem);
