@@ -14,15 +14,13 @@ import io.framepack.worker.text.PromptEmbedding;
 import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.TransformerInputs;
 
-import java.util.function.BooleanSupplier;
-
 /**
  * The FramePack generation loop (the official demos' {@code worker}): section after section,
  * draw the section's noise, pack the context the schedule selects from the latent history,
  * sample K latent frames with UniPC, grow the history, decode the new part and blend it into the
  * video. All per-job data lives in a {@link SectionLoopState}, which this class only changes once
  * a section has completed, so a job can stop after any section and continue exactly from a saved
- * state.
+ * state. A job stops by a listener throwing (see {@link GenerationListener}).
  */
 public final class SectionLoop {
     private static final int LATENT_CHANNELS = 16;
@@ -35,7 +33,6 @@ public final class SectionLoop {
     private final VideoDecoder decoder;
     private final NoiseSource noise;
     private final NDManager computeManager;
-    private final BooleanSupplier stopRequested;
     private final FlowMatchUniPc sampler = new FlowMatchUniPc();
 
     /**
@@ -44,11 +41,10 @@ public final class SectionLoop {
      * @param decoder        the VAE; null samples latents only (no pixel history)
      * @param noise          the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
      * @param computeManager where sampling runs (its device); the history stays on the CPU
-     * @param stopRequested  polled before every section and after every step; true stops the job
      */
     public SectionLoop(SectionSchedule schedule, SamplingSettings settings, Conditioning conditioning,
                        VelocityModel model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
-                       NDManager computeManager, BooleanSupplier stopRequested) {
+                       NDManager computeManager) {
         this.schedule = schedule;
         this.settings = settings;
         this.conditioning = conditioning;
@@ -57,7 +53,6 @@ public final class SectionLoop {
         this.decoder = decoder;
         this.noise = noise;
         this.computeManager = computeManager;
-        this.stopRequested = stopRequested;
     }
 
     public SectionSchedule schedule() {
@@ -85,16 +80,15 @@ public final class SectionLoop {
     }
 
     /**
-     * Generates the next section and advances {@code state}, then tells the listener.
-     *
-     * @throws GenerationCancelledException when a stop was requested (the state is unchanged)
+     * Generates the next section and advances {@code state}, then tells the listener. Whatever
+     * the listener throws from {@link GenerationListener#onStep} abandons the section and leaves
+     * {@code state} as it was.
      */
     public void runSection(SectionLoopState state, GenerationListener listener) {
         int section = state.sectionsCompleted();
         if (finished(state)) {
             throw new IllegalStateException("all " + schedule.sections() + " sections are done");
         }
-        checkStop(state);
         SectionSchedule.Extension extension;
         NDArray pixels;
         try (NDManager cpu = state.manager().newSubManager();
@@ -109,7 +103,7 @@ public final class SectionLoop {
             NDArray sectionNoise = noise.draw(section, latentShape, device);
 
             NDArray sampled = sample(section, sectionNoise, schedule.context(state.historyLatents(), start), device,
-                    state, listener);
+                    listener);
             requireFinite(sampled, section, "latents");
             NDArray sampledCpu = sampled.toDevice(Device.cpu(), false);
             sampledCpu.attach(cpu);
@@ -125,7 +119,7 @@ public final class SectionLoop {
     }
 
     private NDArray sample(int section, NDArray sectionNoise, SectionSchedule.ContextLatents context, NDManager device,
-                           SectionLoopState state, GenerationListener listener) {
+                           GenerationListener listener) {
         SectionIndices indices = schedule.indices(section);
         SectionSchedule.ContextLatents onDevice = new SectionSchedule.ContextLatents(
                 context.clean().toDevice(device.getDevice(), false), context.clean2x().toDevice(device.getDevice(), false),
@@ -141,10 +135,8 @@ public final class SectionLoop {
         float[] sigmas = SigmaSchedule.sigmas(settings.steps(),
                 SigmaSchedule.mu(SigmaSchedule.noisyTokens(shape.get(2), shape.get(3), shape.get(4))));
         model.startSection(settings.steps());
-        return sampler.sample(sectionNoise, sigmas, denoiser, (step, x, denoised) -> {
-            listener.onStep(section, schedule.sections(), step, settings.steps(), denoised);
-            checkStop(state);
-        });
+        return sampler.sample(sectionNoise, sigmas, denoiser,
+                (step, x, denoised) -> listener.onStep(section, schedule.sections(), step, settings.steps(), denoised));
     }
 
     private TransformerInputs inputs(PromptEmbedding prompt, NDArray guidance, SectionSchedule.ContextLatents context,
@@ -189,11 +181,5 @@ public final class SectionLoop {
         NDArray placed = array.toDevice(Device.cpu(), false);
         placed.attach(cpu);
         return placed;
-    }
-
-    private void checkStop(SectionLoopState state) {
-        if (stopRequested.getAsBoolean()) {
-            throw new GenerationCancelledException(state.sectionsCompleted());
-        }
     }
 }

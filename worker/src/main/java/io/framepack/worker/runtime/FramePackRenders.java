@@ -101,7 +101,7 @@ public final class FramePackRenders {
                     settings.cfgRescale);
             double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
             SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
-                    new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
+                    new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager);
             return new FramePackRender(loop, vae, startLatent, settings.steps, manager,
                     warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();

@@ -97,7 +97,7 @@ class SectionLoopParityTest extends TinyGoldenJobTest {
             return noise;
         };
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m, () -> false);
+                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,
