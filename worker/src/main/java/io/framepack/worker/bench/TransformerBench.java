@@ -13,8 +13,9 @@ import io.framepack.worker.sampling.FlowMatchDenoiser;
 import io.framepack.worker.sampling.FlowMatchUniPc;
 import io.framepack.worker.sampling.SigmaSchedule;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.runtime.MemoryPlan;
 import io.framepack.worker.transformer.BlockResidency;
 import io.framepack.worker.transformer.PackedTransformer;
@@ -171,7 +172,8 @@ public final class TransformerBench {
         double[] seconds = new double[count];
         float[] sigmas = SigmaSchedule.sigmas(count, SigmaSchedule.mu(SigmaSchedule.noisyTokens(window, latentHeight,
                 latentWidth)));
-        Denoiser denoiser = new FlowMatchDenoiser(transformer::forward, inputs, null, 1.0, 0.0, numerics);
+        Denoiser denoiser = new FlowMatchDenoiser(new TransformerVelocity(transformer, 0).conditionedOn(inputs), null, 1.0,
+                0.0, numerics);
         try (NDManager sectionScope = manager.newSubManager()) {
             NDArray noise = sectionScope.randomNormal(new Shape(1, config.inChannels(), window, latentHeight,
                     latentWidth));

@@ -10,8 +10,8 @@ import io.framepack.worker.sampling.FlowMatchUniPc;
 import io.framepack.worker.sampling.NoiseSource;
 import io.framepack.worker.sampling.SigmaSchedule;
 import io.framepack.worker.sampling.VelocityModel;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.text.PromptEmbedding;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.TransformerInputs;
 
 /**
@@ -28,7 +28,7 @@ public final class SectionLoop {
     private final SectionSchedule schedule;
     private final SamplingSettings settings;
     private final Conditioning conditioning;
-    private final VelocityModel model;
+    private final TransformerVelocity model;
     private final Numerics numerics;
     private final VideoDecoder decoder;
     private final NoiseSource noise;
@@ -43,7 +43,7 @@ public final class SectionLoop {
      * @param computeManager where sampling runs (its device); the history stays on the CPU
      */
     public SectionLoop(SectionSchedule schedule, SamplingSettings settings, Conditioning conditioning,
-                       VelocityModel model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
+                       TransformerVelocity model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
                        NDManager computeManager) {
         this.schedule = schedule;
         this.settings = settings;
@@ -125,11 +125,11 @@ public final class SectionLoop {
                 context.clean().toDevice(device.getDevice(), false), context.clean2x().toDevice(device.getDevice(), false),
                 context.clean4x().toDevice(device.getDevice(), false));
         NDArray guidance = FlowMatchDenoiser.guidance(settings.distilledGuidance(), numerics.precision(), device);
-        TransformerInputs positive = inputs(conditioning.positive(), guidance, onDevice, indices, device);
-        TransformerInputs negative = settings.cfg() == 1.0 ? null
-                : inputs(conditioning.negative(), guidance, onDevice, indices, device);
-        FlowMatchDenoiser denoiser = new FlowMatchDenoiser(model, positive, negative, settings.cfg(),
-                settings.cfgRescale(), numerics);
+        VelocityModel positive = model.conditionedOn(inputs(conditioning.positive(), guidance, onDevice, indices, device));
+        VelocityModel negative = settings.cfg() == 1.0 ? null
+                : model.conditionedOn(inputs(conditioning.negative(), guidance, onDevice, indices, device));
+        FlowMatchDenoiser denoiser = new FlowMatchDenoiser(positive, negative, settings.cfg(), settings.cfgRescale(),
+                numerics);
 
         Shape shape = sectionNoise.getShape();
         float[] sigmas = SigmaSchedule.sigmas(settings.steps(),

@@ -1,15 +1,16 @@
 package io.framepack.worker.pipeline;
 
-import ai.djl.ndarray.NDArray;
 import io.framepack.worker.sampling.VelocityModel;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerInputs;
 
 /**
- * The packed transformer as the section loop's velocity model, with TeaCache re-initialised at
- * the start of every section like the official demo ({@code initialize_teacache} per section).
+ * The packed transformer as the sampler's velocity model: {@link #conditionedOn} fixes one pass's
+ * conditioning and context, the sampler supplies latents and timestep at every step. TeaCache is
+ * re-initialised at the start of every section like the official demo ({@code initialize_teacache}
+ * per section).
  */
-public final class TransformerVelocity implements VelocityModel {
+public final class TransformerVelocity {
     /** The official demo's TeaCache threshold (relative L1 of the modulated input). */
     public static final double OFFICIAL_TEACACHE_THRESHOLD = 0.15;
 
@@ -28,12 +29,12 @@ public final class TransformerVelocity implements VelocityModel {
         this.teaCacheThreshold = teaCacheThreshold;
     }
 
-    @Override
-    public NDArray forward(TransformerInputs inputs) {
-        return transformer.forward(inputs);
+    /** The transformer under {@code inputs}' conditioning and context (their latents and timestep are replaced). */
+    public VelocityModel conditionedOn(TransformerInputs inputs) {
+        return (noisyLatents, timestep) -> transformer.forward(inputs.withLatents(noisyLatents, timestep));
     }
 
-    @Override
+    /** Called before the first step of every section. */
     public void startSection(int steps) {
         if (teaCacheThreshold > 0) {
             transformer.enableTeaCache(steps, teaCacheThreshold);

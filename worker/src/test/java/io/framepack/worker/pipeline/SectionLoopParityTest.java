@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -97,7 +97,7 @@ class SectionLoopParityTest extends TinyGoldenJobTest {
             return noise;
         };
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m);
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), null, recorded, m);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,

@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.runtime.output.PixelFrames;
 import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.VaeConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -126,7 +126,7 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
 
     private static SectionLoop loop(JsonNode info, NoiseSource noise, NDManager m) {
         return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), vae, noise, m);
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), vae::decode, noise, m);
     }
 
     /** {count of differing values, largest difference, total values} of the official uint8 conversion. */

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.sampling.SeededNoise;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

@@ -4,10 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.transformer.TransformerInputs;
@@ -53,7 +54,8 @@ class SamplerParityTest {
                     positive.imageEmbeddings(), positive.latentIndices(), positive.cleanLatents(),
                     positive.cleanLatentIndices(), positive.cleanLatents2x(), positive.cleanLatent2xIndices(),
                     positive.cleanLatents4x(), positive.cleanLatent4xIndices());
-            Denoiser denoiser = new FlowMatchDenoiser(transformer::forward, positive, negative,
+            TransformerVelocity velocity = new TransformerVelocity(transformer, 0);
+            Denoiser denoiser = new FlowMatchDenoiser(velocity.conditionedOn(positive), velocity.conditionedOn(negative),
                     info.path("cfg").asDouble(), info.path("guidance_rescale").asDouble(),
                     new Numerics(Precision.FLOAT32, kernels));
 
