@@ -121,13 +121,12 @@ public final class SectionLoop {
     private NDArray sample(int section, NDArray sectionNoise, SectionSchedule.ContextLatents context, NDManager device,
                            GenerationListener listener) {
         SectionIndices indices = schedule.indices(section);
-        SectionSchedule.ContextLatents onDevice = new SectionSchedule.ContextLatents(
-                context.clean().toDevice(device.getDevice(), false), context.clean2x().toDevice(device.getDevice(), false),
-                context.clean4x().toDevice(device.getDevice(), false));
+        NDArray latentIndices = SectionIndices.toArray(indices.latent(), device);
+        TransformerInputs.PackedContext packed = packed(context, indices, device);
         NDArray guidance = FlowMatchDenoiser.guidance(settings.distilledGuidance(), numerics.precision(), device);
-        VelocityModel positive = model.conditionedOn(inputs(conditioning.positive(), guidance, onDevice, indices, device));
+        VelocityModel positive = model.conditionedOn(latentIndices, packed, pass(conditioning.positive(), guidance));
         VelocityModel negative = settings.cfg() == 1.0 ? null
-                : model.conditionedOn(inputs(conditioning.negative(), guidance, onDevice, indices, device));
+                : model.conditionedOn(latentIndices, packed, pass(conditioning.negative(), guidance));
         FlowMatchDenoiser denoiser = new FlowMatchDenoiser(positive, negative, settings.cfg(), settings.cfgRescale(),
                 numerics);
 
@@ -139,13 +138,22 @@ public final class SectionLoop {
                 (step, x, denoised) -> listener.onStep(section, schedule.sections(), step, settings.steps(), denoised));
     }
 
-    private TransformerInputs inputs(PromptEmbedding prompt, NDArray guidance, SectionSchedule.ContextLatents context,
-                                     SectionIndices indices, NDManager device) {
-        return new TransformerInputs(null, null, prompt.llamaStates(), prompt.llamaMask(), prompt.clipPooled(),
-                guidance, conditioning.imageEmbeddings(), SectionIndices.toArray(indices.latent(), device),
-                context.clean(), SectionIndices.toArray(indices.clean(), device),
-                context.clean2x(), SectionIndices.toArray(indices.clean2x(), device),
-                context.clean4x(), SectionIndices.toArray(indices.clean4x(), device));
+    /** The schedule's context latents on the device, each with its token positions. */
+    private static TransformerInputs.PackedContext packed(SectionSchedule.ContextLatents context, SectionIndices indices,
+                                                          NDManager device) {
+        return new TransformerInputs.PackedContext(clean(context.clean(), indices.clean(), device),
+                clean(context.clean2x(), indices.clean2x(), device), clean(context.clean4x(), indices.clean4x(), device));
+    }
+
+    private static TransformerInputs.CleanLatents clean(NDArray latents, long[] indices, NDManager device) {
+        return new TransformerInputs.CleanLatents(latents.toDevice(device.getDevice(), false),
+                SectionIndices.toArray(indices, device));
+    }
+
+    /** One pass's conditioning: its prompt (positive or negative), the start image's SigLIP states, the guidance. */
+    private TransformerInputs.Conditioning pass(PromptEmbedding prompt, NDArray guidance) {
+        return new TransformerInputs.Conditioning(prompt.llamaStates(), prompt.llamaMask(), prompt.clipPooled(),
+                conditioning.imageEmbeddings(), guidance);
     }
 
     /** The video after this section: the first decode is the whole history, later ones a slice blended in. */

@@ -1,12 +1,13 @@
 package io.framepack.worker.pipeline;
 
+import ai.djl.ndarray.NDArray;
 import io.framepack.worker.sampling.VelocityModel;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerInputs;
 
 /**
- * The packed transformer as the sampler's velocity model: {@link #conditionedOn} fixes one pass's
- * conditioning and context, the sampler supplies latents and timestep at every step. TeaCache is
+ * The packed transformer as the sampler's velocity model: {@link #conditionedOn} fixes what one
+ * pass holds for a whole section, the sampler supplies latents and timestep at every step. TeaCache is
  * re-initialised at the start of every section like the official demo ({@code initialize_teacache}
  * per section).
  */
@@ -29,9 +30,14 @@ public final class TransformerVelocity {
         this.teaCacheThreshold = teaCacheThreshold;
     }
 
-    /** The transformer under {@code inputs}' conditioning and context (their latents and timestep are replaced). */
-    public VelocityModel conditionedOn(TransformerInputs inputs) {
-        return (noisyLatents, timestep) -> transformer.forward(inputs.withLatents(noisyLatents, timestep));
+    /**
+     * The transformer for noisy latents at {@code latentIndices}, given the packed context and the
+     * conditioning of one pass.
+     */
+    public VelocityModel conditionedOn(NDArray latentIndices, TransformerInputs.PackedContext context,
+                                       TransformerInputs.Conditioning conditioning) {
+        return (noisyLatents, timestep) -> transformer.forward(new TransformerInputs(
+                new TransformerInputs.NoisyLatents(noisyLatents, timestep, latentIndices), context, conditioning));
     }
 
     /** Called before the first step of every section. */
