@@ -28,30 +28,43 @@ public final class SectionLoop {
     private final SectionSchedule schedule;
     private final SamplingSettings settings;
     private final Conditioning conditioning;
+    private final NoiseSource noise;
     private final TransformerVelocity model;
     private final Numerics numerics;
     private final VideoDecoder decoder;
-    private final NoiseSource noise;
     private final NDManager computeManager;
     private final FlowMatchUniPc sampler = new FlowMatchUniPc();
 
     /**
-     * @param conditioning   prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
-     * @param numerics       the precision the model computes in (the sampler rounds its inputs the same way)
-     * @param decoder        the VAE; null samples latents only (no pixel history)
-     * @param noise          the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
-     * @param computeManager where sampling runs (its device); the history stays on the CPU
+     * What a job asks for.
+     *
+     * @param schedule     its sections, their order and their context
+     * @param sampling     how each section is sampled
+     * @param conditioning prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
+     * @param noise        the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
      */
-    public SectionLoop(SectionSchedule schedule, SamplingSettings settings, Conditioning conditioning,
-                       TransformerVelocity model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
-                       NDManager computeManager) {
-        this.schedule = schedule;
-        this.settings = settings;
-        this.conditioning = conditioning;
-        this.model = model;
-        this.numerics = numerics;
-        this.decoder = decoder;
-        this.noise = noise;
+    public record Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise) {
+    }
+
+    /**
+     * What computes a job.
+     *
+     * @param transformer the packed transformer as velocity model
+     * @param numerics    the precision it computes in (the sampler rounds its inputs the same way)
+     * @param decoder     the VAE's decode; null samples latents only (no pixel history)
+     */
+    public record Models(TransformerVelocity transformer, Numerics numerics, VideoDecoder decoder) {
+    }
+
+    /** @param computeManager where sampling runs (its device); the history stays on the CPU */
+    public SectionLoop(Job job, Models models, NDManager computeManager) {
+        this.schedule = job.schedule();
+        this.settings = job.sampling();
+        this.conditioning = job.conditioning();
+        this.noise = job.noise();
+        this.model = models.transformer();
+        this.numerics = models.numerics();
+        this.decoder = models.decoder();
         this.computeManager = computeManager;
     }
 

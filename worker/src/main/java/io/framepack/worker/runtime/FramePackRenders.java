@@ -100,8 +100,10 @@ public final class FramePackRenders {
             SamplingSettings sampling = new SamplingSettings(settings.steps, settings.distilledGuidance, settings.cfg,
                     settings.cfgRescale);
             double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
-            SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
-                    new Numerics(precision, kernels), vae::decode, new SeededNoise(settings.seed), manager);
+            SectionLoop loop = new SectionLoop(
+                    new SectionLoop.Job(schedule, sampling, conditioning, new SeededNoise(settings.seed)),
+                    new SectionLoop.Models(new TransformerVelocity(transformer, teaCache), new Numerics(precision, kernels),
+                            vae::decode), manager);
             return new FramePackRender(loop, vae, startLatent, settings.steps, manager,
                     warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();

@@ -96,8 +96,8 @@ class SectionLoopParityTest extends TinyGoldenJobTest {
             assertThat(noise.getShape()).isEqualTo(shape);
             return noise;
         };
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), null, recorded, m);
+        return new SectionLoop(JobCases.job(goldens, info, recorded, m), new SectionLoop.Models(
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), null), m);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,

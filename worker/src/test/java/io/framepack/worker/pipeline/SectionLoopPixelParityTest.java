@@ -125,8 +125,8 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
     }
 
     private static SectionLoop loop(JsonNode info, NoiseSource noise, NDManager m) {
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), vae::decode, noise, m);
+        return new SectionLoop(JobCases.job(goldens, info, noise, m), new SectionLoop.Models(
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), vae::decode), m);
     }
 
     /** {count of differing values, largest difference, total values} of the official uint8 conversion. */

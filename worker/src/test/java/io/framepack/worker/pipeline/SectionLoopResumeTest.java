@@ -68,8 +68,8 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
     }
 
     private static SectionLoop loop(JsonNode info, NDManager m) {
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                new TransformerVelocity(transformer, TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
-                new Numerics(Precision.FLOAT32, kernels), null, new SeededNoise(info.path("seed").asLong()), m);
+        return new SectionLoop(JobCases.job(goldens, info, new SeededNoise(info.path("seed").asLong()), m),
+                new SectionLoop.Models(new TransformerVelocity(transformer, TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
+                        new Numerics(Precision.FLOAT32, kernels), null), m);
     }
 }
