@@ -37,7 +37,7 @@ public final class Numerics {
         return kernels;
     }
 
-    /** {@code x} rounded to the compute dtype ({@code x.to(transformer.dtype)} in the reference). */
+    /** {@code x} rounded to the compute dtype ({@code x.to(transformer.dtype)} in the official code). */
     public NDArray round(NDArray x) {
         if (precision == Precision.BFLOAT16) {
             return kernels.toBfloat16(x);

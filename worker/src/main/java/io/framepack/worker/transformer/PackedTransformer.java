@@ -169,7 +169,7 @@ public final class PackedTransformer implements AutoCloseable {
      * Turns TeaCache on for a section of {@code steps} sampler steps, dropping any state of a
      * previous section; call at the start of every section (the official default threshold is
      * 0.15). Like the official state machine it counts forward calls, so with real CFG (two
-     * calls per step) it reproduces the reference's interleaving of positive and negative calls.
+     * calls per step) it reproduces the official code's interleaving of positive and negative calls.
      */
     public void enableTeaCache(int steps, double relativeL1Threshold) {
         disableTeaCache();
