@@ -113,12 +113,13 @@ final class ProgressMirror {
         Map<Integer, SectionStatus> byIndex = new TreeMap<>();
         status.sections.forEach(s -> byIndex.put(s.index, s));
         int sectionLimit = status.sectionsTotal == null ? Bounded.SECTIONS : status.sectionsTotal;
-        for (WorkerProgress.Section reported : progress.sections == null ? List.<WorkerProgress.Section>of() : progress.sections) {
+        for (SectionStatus reported : progress.sections == null ? List.<SectionStatus>of() : progress.sections) {
             SectionStatus known = byIndex.get(reported.index);
             if (reported.index < 0 || reported.index >= sectionLimit
                     || (known != null && Objects.equals(known.finishedAt, reported.finishedAt))) {
                 continue;
             }
+            // The worker's record, copied within the bounds the CRD accepts: a report is untrusted input.
             SectionStatus section = new SectionStatus();
             section.index = reported.index;
             section.startedAt = Bounded.text(reported.startedAt, Bounded.SHORT_TEXT);

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
@@ -340,7 +341,7 @@ final class SimulatedCluster {
         progress.resumedFromSection = resumedFrom;
         progress.attempt = attempt;
         for (int i = resumedFrom == null ? 0 : resumedFrom; i < completed; i++) {
-            WorkerProgress.Section section = new WorkerProgress.Section();
+            VideoGenerationStatus.SectionStatus section = new VideoGenerationStatus.SectionStatus();
             section.index = i;
             section.startedAt = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(31L * i).toString();
             section.finishedAt = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(31L * i + 30).toString();

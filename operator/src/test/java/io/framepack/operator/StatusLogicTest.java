@@ -214,7 +214,7 @@ class StatusLogicTest {
         report.sectionsTotal = 20_000;
         report.sectionsCompleted = 20_000;
         for (int i = 0; i < 20_000; i++) {
-            WorkerProgress.Section section = new WorkerProgress.Section();
+            VideoGenerationStatus.SectionStatus section = new VideoGenerationStatus.SectionStatus();
             section.index = i;
             section.finishedAt = "2026-03-01T12:00:00Z";
             report.sections.add(section);
@@ -234,7 +234,7 @@ class StatusLogicTest {
         report.output.file = "r.mp4";
         report.output.sizeBytes = -1L;
         report.output.frames = -5;
-        WorkerProgress.Section negative = new WorkerProgress.Section();
+        VideoGenerationStatus.SectionStatus negative = new VideoGenerationStatus.SectionStatus();
         negative.index = -3;
         report.sections.add(negative);
         VideoGenerationStatus status = decide(render(), observe(job(false), List.of(pod("r-1", "Running")), report)).status();

@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Parity checks in the terms the issues use: max abs error relative to the reference's max abs value. */
+/** Parity checks in the terms the issues use: max abs error relative to the official output's max abs value. */
 public final class ParityAssert {
     private ParityAssert() {
     }

@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.framepack.api.worker.MemoryTier;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,14 +60,31 @@ public class VideoGenerationStatus implements LenientDeserializer.Unreadable {
 
     public enum Phase { Pending, Queued, Running, Suspended, Succeeded, Failed }
 
-    /** A finished section (index in generation order). */
+    /**
+     * A finished section (index in generation order): the one record of it, as the worker reports
+     * it ({@link io.framepack.api.worker.WorkerProgress#sections}) and as the status shows it.
+     */
     public static class SectionStatus {
         @Min(0) @Max(Formats.INT_MAX) public int index;
         public String startedAt;
         public String finishedAt;
         public Double durationSeconds;
+        /** The worker pod's attempt that rendered it. */
         @Min(0) @Max(Formats.INT_MAX) public Integer attempt;
+        /** Pixel frames of the video after this section. */
         @Min(0) @Max(Formats.INT_MAX) public Integer frames;
+
+        /** The section {@code index} that took {@code seconds} up to {@code finishedAt}. */
+        public static SectionStatus finished(int index, Instant finishedAt, double seconds, Integer attempt, int frames) {
+            SectionStatus section = new SectionStatus();
+            section.index = index;
+            section.startedAt = finishedAt.minusNanos((long) (seconds * 1e9)).toString();
+            section.finishedAt = finishedAt.toString();
+            section.durationSeconds = seconds;
+            section.attempt = attempt;
+            section.frames = frames;
+            return section;
+        }
     }
 
     public static class CheckpointStatus {

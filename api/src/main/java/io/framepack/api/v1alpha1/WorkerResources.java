@@ -35,7 +35,7 @@ public class WorkerResources {
 
     /**
      * Memory request and limit (host RAM: weights are read through it, streamed transformer blocks
-     * wait in it), e.g. {@code 64Gi}; see the docs' memory tiers for what each tier needs.
+     * wait in it), e.g. {@code 64Gi}; see src/docs/memory-tiers.md for what each tier needs.
      */
     @Size(max = Formats.QUANTITY_MAX)
     @ValidationRule(value = POSITIVE_BYTES, messageExpression = Formats.SHOW_START + "memory" + BYTES_MESSAGE + Formats.SHOW_END)

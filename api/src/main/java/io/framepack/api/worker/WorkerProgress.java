@@ -1,5 +1,7 @@
 package io.framepack.api.worker;
 
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +26,8 @@ public class WorkerProgress {
     public Integer resumedFromSection;
     /** The memory tier this attempt chose (null until the models are planned). */
     public MemoryTier memoryTier;
-    public List<Section> sections = new ArrayList<>();
+    /** Finished sections, in the record the status shows them in. */
+    public List<VideoGenerationStatus.SectionStatus> sections = new ArrayList<>();
     public Checkpoint lastCheckpoint;
     public Output output;
     public String message;
@@ -33,17 +36,6 @@ public class WorkerProgress {
     public String updatedAt;
 
     public enum State { Starting, Loading, Encoding, Sampling, Decoding, Writing, Succeeded, Failed, Terminated }
-
-    /** A finished section. */
-    public static class Section {
-        public int index;
-        public String startedAt;
-        public String finishedAt;
-        public Double durationSeconds;
-        public Integer attempt;
-        /** Pixel frames of the video after this section. */
-        public Integer frames;
-    }
 
     public static class Checkpoint {
         /** Sections completed when it was taken. */

@@ -12,9 +12,11 @@ import io.framepack.worker.sampling.Denoiser;
 import io.framepack.worker.sampling.FlowMatchDenoiser;
 import io.framepack.worker.sampling.FlowMatchUniPc;
 import io.framepack.worker.sampling.SigmaSchedule;
+import io.framepack.worker.sampling.VelocityModel;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.runtime.MemoryPlan;
 import io.framepack.worker.transformer.BlockResidency;
 import io.framepack.worker.transformer.PackedTransformer;
@@ -122,7 +124,7 @@ public final class TransformerBench {
                     manager, 42, residency)) {
                 double buildSeconds = seconds(start);
                 notePeakMemory();
-                TransformerInputs inputs = inputs(manager);
+                VelocityModel velocity = midScheduleSection(transformer, manager);
                 System.out.printf(Locale.ROOT, "model %s (%d+%d blocks, %d heads x %d), %s on %s, latent %dx%dx%d,"
                                 + " %d image + %d context tokens; random weights built in %.1f s%n",
                         model, config.numLayers(), config.numSingleLayers(), config.numAttentionHeads(),
@@ -133,14 +135,14 @@ public final class TransformerBench {
                                     + " resident, the rest streamed from host memory%n", residency.deviceBytes() / (double) (1L << 30),
                             transformer.residentBlocks(), transformer.blockCount());
                 }
-                double warmup = section(transformer, numerics, inputs, 1, manager)[0];
+                double warmup = section(velocity, numerics, 1, manager)[0];
                 System.out.printf(Locale.ROOT, "warm-up forward: %.3f s%n", warmup);
                 for (int s = 0; s < sections; s++) {
                     if (teaCacheThreshold > 0) {
                         transformer.enableTeaCache(steps, teaCacheThreshold);
                     }
                     long sectionStart = System.nanoTime();
-                    double[] forwards = section(transformer, numerics, inputs, steps, manager);
+                    double[] forwards = section(velocity, numerics, steps, manager);
                     double total = seconds(sectionStart);
                     double[] sorted = forwards.clone();
                     Arrays.sort(sorted);
@@ -154,7 +156,7 @@ public final class TransformerBench {
                 System.out.printf(Locale.ROOT, "peak memory: %s%n", peakMemory());
                 if (profile != null) {
                     JniUtils.startProfile(device.isGpu(), true, false);
-                    section(transformer, numerics, inputs, 1, manager);
+                    section(velocity, numerics, 1, manager);
                     JniUtils.stopProfile(profile.toString());
                     System.out.println("profiler trace of one forward: " + profile);
                 }
@@ -166,12 +168,11 @@ public final class TransformerBench {
      * One section as the pipeline samples it: UniPC over the shifted sigma schedule from fresh
      * noise, one forward per step (CFG 1); returns each step's seconds, waited for on the device.
      */
-    private double[] section(PackedTransformer transformer, Numerics numerics, TransformerInputs inputs, int count,
-                             NDManager manager) {
+    private double[] section(VelocityModel velocity, Numerics numerics, int count, NDManager manager) {
         double[] seconds = new double[count];
         float[] sigmas = SigmaSchedule.sigmas(count, SigmaSchedule.mu(SigmaSchedule.noisyTokens(window, latentHeight,
                 latentWidth)));
-        Denoiser denoiser = new FlowMatchDenoiser(transformer::forward, inputs, null, 1.0, 0.0, numerics);
+        Denoiser denoiser = new FlowMatchDenoiser(velocity, null, 1.0, 0.0, numerics);
         try (NDManager sectionScope = manager.newSubManager()) {
             NDArray noise = sectionScope.randomNormal(new Shape(1, config.inChannels(), window, latentHeight,
                     latentWidth));
@@ -186,8 +187,8 @@ public final class TransformerBench {
         return seconds;
     }
 
-    /** The conditioning of a mid-schedule section: random text, SigLIP and 1×/2×/4× context latents. */
-    private TransformerInputs inputs(NDManager manager) {
+    /** The transformer under the conditioning of a mid-schedule section: random text, SigLIP and 1×/2×/4× context latents. */
+    private VelocityModel midScheduleSection(PackedTransformer transformer, NDManager manager) {
         long c = config.inChannels();
         long h = latentHeight;
         long w = latentWidth;
@@ -196,21 +197,21 @@ public final class TransformerBench {
         // Indices as the inverted schedule lays them out: [start, padding, window, post, 2x, 4x].
         long first = 1;
         long post = first + window;
-        return new TransformerInputs(
-                manager.randomNormal(new Shape(1, c, window, h, w)),
-                manager.create(new float[] {1000f}),
-                manager.randomNormal(new Shape(1, TEXT_LENGTH, config.textEmbedDim())),
-                manager.create(mask).reshape(1, TEXT_LENGTH),
-                manager.randomNormal(new Shape(1, config.pooledProjectionDim())),
-                manager.create(new float[] {GUIDANCE}),
-                manager.randomNormal(new Shape(1, SIGLIP_TOKENS, config.imageProjDim())),
+        return new TransformerVelocity(transformer, 0).conditionedOn(
                 manager.arange(first, post, 1, DataType.INT64).expandDims(0),
-                manager.randomNormal(new Shape(1, c, 2, h, w)),
-                manager.create(new long[][] {{0, post}}),
-                manager.randomNormal(new Shape(1, c, 2, h, w)),
-                manager.arange(post + 1, post + 3, 1, DataType.INT64).expandDims(0),
-                manager.randomNormal(new Shape(1, c, 16, h, w)),
-                manager.arange(post + 3, post + 19, 1, DataType.INT64).expandDims(0));
+                new TransformerInputs.PackedContext(
+                        new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, c, 2, h, w)),
+                                manager.create(new long[][] {{0, post}})),
+                        new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, c, 2, h, w)),
+                                manager.arange(post + 1, post + 3, 1, DataType.INT64).expandDims(0)),
+                        new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, c, 16, h, w)),
+                                manager.arange(post + 3, post + 19, 1, DataType.INT64).expandDims(0))),
+                new TransformerInputs.Conditioning(
+                        manager.randomNormal(new Shape(1, TEXT_LENGTH, config.textEmbedDim())),
+                        manager.create(mask).reshape(1, TEXT_LENGTH),
+                        manager.randomNormal(new Shape(1, config.pooledProjectionDim())),
+                        manager.randomNormal(new Shape(1, SIGLIP_TOKENS, config.imageProjDim())),
+                        manager.create(new float[] {GUIDANCE})));
     }
 
     private long imageTokens() {

@@ -10,11 +10,9 @@ import io.framepack.worker.sampling.FlowMatchUniPc;
 import io.framepack.worker.sampling.NoiseSource;
 import io.framepack.worker.sampling.SigmaSchedule;
 import io.framepack.worker.sampling.VelocityModel;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.text.PromptEmbedding;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.TransformerInputs;
-
-import java.util.function.BooleanSupplier;
 
 /**
  * The FramePack generation loop (the official demos' {@code worker}): section after section,
@@ -22,7 +20,7 @@ import java.util.function.BooleanSupplier;
  * sample K latent frames with UniPC, grow the history, decode the new part and blend it into the
  * video. All per-job data lives in a {@link SectionLoopState}, which this class only changes once
  * a section has completed, so a job can stop after any section and continue exactly from a saved
- * state.
+ * state. A job stops by a listener throwing (see {@link GenerationListener}).
  */
 public final class SectionLoop {
     private static final int LATENT_CHANNELS = 16;
@@ -30,34 +28,44 @@ public final class SectionLoop {
     private final SectionSchedule schedule;
     private final SamplingSettings settings;
     private final Conditioning conditioning;
-    private final VelocityModel model;
+    private final NoiseSource noise;
+    private final TransformerVelocity model;
     private final Numerics numerics;
     private final VideoDecoder decoder;
-    private final NoiseSource noise;
     private final NDManager computeManager;
-    private final BooleanSupplier stopRequested;
     private final FlowMatchUniPc sampler = new FlowMatchUniPc();
 
     /**
-     * @param conditioning   prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
-     * @param numerics       the precision the model computes in (the sampler rounds its inputs the same way)
-     * @param decoder        the VAE; null samples latents only (no pixel history)
-     * @param noise          the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
-     * @param computeManager where sampling runs (its device); the history stays on the CPU
-     * @param stopRequested  polled before every section and after every step; true stops the job
+     * What a job asks for.
+     *
+     * @param schedule     its sections, their order and their context
+     * @param sampling     how each section is sampled
+     * @param conditioning prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
+     * @param noise        the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
      */
-    public SectionLoop(SectionSchedule schedule, SamplingSettings settings, Conditioning conditioning,
-                       VelocityModel model, Numerics numerics, VideoDecoder decoder, NoiseSource noise,
-                       NDManager computeManager, BooleanSupplier stopRequested) {
-        this.schedule = schedule;
-        this.settings = settings;
-        this.conditioning = conditioning;
-        this.model = model;
-        this.numerics = numerics;
-        this.decoder = decoder;
-        this.noise = noise;
+    public record Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise) {
+    }
+
+    /**
+     * What computes a job.
+     *
+     * @param transformer the packed transformer as velocity model
+     * @param numerics    the precision it computes in (the sampler rounds its inputs the same way)
+     * @param decoder     the VAE's decode; null samples latents only (no pixel history)
+     */
+    public record Models(TransformerVelocity transformer, Numerics numerics, VideoDecoder decoder) {
+    }
+
+    /** @param computeManager where sampling runs (its device); the history stays on the CPU */
+    public SectionLoop(Job job, Models models, NDManager computeManager) {
+        this.schedule = job.schedule();
+        this.settings = job.sampling();
+        this.conditioning = job.conditioning();
+        this.noise = job.noise();
+        this.model = models.transformer();
+        this.numerics = models.numerics();
+        this.decoder = models.decoder();
         this.computeManager = computeManager;
-        this.stopRequested = stopRequested;
     }
 
     public SectionSchedule schedule() {
@@ -85,16 +93,15 @@ public final class SectionLoop {
     }
 
     /**
-     * Generates the next section and advances {@code state}, then tells the listener.
-     *
-     * @throws GenerationCancelledException when a stop was requested (the state is unchanged)
+     * Generates the next section and advances {@code state}, then tells the listener. Whatever
+     * the listener throws from {@link GenerationListener#onStep} abandons the section and leaves
+     * {@code state} as it was.
      */
     public void runSection(SectionLoopState state, GenerationListener listener) {
         int section = state.sectionsCompleted();
         if (finished(state)) {
             throw new IllegalStateException("all " + schedule.sections() + " sections are done");
         }
-        checkStop(state);
         SectionSchedule.Extension extension;
         NDArray pixels;
         try (NDManager cpu = state.manager().newSubManager();
@@ -109,7 +116,7 @@ public final class SectionLoop {
             NDArray sectionNoise = noise.draw(section, latentShape, device);
 
             NDArray sampled = sample(section, sectionNoise, schedule.context(state.historyLatents(), start), device,
-                    state, listener);
+                    listener);
             requireFinite(sampled, section, "latents");
             NDArray sampledCpu = sampled.toDevice(Device.cpu(), false);
             sampledCpu.attach(cpu);
@@ -125,35 +132,41 @@ public final class SectionLoop {
     }
 
     private NDArray sample(int section, NDArray sectionNoise, SectionSchedule.ContextLatents context, NDManager device,
-                           SectionLoopState state, GenerationListener listener) {
+                           GenerationListener listener) {
         SectionIndices indices = schedule.indices(section);
-        SectionSchedule.ContextLatents onDevice = new SectionSchedule.ContextLatents(
-                context.clean().toDevice(device.getDevice(), false), context.clean2x().toDevice(device.getDevice(), false),
-                context.clean4x().toDevice(device.getDevice(), false));
+        NDArray latentIndices = SectionIndices.toArray(indices.latent(), device);
+        TransformerInputs.PackedContext packed = packed(context, indices, device);
         NDArray guidance = FlowMatchDenoiser.guidance(settings.distilledGuidance(), numerics.precision(), device);
-        TransformerInputs positive = inputs(conditioning.positive(), guidance, onDevice, indices, device);
-        TransformerInputs negative = settings.cfg() == 1.0 ? null
-                : inputs(conditioning.negative(), guidance, onDevice, indices, device);
-        FlowMatchDenoiser denoiser = new FlowMatchDenoiser(model, positive, negative, settings.cfg(),
-                settings.cfgRescale(), numerics);
+        VelocityModel positive = model.conditionedOn(latentIndices, packed, pass(conditioning.positive(), guidance));
+        VelocityModel negative = settings.cfg() == 1.0 ? null
+                : model.conditionedOn(latentIndices, packed, pass(conditioning.negative(), guidance));
+        FlowMatchDenoiser denoiser = new FlowMatchDenoiser(positive, negative, settings.cfg(), settings.cfgRescale(),
+                numerics);
 
         Shape shape = sectionNoise.getShape();
         float[] sigmas = SigmaSchedule.sigmas(settings.steps(),
                 SigmaSchedule.mu(SigmaSchedule.noisyTokens(shape.get(2), shape.get(3), shape.get(4))));
         model.startSection(settings.steps());
-        return sampler.sample(sectionNoise, sigmas, denoiser, (step, x, denoised) -> {
-            listener.onStep(section, schedule.sections(), step, settings.steps(), denoised);
-            checkStop(state);
-        });
+        return sampler.sample(sectionNoise, sigmas, denoiser,
+                (step, x, denoised) -> listener.onStep(section, schedule.sections(), step, settings.steps(), denoised));
     }
 
-    private TransformerInputs inputs(PromptEmbedding prompt, NDArray guidance, SectionSchedule.ContextLatents context,
-                                     SectionIndices indices, NDManager device) {
-        return new TransformerInputs(null, null, prompt.llamaStates(), prompt.llamaMask(), prompt.clipPooled(),
-                guidance, conditioning.imageEmbeddings(), SectionIndices.toArray(indices.latent(), device),
-                context.clean(), SectionIndices.toArray(indices.clean(), device),
-                context.clean2x(), SectionIndices.toArray(indices.clean2x(), device),
-                context.clean4x(), SectionIndices.toArray(indices.clean4x(), device));
+    /** The schedule's context latents on the device, each with its token positions. */
+    private static TransformerInputs.PackedContext packed(SectionSchedule.ContextLatents context, SectionIndices indices,
+                                                          NDManager device) {
+        return new TransformerInputs.PackedContext(clean(context.clean(), indices.clean(), device),
+                clean(context.clean2x(), indices.clean2x(), device), clean(context.clean4x(), indices.clean4x(), device));
+    }
+
+    private static TransformerInputs.CleanLatents clean(NDArray latents, long[] indices, NDManager device) {
+        return new TransformerInputs.CleanLatents(latents.toDevice(device.getDevice(), false),
+                SectionIndices.toArray(indices, device));
+    }
+
+    /** One pass's conditioning: its prompt (positive or negative), the start image's SigLIP states, the guidance. */
+    private TransformerInputs.Conditioning pass(PromptEmbedding prompt, NDArray guidance) {
+        return new TransformerInputs.Conditioning(prompt.llamaStates(), prompt.llamaMask(), prompt.clipPooled(),
+                conditioning.imageEmbeddings(), guidance);
     }
 
     /** The video after this section: the first decode is the whole history, later ones a slice blended in. */
@@ -189,11 +202,5 @@ public final class SectionLoop {
         NDArray placed = array.toDevice(Device.cpu(), false);
         placed.attach(cpu);
         return placed;
-    }
-
-    private void checkStop(SectionLoopState state) {
-        if (stopRequested.getAsBoolean()) {
-            throw new GenerationCancelledException(state.sectionsCompleted());
-        }
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Everything the section loop carries from one section to the next, and so everything a
- * checkpoint must hold to continue a job exactly (reference §6): the latent history (float32,
+ * checkpoint must hold to continue a job exactly (what the official demo's {@code worker} carries
+ * across its section loop: lllyasviel/FramePack, {@code demo_gradio.py}): the latent history (float32,
  * including its 19 zero padding frames), the start latent (bits as given: it cannot be
  * recomputed), the decoded video so far (its blends cannot be recomputed from the latents), and
  * the counters. The noise generator's position is the number of sections completed: each section

@@ -6,10 +6,12 @@ import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerInputs;
 
 /**
- * The packed transformer as the section loop's velocity model, with TeaCache re-initialised at
- * the start of every section like the official demo ({@code initialize_teacache} per section).
+ * The packed transformer as the sampler's velocity model: {@link #conditionedOn} fixes what one
+ * pass holds for a whole section, the sampler supplies latents and timestep at every step. TeaCache is
+ * re-initialised at the start of every section like the official demo ({@code initialize_teacache}
+ * per section).
  */
-public final class TransformerVelocity implements VelocityModel {
+public final class TransformerVelocity {
     /** The official demo's TeaCache threshold (relative L1 of the modulated input). */
     public static final double OFFICIAL_TEACACHE_THRESHOLD = 0.15;
 
@@ -28,12 +30,17 @@ public final class TransformerVelocity implements VelocityModel {
         this.teaCacheThreshold = teaCacheThreshold;
     }
 
-    @Override
-    public NDArray forward(TransformerInputs inputs) {
-        return transformer.forward(inputs);
+    /**
+     * The transformer for noisy latents at {@code latentIndices}, given the packed context and the
+     * conditioning of one pass.
+     */
+    public VelocityModel conditionedOn(NDArray latentIndices, TransformerInputs.PackedContext context,
+                                       TransformerInputs.Conditioning conditioning) {
+        return (noisyLatents, timestep) -> transformer.forward(new TransformerInputs(
+                new TransformerInputs.NoisyLatents(noisyLatents, timestep, latentIndices), context, conditioning));
     }
 
-    @Override
+    /** Called before the first step of every section. */
     public void startSection(int steps) {
         if (teaCacheThreshold > 0) {
             transformer.enableTeaCache(steps, teaCacheThreshold);

@@ -2,7 +2,8 @@ package io.framepack.worker.pipeline;
 
 import ai.djl.ndarray.NDArray;
 
-/** Latents to pixels, as the section loop needs it (implemented by the HunyuanVideo VAE). */
+/** Latents to pixels, as the section loop needs it: the HunyuanVideo VAE's {@code decode}, adapted where the loop is built. */
+@FunctionalInterface
 public interface VideoDecoder {
 
     /**
@@ -10,7 +11,4 @@ public interface VideoDecoder {
      * roughly in [-1, 1], with the temporal tiling the official decode applies.
      */
     NDArray decode(NDArray scaledLatents);
-
-    /** The cheap per-step preview: a fixed 16→3 map of latents {@code [1,16,T,h,w]} to {@code [1,3,T,h,w]}. */
-    NDArray preview(NDArray latents);
 }

@@ -10,12 +10,12 @@
  *       pixels are joined ({@link io.framepack.worker.pipeline.SoftAppend});</li>
  *   <li>{@link io.framepack.worker.pipeline.SectionLoop} — per section: noise, context packing,
  *       UniPC sampling, history update, decode and blend, with step/section events
- *       ({@link io.framepack.worker.pipeline.GenerationListener}) and stop requests;</li>
+ *       ({@link io.framepack.worker.pipeline.GenerationListener}, which stops the job by throwing);</li>
  *   <li>{@link io.framepack.worker.pipeline.SectionLoopState} — everything carried between
  *       sections, as named tensors and scalars for checkpoints and exact resume;</li>
  *   <li>{@link io.framepack.worker.pipeline.Conditioning}, {@link io.framepack.worker.pipeline.VideoDecoder},
  *       {@link io.framepack.worker.pipeline.TransformerVelocity} — the encoders', VAE's and
- *       transformer's side of the loop.</li>
+ *       transformer's side of the loop: the models know nothing of the pipeline, which adapts them.</li>
  * </ul>
  */
 package io.framepack.worker.pipeline;

@@ -28,6 +28,7 @@ import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.sampling.SeededNoise;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.text.ClipPromptTokenizer;
@@ -39,7 +40,6 @@ import io.framepack.worker.text.LlamaTextEncoder;
 import io.framepack.worker.text.PromptEmbedding;
 import io.framepack.worker.text.PromptEncoder;
 import io.framepack.worker.text.PromptTemplate;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.vae.HunyuanVideoVae;
@@ -100,8 +100,10 @@ public final class FramePackRenders {
             SamplingSettings sampling = new SamplingSettings(settings.steps, settings.distilledGuidance, settings.cfg,
                     settings.cfgRescale);
             double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
-            SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
-                    new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
+            SectionLoop loop = new SectionLoop(
+                    new SectionLoop.Job(schedule, sampling, conditioning, new SeededNoise(settings.seed)),
+                    new SectionLoop.Models(new TransformerVelocity(transformer, teaCache), new Numerics(precision, kernels),
+                            vae::decode), manager);
             return new FramePackRender(loop, vae, startLatent, settings.steps, manager,
                     warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();

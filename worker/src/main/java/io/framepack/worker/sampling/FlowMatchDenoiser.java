@@ -3,12 +3,11 @@ package io.framepack.worker.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
-import io.framepack.worker.transformer.TransformerInputs;
 
 /**
- * The official {@code fm_wrapper}: turns the velocity model into an x̂₀ predictor with real
+ * The official {@code fm_wrapper}: turns the velocity models into an x̂₀ predictor with real
  * classifier-free guidance and guidance rescale. The state is rounded to the model's dtype
  * before the forward and that rounded value is reused for {@code x̂₀ = x − v·σ}; the timestep
  * {@code σ·1000} is rounded to the model's dtype too (bfloat16 on the GPU, a no-op in float32).
@@ -16,25 +15,23 @@ import io.framepack.worker.transformer.TransformerInputs;
 public final class FlowMatchDenoiser implements Denoiser {
     private static final float TIMESTEP_SCALE = 1000f;
 
-    private final VelocityModel model;
-    private final TransformerInputs positive;
-    private final TransformerInputs negative;
+    private final VelocityModel positive;
+    private final VelocityModel negative;
     private final float cfg;
     private final double rescale;
     private final Numerics numerics;
 
     /**
-     * @param positive conditioning, context and guidance of the positive pass (latents and timestep are filled in per step)
+     * @param positive the model under the positive pass's conditioning, context and guidance
      * @param negative the same for the negative pass; unused (may be null) when {@code cfg == 1}
      * @param cfg      real guidance scale; 1 skips the negative pass
      * @param rescale  guidance-rescale mix in [0, 1]
      */
-    public FlowMatchDenoiser(VelocityModel model, TransformerInputs positive, TransformerInputs negative,
-                             double cfg, double rescale, Numerics numerics) {
+    public FlowMatchDenoiser(VelocityModel positive, VelocityModel negative, double cfg, double rescale,
+                             Numerics numerics) {
         if (cfg != 1.0 && negative == null) {
             throw new IllegalArgumentException("real CFG " + cfg + " needs negative conditioning");
         }
-        this.model = model;
         this.positive = positive;
         this.negative = negative;
         this.cfg = (float) cfg;
@@ -59,10 +56,10 @@ public final class FlowMatchDenoiser implements Denoiser {
             x.tempAttach(scratch);
             NDArray modelX = numerics.round(x);
             NDArray timestep = scratch.create(new float[] {quantise(sigma * TIMESTEP_SCALE, numerics.precision())});
-            NDArray velocityPositive = model.forward(positive.withLatents(modelX, timestep));
+            NDArray velocityPositive = positive.velocity(modelX, timestep);
             NDArray velocity = velocityPositive;
             if (cfg != 1f) {
-                NDArray velocityNegative = model.forward(negative.withLatents(modelX, timestep));
+                NDArray velocityNegative = negative.velocity(modelX, timestep);
                 velocity = velocityNegative.add(velocityPositive.sub(velocityNegative).mul(cfg));
             }
             if (rescale != 0.0) {

@@ -100,7 +100,7 @@ public final class FlowMatchUniPc {
     }
 
     /**
-     * {@code Σ_k weights[k]·D_k} as the reference's {@code tensordot} computes it: the D_k stacked
+     * {@code Σ_k weights[k]·D_k} as the official code's {@code tensordot} computes it: the D_k stacked
      * along a trailing axis and multiplied by the weight column in one matrix product (an
      * element-wise formulation can differ in the last bit).
      */

@@ -11,7 +11,7 @@ import ai.djl.ndarray.types.Shape;
  * The official job noise, bit for bit: {@code torch.randn} from a CPU generator seeded with the
  * job seed. libtorch's global CPU generator, reached through DJL ({@code Engine.setRandomSeed}
  * and {@code randomNormal} on a CPU manager), runs the very same MT19937 and normal kernel, so the
- * draws equal the reference's when libtorch dispatches at AVX2 or AVX-512 (any x86 GPU host).
+ * draws equal the official code's when libtorch dispatches at AVX2 or AVX-512 (any x86 GPU host).
  *
  * <p>Because that generator is process-wide, this class remembers which source drew from it last
  * and how far: when another source interleaved, or a draw other than the next one is asked for

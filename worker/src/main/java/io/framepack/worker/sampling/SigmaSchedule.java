@@ -22,7 +22,7 @@ public final class SigmaSchedule {
         return latentFrames * latentHeight * latentWidth / 4;
     }
 
-    /** The shift exponent for {@code tokens} noisy tokens (double arithmetic, as the reference's Python floats). */
+    /** The shift exponent for {@code tokens} noisy tokens (double arithmetic, as the official code's Python floats). */
     public static double mu(long tokens) {
         double slope = (MAX_TOKENS_MU - BASE_MU) / (MAX_TOKENS - BASE_TOKENS);
         double intercept = BASE_MU - slope * BASE_TOKENS;
@@ -30,7 +30,7 @@ public final class SigmaSchedule {
     }
 
     /**
-     * The {@code steps + 1} noise levels from 1 down to 0, in float32 exactly as the reference's
+     * The {@code steps + 1} noise levels from 1 down to 0, in float32 exactly as the official code's
      * tensor arithmetic produces them: {@code t = linspace(1, 0, steps + 1)} then
      * {@code σ = e^mu / (e^mu + (1/t − 1))}, where the scalar division is evaluated as
      * {@code reciprocal(·) · e^mu} (Python's reflected division on a tensor) and {@code e^mu} is

@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * The scalars of one flow-matching UniPC (bh1) update from the newest previous noise level
- * {@code s0} to {@code t}, in float32 exactly as the reference evaluates them on 0-d tensors:
+ * {@code s0} to {@code t}, in float32 exactly as the official code evaluates them on 0-d tensors:
  * λ = −log σ, the φ recursion {@code g ← g/hh − 1/k!} and the small linear solves. At early steps
  * |h| is tiny and the recursion cancels most of its digits, so the erratic last bits are part of
- * the reference's result; evaluating it in double would give visibly different ρ.
+ * the official code's result; evaluating it in double would give visibly different ρ.
  *
  * @param ratio              {@code t / s0}, the decay of the current state
  * @param phi1               {@code expm1(−h)}, the weight of the newest x̂₀ in the linear step

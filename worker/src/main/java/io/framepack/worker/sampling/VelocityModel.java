@@ -1,17 +1,20 @@
 package io.framepack.worker.sampling;
 
 import ai.djl.ndarray.NDArray;
-import io.framepack.worker.transformer.TransformerInputs;
 
 /**
- * A flow-matching velocity predictor: FramePack's packed transformer, seen from the sampler.
+ * A flow-matching velocity predictor under one fixed conditioning, as the sampler sees it: from
+ * step to step only the noisy latents and the timestep change (FramePack's packed transformer,
+ * adapted by the pipeline).
  */
+@FunctionalInterface
 public interface VelocityModel {
 
-    /** The velocity {@code ε − x₀} for {@code inputs}, float32, shaped like the noisy latents. */
-    NDArray forward(TransformerInputs inputs);
-
-    /** Called before the first step of every section (resets per-section state such as TeaCache). */
-    default void startSection(int steps) {
-    }
+    /**
+     * The velocity {@code ε − x₀}, float32, shaped like {@code noisyLatents}.
+     *
+     * @param noisyLatents the state {@code x}, already rounded to the model's dtype
+     * @param timestep     {@code [σ·1000]}, quantised like the model's dtype
+     */
+    NDArray velocity(NDArray noisyLatents, NDArray timestep);
 }

@@ -15,7 +15,7 @@
  *   <li>{@link io.framepack.worker.sampling.SeededNoise} — the job's noise from libtorch's CPU
  *       generator, replayable to any section for resume;</li>
  *   <li>{@link io.framepack.worker.sampling.VelocityModel} — what the sampler needs of the
- *       transformer.</li>
+ *       transformer: a velocity for latents and timestep (the pipeline adapts the model).</li>
  * </ul>
  */
 package io.framepack.worker.sampling;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Scalars;
 
 /**

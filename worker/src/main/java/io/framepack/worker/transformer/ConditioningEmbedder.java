@@ -1,6 +1,7 @@
 package io.framepack.worker.transformer;
 
 import ai.djl.ndarray.NDArray;
+import io.framepack.worker.tensor.Numerics;
 
 /**
  * The conditioning vector {@code c} that modulates every block ({@code time_text_embed}):

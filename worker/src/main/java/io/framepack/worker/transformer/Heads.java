@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Norms;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Scratch;
 
 /** Multi-head plumbing shared by the refiner, dual-stream and single-stream attention. */

@@ -16,7 +16,9 @@ final class InputCheck {
     }
 
     static void check(TransformerInputs in, TransformerConfig config) {
-        NDArray hidden = required(in.hiddenStates(), "hidden_states");
+        TransformerInputs.NoisyLatents noisy = required(in.noisy(), "noisy latents");
+        TransformerInputs.Conditioning conditioning = required(in.conditioning(), "conditioning");
+        NDArray hidden = required(noisy.latents(), "hidden_states");
         shape(hidden, "hidden_states", 1, config.inChannels(), ANY, ANY, ANY);
         long[] latent = hidden.getShape().getShape();
         if (latent[2] % config.patchSizeT() != 0 || latent[3] % config.patchSize() != 0
@@ -24,33 +26,37 @@ final class InputCheck {
             throw new IllegalArgumentException("hidden_states " + hidden.getShape() + " is not a multiple of the patch "
                     + config.patchSizeT() + "x" + config.patchSize() + "x" + config.patchSize());
         }
-        shape(required(in.timestep(), "timestep"), "timestep", 1);
-        shape(required(in.guidance(), "guidance"), "guidance", 1);
-        NDArray text = required(in.encoderHiddenStates(), "encoder_hidden_states");
+        shape(required(noisy.timestep(), "timestep"), "timestep", 1);
+        if (noisy.indices() != null) {
+            shape(noisy.indices(), "latent_indices", 1, latent[2] / config.patchSizeT());
+        }
+        shape(required(conditioning.guidance(), "guidance"), "guidance", 1);
+        NDArray text = required(conditioning.textStates(), "encoder_hidden_states");
         shape(text, "encoder_hidden_states", 1, ANY, config.textEmbedDim());
-        shape(required(in.encoderAttentionMask(), "encoder_attention_mask"), "encoder_attention_mask",
+        shape(required(conditioning.textMask(), "encoder_attention_mask"), "encoder_attention_mask",
                 1, text.getShape().get(1));
-        shape(required(in.pooledProjections(), "pooled_projections"), "pooled_projections",
+        shape(required(conditioning.pooledText(), "pooled_projections"), "pooled_projections",
                 1, config.pooledProjectionDim());
         if (config.hasImageProj()) {
-            shape(required(in.imageEmbeddings(), "image_embeddings"), "image_embeddings", 1, ANY, config.imageProjDim());
+            shape(required(conditioning.imageEmbeddings(), "image_embeddings"), "image_embeddings", 1, ANY,
+                    config.imageProjDim());
         }
-        if (in.latentIndices() != null) {
-            shape(in.latentIndices(), "latent_indices", 1, latent[2] / config.patchSizeT());
-        }
-        context(in.cleanLatents(), in.cleanLatentIndices(), "clean_latents", latent, config);
-        context(in.cleanLatents2x(), in.cleanLatent2xIndices(), "clean_latents_2x", latent, config);
-        context(in.cleanLatents4x(), in.cleanLatent4xIndices(), "clean_latents_4x", latent, config);
+        TransformerInputs.PackedContext context = required(in.context(), "context");
+        context(context.clean(), "clean_latents", latent, config);
+        context(context.clean2x(), "clean_latents_2x", latent, config);
+        context(context.clean4x(), "clean_latents_4x", latent, config);
     }
 
     /** A context part: latents like the noisy ones (any frame count) with one index per frame. */
-    private static void context(NDArray latents, NDArray indices, String name, long[] latent, TransformerConfig config) {
-        if ((latents == null) != (indices == null)) {
-            throw new IllegalArgumentException(name + " and its indices must be given together");
-        }
-        if (latents == null) {
+    private static void context(TransformerInputs.CleanLatents part, String name, long[] latent, TransformerConfig config) {
+        if (part == null) {
             return;
         }
+        if (part.latents() == null || part.indices() == null) {
+            throw new IllegalArgumentException(name + " and its indices must be given together");
+        }
+        NDArray latents = part.latents();
+        NDArray indices = part.indices();
         if (!config.hasCleanXEmbedder()) {
             throw new IllegalArgumentException(name + " given, but the checkpoint config has no clean_x_embedder");
         }
@@ -58,11 +64,11 @@ final class InputCheck {
         shape(indices, name + " indices", 1, latents.getShape().get(2));
     }
 
-    private static NDArray required(NDArray array, String name) {
-        if (array == null) {
+    private static <T> T required(T input, String name) {
+        if (input == null) {
             throw new IllegalArgumentException("transformer input " + name + " is missing");
         }
-        return array;
+        return input;
     }
 
     private static void shape(NDArray array, String name, long... expected) {

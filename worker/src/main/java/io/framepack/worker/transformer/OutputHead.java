@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Numerics;
 
 /**
  * The output head: a final AdaLN ({@code norm_out}, whose projection is ordered scale then shift),

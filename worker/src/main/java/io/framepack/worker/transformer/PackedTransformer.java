@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
@@ -162,7 +163,7 @@ public final class PackedTransformer implements AutoCloseable {
      * Turns TeaCache on for a section of {@code steps} sampler steps, dropping any state of a
      * previous section; call at the start of every section (the official default threshold is
      * 0.15). Like the official state machine it counts forward calls, so with real CFG (two
-     * calls per step) it reproduces the reference's interleaving of positive and negative calls.
+     * calls per step) it reproduces the official code's interleaving of positive and negative calls.
      */
     public void enableTeaCache(int steps, double relativeL1Threshold) {
         disableTeaCache();
@@ -183,18 +184,18 @@ public final class PackedTransformer implements AutoCloseable {
 
     /**
      * One forward: the velocity {@code [1, C, K, h, w]} in float32, attached to the manager of
-     * {@code inputs.hiddenStates()}. Intermediates are freed before returning.
+     * the noisy latents. Intermediates are freed before returning.
      */
     public NDArray forward(TransformerInputs inputs) {
         InputCheck.check(inputs, config);
-        NDManager caller = inputs.hiddenStates().getManager();
+        NDManager caller = inputs.noisy().latents().getManager();
         try (NDManager scope = caller.newSubManager(manager.getDevice())) {
             TransformerInputs in = onDevice(inputs, scope);
             PatchEmbedders.PackedTokens packed = embedders.embed(in, scope);
-            NDArray timestep = numerics.toFloat32(numerics.round(in.timestep()));
-            NDArray guidance = numerics.toFloat32(numerics.round(in.guidance()));
-            NDArray c = conditioning.forward(timestep, guidance, in.pooledProjections());
-            NDArray context = contextTokens(in, timestep);
+            NDArray timestep = numerics.toFloat32(numerics.round(in.noisy().timestep()));
+            NDArray guidance = numerics.toFloat32(numerics.round(in.conditioning().guidance()));
+            NDArray c = conditioning.forward(timestep, guidance, in.conditioning().pooledText());
+            NDArray context = contextTokens(in.conditioning(), timestep);
             NDArray image = runBlocks(new Streams(packed.tokens(), context), c, packed.ropeTable(), scope);
             NDArray velocity = head.forward(image, c, packed.frames(), packed.height(), packed.width());
             velocity.attach(caller);
@@ -205,16 +206,16 @@ public final class PackedTransformer implements AutoCloseable {
     /** The packed image tokens and RoPE table of {@code inputs} (what the blocks see), for inspection. */
     PatchEmbedders.PackedTokens pack(TransformerInputs inputs) {
         InputCheck.check(inputs, config);
-        return embedders.embed(inputs, inputs.hiddenStates().getManager());
+        return embedders.embed(inputs, inputs.noisy().latents().getManager());
     }
 
     /**
      * {@code [SigLIP tokens, refined text tokens]}, cropped to the image tokens plus the valid text
      * tokens: with batch 1 the official code crops instead of masking the main blocks.
      */
-    private NDArray contextTokens(TransformerInputs in, NDArray timestep) {
-        NDArray text = refiner.forward(numerics.round(in.encoderHiddenStates()), timestep, in.encoderAttentionMask());
-        long valid = in.encoderAttentionMask().toType(DataType.INT64, false).sum().toLongArray()[0];
+    private NDArray contextTokens(TransformerInputs.Conditioning in, NDArray timestep) {
+        NDArray text = refiner.forward(numerics.round(in.textStates()), timestep, in.textMask());
+        long valid = in.textMask().toType(DataType.INT64, false).sum().toLongArray()[0];
         NDArray context = text;
         if (imageProjection != null) {
             NDArray image = imageProjection.forward(numerics.round(in.imageEmbeddings()));
@@ -339,13 +340,22 @@ public final class PackedTransformer implements AutoCloseable {
 
     /** The inputs, scoped to this forward and on the model's device. */
     private static TransformerInputs onDevice(TransformerInputs in, NDManager scope) {
+        TransformerInputs.NoisyLatents noisy = in.noisy();
+        TransformerInputs.PackedContext context = in.context();
+        TransformerInputs.Conditioning conditioning = in.conditioning();
         return new TransformerInputs(
-                local(in.hiddenStates(), scope), local(in.timestep(), scope), local(in.encoderHiddenStates(), scope),
-                local(in.encoderAttentionMask(), scope), local(in.pooledProjections(), scope),
-                local(in.guidance(), scope), local(in.imageEmbeddings(), scope), local(in.latentIndices(), scope),
-                local(in.cleanLatents(), scope), local(in.cleanLatentIndices(), scope),
-                local(in.cleanLatents2x(), scope), local(in.cleanLatent2xIndices(), scope),
-                local(in.cleanLatents4x(), scope), local(in.cleanLatent4xIndices(), scope));
+                new TransformerInputs.NoisyLatents(local(noisy.latents(), scope), local(noisy.timestep(), scope),
+                        local(noisy.indices(), scope)),
+                new TransformerInputs.PackedContext(local(context.clean(), scope), local(context.clean2x(), scope),
+                        local(context.clean4x(), scope)),
+                new TransformerInputs.Conditioning(local(conditioning.textStates(), scope),
+                        local(conditioning.textMask(), scope), local(conditioning.pooledText(), scope),
+                        local(conditioning.imageEmbeddings(), scope), local(conditioning.guidance(), scope)));
+    }
+
+    private static TransformerInputs.CleanLatents local(TransformerInputs.CleanLatents part, NDManager scope) {
+        return part == null ? null : new TransformerInputs.CleanLatents(local(part.latents(), scope),
+                local(part.indices(), scope));
     }
 
     private static NDArray local(NDArray x, NDManager scope) {

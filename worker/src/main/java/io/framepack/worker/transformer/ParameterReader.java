@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.tensor.Numerics;
 
 /**
  * Latents to tokens ({@code process_input_hidden_states}): the noisy latents through
@@ -41,29 +42,30 @@ final class PatchEmbedders {
 
     /** The packed image-token sequence of one forward. */
     PackedTokens embed(TransformerInputs in, NDManager manager) {
-        NDArray latentGrid = noisy.grid(numerics.round(in.hiddenStates()));
+        NDArray latentGrid = noisy.grid(numerics.round(in.noisy().latents()));
         Shape post = latentGrid.getShape();
         long frames = post.get(2);
         long height = post.get(3);
         long width = post.get(4);
-        NDArray indices = in.latentIndices() != null ? in.latentIndices()
+        NDArray indices = in.noisy().indices() != null ? in.noisy().indices()
                 : manager.arange(0, (int) frames, 1, DataType.INT64).expandDims(0);
         NDArray tokens = Grid3d.toTokens(latentGrid);
         NDArray table = rope.tokens(indices, height, width, manager);
 
-        if (in.cleanLatents() != null) {
-            tokens = prepend(clean1x.tokens(numerics.round(in.cleanLatents())), tokens);
-            table = prepend(rope.tokens(in.cleanLatentIndices(), height, width, manager), table);
+        TransformerInputs.PackedContext context = in.context();
+        if (context.clean() != null) {
+            tokens = prepend(clean1x.tokens(numerics.round(context.clean().latents())), tokens);
+            table = prepend(rope.tokens(context.clean().indices(), height, width, manager), table);
         }
-        if (in.cleanLatents2x() != null) {
-            tokens = prepend(clean2x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents2x()), 2, 4, 4)),
+        if (context.clean2x() != null) {
+            tokens = prepend(clean2x.tokens(Grid3d.padEndToMultiple(numerics.round(context.clean2x().latents()), 2, 4, 4)),
                     tokens);
-            table = prepend(rope.pooledTokens(in.cleanLatent2xIndices(), height, width, 2, manager), table);
+            table = prepend(rope.pooledTokens(context.clean2x().indices(), height, width, 2, manager), table);
         }
-        if (in.cleanLatents4x() != null) {
-            tokens = prepend(clean4x.tokens(Grid3d.padEndToMultiple(numerics.round(in.cleanLatents4x()), 4, 8, 8)),
+        if (context.clean4x() != null) {
+            tokens = prepend(clean4x.tokens(Grid3d.padEndToMultiple(numerics.round(context.clean4x().latents()), 4, 8, 8)),
                     tokens);
-            table = prepend(rope.pooledTokens(in.cleanLatent4xIndices(), height, width, 4, manager), table);
+            table = prepend(rope.pooledTokens(context.clean4x().indices(), height, width, 4, manager), table);
         }
         return new PackedTokens(tokens, table, frames, height, width);
     }

@@ -3,6 +3,7 @@ package io.framepack.worker.transformer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Scratch;
 
 /**

@@ -88,7 +88,7 @@ final class TeaCache implements AutoCloseable {
 
     /**
      * {@code mean|a − b| / mean|b|}, with the reductions and the division in the compute dtype
-     * (bfloat16 on the GPU, as the reference): the skip pattern depends on those roundings. The
+     * (bfloat16 on the GPU, as the official code): the skip pattern depends on those roundings. The
      * temporaries are freed here: {@code |b|} would otherwise join the section-long state, one
      * image-token-sized array per step (2.6 GiB over a 25-step section at 640x640).
      */

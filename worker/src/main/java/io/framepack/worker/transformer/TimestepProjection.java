@@ -17,7 +17,7 @@ final class TimestepProjection {
     }
 
     /**
-     * {@code ω_k} with the exponent in float32, as the reference computes it, and the exponential
+     * {@code ω_k} with the exponent in float32, as the official code computes it, and the exponential
      * rounded correctly. Guidance values reach 10⁴, so one ulp of {@code ω} moves an angle by
      * ~10⁻³ rad: libtorch builds disagree in that last bit, and the correctly rounded value is
      * the one that matches the golden forwards (relative error 1.0e-5 instead of 2.5e-5).

@@ -3,6 +3,7 @@ package io.framepack.worker.transformer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.tensor.Numerics;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;
+import io.framepack.worker.tensor.Numerics;
 
 /**
  * One block of the text token refiner ({@code HunyuanVideoIndividualTokenRefinerBlock}): masked

@@ -13,7 +13,7 @@
  *       states refined into context tokens;</li>
  *   <li>{@code DualStreamBlock} / {@code SingleStreamBlock} with {@code QkvProjection}, {@code Heads},
  *       {@code AdaLayerNorm}, {@code Mlp}; {@code OutputHead} — norm_out, fp32 proj_out, unpatchify;</li>
- *   <li>{@code TeaCache} — step skipping; {@code Numerics} — every dtype rounding point;
+ *   <li>{@code TeaCache} — step skipping; {@link io.framepack.worker.tensor.Numerics} — every dtype rounding point;
  *       {@code ParameterReader} — weights by official key with shape checks. Temporaries are freed at
  *       their last use with {@link io.framepack.worker.tensor.Scratch}.</li>
  * </ul>

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.framepack.worker.pipeline.VideoDecoder;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
@@ -24,7 +23,7 @@ import java.util.function.Function;
  * float32 on the CPU and in float16 on a GPU (the official dtype). Its weights live in a manager
  * of its own that {@link #close()} frees, so a phase can load it and release it after.
  */
-public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
+public final class HunyuanVideoVae implements AutoCloseable {
     private final VaeConfig config;
     private final DataType dtype;
     private final NDManager manager;
@@ -161,8 +160,11 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         }
     }
 
-    /** Divides by the scaling factor in float32, then decodes in the VAE's dtype (official {@code vae_decode}). */
-    @Override
+    /**
+     * Scaled latents {@code [1,16,T,h,w]} (float32) to pixels {@code [1,3,4(T-1)+1,8h,8w]} roughly
+     * in [-1, 1]: divides by the scaling factor in float32, then decodes in the VAE's dtype
+     * (official {@code vae_decode}).
+     */
     public NDArray decode(NDArray scaledLatents) {
         checkVideo(scaledLatents, config.latentChannels(), "latents");
         return Scratch.run(scaledLatents, scaled -> {
@@ -176,7 +178,7 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
         return tiling.decode(z, decoder::forward);
     }
 
-    @Override
+    /** The cheap per-step preview: a fixed 16→3 map of latents {@code [1,16,T,h,w]} to {@code [1,3,T,h,w]}. */
     public NDArray preview(NDArray latents) {
         return LatentPreview.rgb(latents);
     }

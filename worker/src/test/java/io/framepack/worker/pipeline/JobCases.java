@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.sampling.NoiseSource;
 import io.framepack.worker.text.PromptEmbedding;
 
 /** The settings and conditioning of a golden job case, as the section loop takes them. */
@@ -12,6 +13,11 @@ final class JobCases {
     private static final String SAMPLER = "sampler_case";
 
     private JobCases() {
+    }
+
+    /** The golden job {@code info} describes, drawing its noise from {@code noise}. */
+    static SectionLoop.Job job(GoldenCases goldens, JsonNode info, NoiseSource noise, NDManager m) {
+        return new SectionLoop.Job(schedule(info), settings(info), conditioning(goldens, info, m), noise);
     }
 
     static SectionSchedule schedule(JsonNode info) {

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -96,8 +96,8 @@ class SectionLoopParityTest extends TinyGoldenJobTest {
             assertThat(noise.getShape()).isEqualTo(shape);
             return noise;
         };
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), null, recorded, m, () -> false);
+        return new SectionLoop(JobCases.job(goldens, info, recorded, m), new SectionLoop.Models(
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), null), m);
     }
 
     private static void compareSection(String job, JsonNode info, SectionSchedule schedule, SectionLoopState state,

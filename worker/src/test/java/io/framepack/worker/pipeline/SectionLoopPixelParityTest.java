@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.runtime.output.PixelFrames;
 import io.framepack.worker.sampling.NoiseSource;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
-import io.framepack.worker.transformer.Numerics;
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.VaeConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -20,8 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static io.framepack.worker.ParityAssert.relativeMaxError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,7 +57,7 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
             JsonNode info = goldens.caseInfo(job);
             try (NDManager m = manager.newSubManager()) {
                 NoiseSource recorded = (index, shape, target) -> goldens.tensor(job, "s" + index + "_noise", target);
-                SectionLoop loop = loop(info, recorded, m, () -> false);
+                SectionLoop loop = loop(info, recorded, m);
                 List<Double> errors = new ArrayList<>();
                 try (SectionLoopState state = loop.start(goldens.tensor(job, "start_latent", m))) {
                     loop.run(state, new GenerationListener() {
@@ -98,20 +96,18 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
     }
 
     /**
-     * The final video of a job stopped right after its first section, saved (pixels included) and
-     * continued in a fresh loop from the saved state.
+     * The final video of a job stopped at the first step of its second section, saved (pixels
+     * included) and continued in a fresh loop from the saved state.
      */
     private static NDArray resumedAfterFirstSection(JsonNode info, NoiseSource noise, NDManager m) {
         String job = goldens.jobCases().get(0);
         Map<String, NDArray> saved = new HashMap<>();
         Map<String, Long> scalars;
-        AtomicBoolean stop = new AtomicBoolean();
-        SectionLoop first = loop(info, noise, m, stop::get);
+        SectionLoop first = loop(info, noise, m);
         try (SectionLoopState state = first.start(goldens.tensor(job, "start_latent", m))) {
             first.runSection(state, GenerationListener.NONE);
-            stop.set(true);
-            assertThatThrownBy(() -> first.run(state, GenerationListener.NONE))
-                    .isInstanceOf(GenerationCancelledException.class);
+            assertThatThrownBy(() -> first.run(state, new StopAfterSteps(1))).isInstanceOf(StopAfterSteps.Stopped.class);
+            assertThat(state.sectionsCompleted()).isEqualTo(1);
             state.tensors().forEach((name, array) -> {
                 NDArray copy = array.duplicate();
                 copy.attach(m);
@@ -119,7 +115,7 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
             });
             scalars = state.scalars();
         }
-        SectionLoop resumed = loop(info, noise, m, () -> false);
+        SectionLoop resumed = loop(info, noise, m);
         try (SectionLoopState state = SectionLoopState.restore(resumed.schedule(), saved, scalars, m)) {
             resumed.run(state, GenerationListener.NONE);
             NDArray pixels = state.historyPixels().duplicate();
@@ -128,9 +124,9 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
         }
     }
 
-    private static SectionLoop loop(JsonNode info, NoiseSource noise, NDManager m, BooleanSupplier stop) {
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                transformer::forward, new Numerics(Precision.FLOAT32, kernels), vae, noise, m, stop);
+    private static SectionLoop loop(JsonNode info, NoiseSource noise, NDManager m) {
+        return new SectionLoop(JobCases.job(goldens, info, noise, m), new SectionLoop.Models(
+                new TransformerVelocity(transformer, 0), new Numerics(Precision.FLOAT32, kernels), vae::decode), m);
     }
 
     /** {count of differing values, largest difference, total values} of the official uint8 conversion. */

@@ -4,14 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.sampling.SeededNoise;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.transformer.Numerics;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,8 +26,8 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
             try (NDManager m = manager.newSubManager()) {
                 NDArray start = goldens.tensor(job, "start_latent", m);
                 NDArray uninterrupted;
-                try (SectionLoopState state = loop(info, m, () -> false).start(start)) {
-                    loop(info, m, () -> false).run(state, GenerationListener.NONE);
+                try (SectionLoopState state = loop(info, m).start(start)) {
+                    loop(info, m).run(state, GenerationListener.NONE);
                     uninterrupted = state.historyLatents().duplicate();
                     uninterrupted.attach(m);
                 }
@@ -42,21 +40,14 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
         }
     }
 
-    /** Runs until a stop arrives in the middle of section {@code stopAt}, saves, and finishes from the save. */
+    /** Runs until the step callback throws after the first step of section {@code stopAt}, saves, and finishes from the save. */
     private static NDArray stopMidSectionAndResume(JsonNode info, NDManager m, NDArray start, int stopAt) {
-        int stepsBeforeStop = stopAt * info.path("steps").asInt() + 1;
-        AtomicInteger steps = new AtomicInteger();
-        SectionLoop stopping = loop(info, m, () -> steps.get() >= stepsBeforeStop);
+        StopAfterSteps stop = new StopAfterSteps(stopAt * info.path("steps").asInt() + 1);
+        SectionLoop stopping = loop(info, m);
         Map<String, NDArray> savedTensors = new HashMap<>();
         Map<String, Long> savedScalars;
         try (SectionLoopState state = stopping.start(start)) {
-            GenerationListener counting = new GenerationListener() {
-                @Override
-                public void onStep(int section, int sections, int step, int total, NDArray denoised) {
-                    steps.incrementAndGet();
-                }
-            };
-            assertThatThrownBy(() -> stopping.run(state, counting)).isInstanceOf(GenerationCancelledException.class);
+            assertThatThrownBy(() -> stopping.run(state, stop)).isInstanceOf(StopAfterSteps.Stopped.class);
             assertThat(state.sectionsCompleted()).isEqualTo(stopAt);
             state.tensors().forEach((name, array) -> {
                 NDArray copy = array.duplicate();
@@ -67,7 +58,7 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
         }
         // Another job drawing from the process-wide generator in between must not matter.
         new SeededNoise(99).draw(0, start.getShape(), m);
-        SectionLoop resumedLoop = loop(info, m, () -> false);
+        SectionLoop resumedLoop = loop(info, m);
         try (SectionLoopState resumed = SectionLoopState.restore(resumedLoop.schedule(), savedTensors, savedScalars, m)) {
             resumedLoop.run(resumed, GenerationListener.NONE);
             NDArray history = resumed.historyLatents().duplicate();
@@ -76,9 +67,9 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
         }
     }
 
-    private static SectionLoop loop(JsonNode info, NDManager m, BooleanSupplier stop) {
-        return new SectionLoop(JobCases.schedule(info), JobCases.settings(info), JobCases.conditioning(goldens, info, m),
-                new TransformerVelocity(transformer, TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
-                new Numerics(Precision.FLOAT32, kernels), null, new SeededNoise(info.path("seed").asLong()), m, stop);
+    private static SectionLoop loop(JsonNode info, NDManager m) {
+        return new SectionLoop(JobCases.job(goldens, info, new SeededNoise(info.path("seed").asLong()), m),
+                new SectionLoop.Models(new TransformerVelocity(transformer, TransformerVelocity.OFFICIAL_TEACACHE_THRESHOLD),
+                        new Numerics(Precision.FLOAT32, kernels), null), m);
     }
 }

@@ -11,7 +11,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Section counts, paddings and token positions: the manifests' section logs and the reference tables (§1.6, §2). */
+/**
+ * Section counts, paddings and token positions: the golden manifest's section logs, and the values
+ * the official demos compute for the 640 bucket's window of 9 (lllyasviel/FramePack,
+ * {@code demo_gradio.py} and {@code demo_gradio_f1.py}: {@code latent_paddings} and the index splits).
+ */
 class SectionScheduleTest {
 
     @Test
@@ -74,7 +78,7 @@ class SectionScheduleTest {
     }
 
     @Test
-    void officialWindowIndicesOfTheReferenceTables() {
+    void officialWindowIndicesOfTheOfficialDemos() {
         SectionSchedule inverted = SectionSchedule.inverted(4, 9);
         long[][] expected = {{28, 37, 38, 40}, {19, 28, 29, 31}, {10, 19, 20, 22}, {1, 10, 11, 13}};
         for (int s = 0; s < 4; s++) {

@@ -4,10 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.tensor.DjlKernels;
+import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
-import io.framepack.worker.transformer.Numerics;
+import io.framepack.worker.transformer.ForwardCase;
 import io.framepack.worker.transformer.PackedTransformer;
 import io.framepack.worker.transformer.TransformerConfig;
 import io.framepack.worker.transformer.TransformerInputs;
@@ -27,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SamplerParityTest {
     private static final double TOLERANCE = 1e-3;
     private static final String CASE = "sampler_case";
-    private static final String FORWARD = "transformer_forward_case";
 
     @Test
     void everyStepAndTheOutputMatchTheOfficialSampler() throws IOException {
@@ -39,21 +40,19 @@ class SamplerParityTest {
              PackedTransformer transformer = PackedTransformer.load(weights,
                      TransformerConfig.read(goldens.file("transformer_config.json")), kernels, m)) {
             NDArray guidance = FlowMatchDenoiser.guidance(info.path("distilled_guidance").asDouble(), Precision.FLOAT32, m);
-            TransformerInputs positive = new TransformerInputs(null, null,
-                    goldens.tensor(FORWARD, "encoder_hidden_states", m), goldens.tensor(FORWARD, "encoder_attention_mask", m),
-                    goldens.tensor(FORWARD, "pooled_projections", m), guidance,
-                    goldens.tensor(FORWARD, "image_embeddings", m), goldens.tensor(FORWARD, "latent_indices", m),
-                    goldens.tensor(FORWARD, "clean_latents", m), goldens.tensor(FORWARD, "clean_latent_indices", m),
-                    goldens.tensor(FORWARD, "clean_latents_2x", m), goldens.tensor(FORWARD, "clean_latent_2x_indices", m),
-                    goldens.tensor(FORWARD, "clean_latents_4x", m), goldens.tensor(FORWARD, "clean_latent_4x_indices", m));
-            TransformerInputs negative = new TransformerInputs(null, null,
+            // The forward case's conditioning and context, with the sampler's own guidance and negative prompt.
+            TransformerInputs.Conditioning forward = ForwardCase.conditioning(goldens, m);
+            TransformerInputs.Conditioning positive = new TransformerInputs.Conditioning(forward.textStates(),
+                    forward.textMask(), forward.pooledText(), forward.imageEmbeddings(), guidance);
+            TransformerInputs.Conditioning negative = new TransformerInputs.Conditioning(
                     goldens.tensor(CASE, "negative_encoder_hidden_states", m),
                     goldens.tensor(CASE, "negative_encoder_attention_mask", m),
-                    goldens.tensor(CASE, "negative_pooled_projections", m), guidance,
-                    positive.imageEmbeddings(), positive.latentIndices(), positive.cleanLatents(),
-                    positive.cleanLatentIndices(), positive.cleanLatents2x(), positive.cleanLatent2xIndices(),
-                    positive.cleanLatents4x(), positive.cleanLatent4xIndices());
-            Denoiser denoiser = new FlowMatchDenoiser(transformer::forward, positive, negative,
+                    goldens.tensor(CASE, "negative_pooled_projections", m), forward.imageEmbeddings(), guidance);
+            NDArray latentIndices = ForwardCase.noisy(goldens, m).indices();
+            TransformerInputs.PackedContext context = ForwardCase.context(goldens, m);
+            TransformerVelocity velocity = new TransformerVelocity(transformer, 0);
+            Denoiser denoiser = new FlowMatchDenoiser(velocity.conditionedOn(latentIndices, context, positive),
+                    velocity.conditionedOn(latentIndices, context, negative),
                     info.path("cfg").asDouble(), info.path("guidance_rescale").asDouble(),
                     new Numerics(Precision.FLOAT32, kernels));
 

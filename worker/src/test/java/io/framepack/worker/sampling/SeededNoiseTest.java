@@ -45,7 +45,11 @@ class SeededNoiseTest {
         }
     }
 
-    /** Reference §3.1: seed 31337, one section of the 640 × 608 bucket. */
+    /**
+     * Seed 31337, one section of the 640 × 608 bucket, as the official demo draws it
+     * ({@code torch.randn} with {@code torch.Generator("cpu").manual_seed(seed)}, lllyasviel/FramePack
+     * {@code demo_gradio.py}); the values are what that call prints.
+     */
     @Test
     void officialSizeNoiseStartsWithTheVerifiedValues() {
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {

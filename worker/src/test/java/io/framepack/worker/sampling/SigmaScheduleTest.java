@@ -9,7 +9,11 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** σ table, shift and scalar quantisation against the values verified on the reference (reference §3.2, §3.3). */
+/**
+ * σ table, shift and scalar quantisation against the values the official functions print
+ * ({@code calculate_flux_mu} and {@code get_flux_sigmas_from_mu} in lllyasviel/FramePack
+ * {@code diffusers_helper/pipelines/k_diffusion_hunyuan.py}; the bfloat16 rounding of {@code fm_wrapper}).
+ */
 class SigmaScheduleTest {
 
     @Test

@@ -8,8 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
 /**
- * UniPC coefficients for 25 steps at shift 7 against the table the reference produced on a GPU
- * (§3.4, 8 significant digits). The Java side rounds log and expm1 correctly; CUDA's float
+ * UniPC coefficients for 25 steps at shift 7 against the table the official sampler produced on a
+ * GPU ({@code update_fn} in lllyasviel/FramePack {@code diffusers_helper/k_diffusion/uni_pc_fm.py},
+ * printed to 8 significant digits). The Java side rounds log and expm1 correctly; CUDA's float
  * functions may be one ulp off, which the ill-conditioned φ recursion amplifies in the late ρ:
  * at step 23 the table's φ1 = −0.22522514 is one ulp from the correctly rounded −0.22522515
  * (exact value −0.2252251459), and ρ moves by up to 1.4e-4 relative there.

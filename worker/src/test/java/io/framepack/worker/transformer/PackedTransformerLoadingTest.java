@@ -74,14 +74,12 @@ class PackedTransformerLoadingTest {
         try (NDManager manager = NDManager.newBaseManager();
              PackedTransformer model = PackedTransformer.withRandomWeights(config, Precision.FLOAT32, new DjlKernels(),
                      manager, 42, BlockResidency.ALL)) {
-            String forward = "transformer_forward_case";
-            TransformerInputs inputs = TransformerInputs.withoutContext(goldens.tensor(forward, "hidden_states", manager),
-                    goldens.tensor(forward, "timestep", manager), goldens.tensor(forward, "encoder_hidden_states", manager),
-                    goldens.tensor(forward, "encoder_attention_mask", manager),
-                    goldens.tensor(forward, "pooled_projections", manager), goldens.tensor(forward, "guidance", manager),
-                    goldens.tensor(forward, "image_embeddings", manager), null);
+            TransformerInputs.NoisyLatents noisy = ForwardCase.noisy(goldens, manager);
+            TransformerInputs inputs = new TransformerInputs(
+                    new TransformerInputs.NoisyLatents(noisy.latents(), noisy.timestep(), null),
+                    TransformerInputs.PackedContext.NONE, ForwardCase.conditioning(goldens, manager));
             NDArray velocity = model.forward(inputs);
-            assertThat(velocity.getShape()).isEqualTo(inputs.hiddenStates().getShape());
+            assertThat(velocity.getShape()).isEqualTo(noisy.latents().getShape());
             assertThat(velocity.isNaN().any().getBoolean()).isFalse();
             assertThat(velocity.abs().max().getFloat()).isPositive();
         }

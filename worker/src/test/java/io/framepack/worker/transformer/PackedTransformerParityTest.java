@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The packed transformer against forwards of the official model (float32, CPU). */
 class PackedTransformerParityTest {
     private static final double TOLERANCE = 1e-4;
-    private static final String FORWARD = "transformer_forward_case";
+    private static final String FORWARD = ForwardCase.NAME;
     private static final String PLAIN = "transformer_forward_plain_case";
     private static final String TEACACHE = "transformer_teacache_case";
 
@@ -69,9 +69,8 @@ class PackedTransformerParityTest {
     void forwardWithoutContextMatches() {
         try (NDManager m = manager.newSubManager()) {
             TransformerInputs full = forwardInputs(m);
-            TransformerInputs plain = TransformerInputs.withoutContext(full.hiddenStates(), full.timestep(),
-                    full.encoderHiddenStates(), full.encoderAttentionMask(), full.pooledProjections(),
-                    full.guidance(), full.imageEmbeddings(), full.latentIndices());
+            TransformerInputs plain = new TransformerInputs(full.noisy(), TransformerInputs.PackedContext.NONE,
+                    full.conditioning());
             report(PLAIN, model.forward(plain), golden(PLAIN, "output", m));
         }
     }
@@ -96,8 +95,10 @@ class PackedTransformerParityTest {
             model.enableTeaCache(timesteps.size(), threshold);
             try {
                 for (int i = 0; i < timesteps.size(); i++) {
-                    TransformerInputs step = base.withLatents(base.hiddenStates().mul((float) (1 - scaleStep * i)),
-                            m.create(new float[] {timesteps.get(i).floatValue()}));
+                    TransformerInputs step = new TransformerInputs(new TransformerInputs.NoisyLatents(
+                            base.noisy().latents().mul((float) (1 - scaleStep * i)),
+                            m.create(new float[] {timesteps.get(i).floatValue()}), base.noisy().indices()),
+                            base.context(), base.conditioning());
                     NDArray expected = golden(TEACACHE, "out_" + i, m);
                     report(TEACACHE + " step " + i, model.forward(step), expected);
                     if (relativeMaxError(uncached(step), expected) > TOLERANCE) {
@@ -137,18 +138,17 @@ class PackedTransformerParityTest {
     void rejectsInputsThatDoNotFitTheConfigByName() {
         try (NDManager m = manager.newSubManager()) {
             TransformerInputs good = forwardInputs(m);
-            TransformerInputs noImage = TransformerInputs.withoutContext(good.hiddenStates(), good.timestep(),
-                    good.encoderHiddenStates(), good.encoderAttentionMask(), good.pooledProjections(), good.guidance(),
-                    null, good.latentIndices());
+            TransformerInputs.Conditioning c = good.conditioning();
+            TransformerInputs noImage = new TransformerInputs(good.noisy(), good.context(),
+                    new TransformerInputs.Conditioning(c.textStates(), c.textMask(), c.pooledText(), null, c.guidance()));
             assertThatThrownBy(() -> model.forward(noImage)).hasMessageContaining("image_embeddings is missing");
-            TransformerInputs wideText = TransformerInputs.withoutContext(good.hiddenStates(), good.timestep(),
-                    good.encoderHiddenStates().concat(good.encoderHiddenStates(), 2), good.encoderAttentionMask(),
-                    good.pooledProjections(), good.guidance(), good.imageEmbeddings(), good.latentIndices());
+            TransformerInputs wideText = new TransformerInputs(good.noisy(), good.context(),
+                    new TransformerInputs.Conditioning(c.textStates().concat(c.textStates(), 2), c.textMask(),
+                            c.pooledText(), c.imageEmbeddings(), c.guidance()));
             assertThatThrownBy(() -> model.forward(wideText)).hasMessageContaining("encoder_hidden_states")
                     .hasMessageContaining("[1, *, " + model.config().textEmbedDim() + "]");
-            TransformerInputs unindexed = new TransformerInputs(good.hiddenStates(), good.timestep(),
-                    good.encoderHiddenStates(), good.encoderAttentionMask(), good.pooledProjections(), good.guidance(),
-                    good.imageEmbeddings(), good.latentIndices(), good.cleanLatents(), null, null, null, null, null);
+            TransformerInputs unindexed = new TransformerInputs(good.noisy(), new TransformerInputs.PackedContext(
+                    new TransformerInputs.CleanLatents(good.context().clean().latents(), null), null, null), c);
             assertThatThrownBy(() -> model.forward(unindexed)).hasMessageContaining("clean_latents and its indices");
         }
     }
@@ -166,14 +166,7 @@ class PackedTransformerParityTest {
     }
 
     private static TransformerInputs forwardInputs(NDManager m) {
-        return new TransformerInputs(
-                golden(FORWARD, "hidden_states", m), golden(FORWARD, "timestep", m),
-                golden(FORWARD, "encoder_hidden_states", m), golden(FORWARD, "encoder_attention_mask", m),
-                golden(FORWARD, "pooled_projections", m), golden(FORWARD, "guidance", m),
-                golden(FORWARD, "image_embeddings", m), golden(FORWARD, "latent_indices", m),
-                golden(FORWARD, "clean_latents", m), golden(FORWARD, "clean_latent_indices", m),
-                golden(FORWARD, "clean_latents_2x", m), golden(FORWARD, "clean_latent_2x_indices", m),
-                golden(FORWARD, "clean_latents_4x", m), golden(FORWARD, "clean_latent_4x_indices", m));
+        return ForwardCase.inputs(goldens, m);
     }
 
     private static NDArray golden(String caseName, String tensor, NDManager m) {

@@ -20,8 +20,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * model with a budget that keeps only its first block on the device against the whole model resident.
  */
 class PackedTransformerStreamingTest {
-    private static final String FORWARD = "transformer_forward_case";
-
     private static GoldenCases goldens;
     private static NDManager manager;
     private static Kernels kernels;
@@ -88,15 +86,6 @@ class PackedTransformerStreamingTest {
     }
 
     private static TransformerInputs inputs(NDManager m) {
-        return new TransformerInputs(
-                golden("hidden_states", m), golden("timestep", m), golden("encoder_hidden_states", m),
-                golden("encoder_attention_mask", m), golden("pooled_projections", m), golden("guidance", m),
-                golden("image_embeddings", m), golden("latent_indices", m), golden("clean_latents", m),
-                golden("clean_latent_indices", m), golden("clean_latents_2x", m), golden("clean_latent_2x_indices", m),
-                golden("clean_latents_4x", m), golden("clean_latent_4x_indices", m));
-    }
-
-    private static NDArray golden(String tensor, NDManager m) {
-        return goldens.tensor(FORWARD, tensor, m);
+        return ForwardCase.inputs(goldens, m);
     }
 }

@@ -28,22 +28,24 @@ class PackingShapesTest {
                      manager, 1, BlockResidency.ALL)) {
             long h = 12;
             long w = 10;
-            String forward = "transformer_forward_case";
             TransformerInputs inputs = new TransformerInputs(
-                    manager.randomNormal(new Shape(1, 16, 9, h, w)), goldens.tensor(forward, "timestep", manager),
-                    goldens.tensor(forward, "encoder_hidden_states", manager),
-                    goldens.tensor(forward, "encoder_attention_mask", manager),
-                    goldens.tensor(forward, "pooled_projections", manager), goldens.tensor(forward, "guidance", manager),
-                    goldens.tensor(forward, "image_embeddings", manager), manager.arange(19, 28, 1, DataType.INT64).expandDims(0),
-                    manager.randomNormal(new Shape(1, 16, 2, h, w)), manager.create(new long[][] {{0, 28}}),
-                    manager.randomNormal(new Shape(1, 16, 2, h, w)), manager.create(new long[][] {{29, 30}}),
-                    manager.randomNormal(new Shape(1, 16, 16, h, w)), manager.arange(31, 47, 1, DataType.INT64).expandDims(0));
+                    new TransformerInputs.NoisyLatents(manager.randomNormal(new Shape(1, 16, 9, h, w)),
+                            ForwardCase.noisy(goldens, manager).timestep(),
+                            manager.arange(19, 28, 1, DataType.INT64).expandDims(0)),
+                    new TransformerInputs.PackedContext(
+                            new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, 16, 2, h, w)),
+                                    manager.create(new long[][] {{0, 28}})),
+                            new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, 16, 2, h, w)),
+                                    manager.create(new long[][] {{29, 30}})),
+                            new TransformerInputs.CleanLatents(manager.randomNormal(new Shape(1, 16, 16, h, w)),
+                                    manager.arange(31, 47, 1, DataType.INT64).expandDims(0))),
+                    ForwardCase.conditioning(goldens, manager));
             PatchEmbedders.PackedTokens packed = model.pack(inputs);
             // 4×: 4 · ⌈12/8⌉ · ⌈10/8⌉ = 16; 2×: 1 · 3 · 3 = 9; 1×: 2 · 6 · 5 = 60; noisy: 9 · 6 · 5 = 270.
             assertThat(packed.tokens().getShape().get(1)).isEqualTo(16 + 9 + 60 + 270);
             assertThat(packed.ropeTable().getShape().get(1)).isEqualTo(packed.tokens().getShape().get(1));
             NDArray velocity = model.forward(inputs);
-            assertThat(velocity.getShape()).isEqualTo(inputs.hiddenStates().getShape());
+            assertThat(velocity.getShape()).isEqualTo(inputs.noisy().latents().getShape());
             assertThat(velocity.isNaN().any().getBoolean()).isFalse();
         }
     }

@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.within;
 class RopeTest {
     private final Rope rope = new Rope(256.0, new int[] {16, 56, 56});
 
-    /** The reference's verified first frequencies: time 1, 0.5, 0.25, …; space 1, 0.820335329, 0.672950089. */
+    /** The official RoPE's first frequencies: time 1, 0.5, 0.25, …; space 1, 0.820335329, 0.672950089. */
     @Test
     void usesThetaToThePowerOfTheChannelFraction() {
         try (NDManager manager = NDManager.newBaseManager()) {

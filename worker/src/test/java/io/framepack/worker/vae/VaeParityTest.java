@@ -57,7 +57,7 @@ class VaeParityTest {
             check(c + " posterior_mean", posterior.mean(), mean);
             check(c + " posterior_std", posterior.std(), std);
 
-            // The reference drew its noise from an unseeded generator: recover it, and check the sampling formula with it.
+            // The official run drew its noise from an unseeded generator: recover it, and check the sampling formula with it.
             NDArray sampled = GOLDENS.tensor(c, "sampled_latent_scaled", m);
             double scaling = GOLDENS.caseInfo(c).path("scaling_factor").asDouble();
             NDArray noise = sampled.div((float) scaling).sub(mean).div(std);

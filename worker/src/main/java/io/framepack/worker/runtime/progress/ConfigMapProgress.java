@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 
@@ -110,15 +111,9 @@ public final class ConfigMapProgress implements ProgressListener {
             }
             lastStepWrite = now;
         } else if (event instanceof ProgressEvent.SectionDone done) {
-            WorkerProgress.Section section = new WorkerProgress.Section();
-            section.index = done.section();
-            section.finishedAt = now.toString();
-            section.startedAt = now.minusNanos((long) (done.seconds() * 1e9)).toString();
-            section.durationSeconds = done.seconds();
-            section.attempt = progress.attempt;
-            section.frames = done.frames();
             progress.sections.removeIf(s -> s.index == done.section());
-            progress.sections.add(section);
+            progress.sections.add(VideoGenerationStatus.SectionStatus.finished(done.section(), now, done.seconds(),
+                    progress.attempt, done.frames()));
             progress.sectionsCompleted = done.sectionsCompleted();
             progress.currentSection = null;
             progress.currentStep = null;

@@ -39,6 +39,7 @@ public sealed interface ProgressEvent {
         }
     }
 
+    /** What the runner measured of a finished section; the progress report records it as the API's {@code SectionStatus}. */
     record SectionDone(int section, int sectionsCompleted, int sectionsTotal, int frames, double seconds)
             implements ProgressEvent {
         public String name() {

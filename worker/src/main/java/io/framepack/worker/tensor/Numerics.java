@@ -1,21 +1,18 @@
-package io.framepack.worker.transformer;
+package io.framepack.worker.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import io.framepack.worker.tensor.Kernels;
-import io.framepack.worker.tensor.Precision;
-import io.framepack.worker.tensor.Scratch;
 
 import java.util.function.UnaryOperator;
 
 /**
- * The one place where the transformer chooses dtypes. The official model computes in bfloat16 and
- * rounds explicitly at a few points (inputs, RoPE output, RMSNorm, fused activations); with
- * {@link Precision#FLOAT32} every such point is a no-op, so the same block code serves the
- * float32 CPU path (golden parity) and the bfloat16 GPU path.
+ * The one place where the transformer and the sampler choose dtypes. The official model computes
+ * in bfloat16 and rounds explicitly at a few points (inputs, RoPE output, RMSNorm, fused
+ * activations); with {@link Precision#FLOAT32} every such point is a no-op, so the same block code
+ * serves the float32 CPU path (golden parity) and the bfloat16 GPU path.
  */
 public final class Numerics {
     /** Elements per slice of {@link #inFloat32}: 64 MB of float32 temporaries per intermediate. */
@@ -40,7 +37,7 @@ public final class Numerics {
         return kernels;
     }
 
-    /** {@code x} rounded to the compute dtype ({@code x.to(transformer.dtype)} in the reference). */
+    /** {@code x} rounded to the compute dtype ({@code x.to(transformer.dtype)} in the official code). */
     public NDArray round(NDArray x) {
         if (precision == Precision.BFLOAT16) {
             return kernels.toBfloat16(x);

@@ -1,11 +1,9 @@
-package io.framepack.worker.transformer;
+package io.framepack.worker.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Activations;
-import io.framepack.worker.tensor.DjlKernels;
-import io.framepack.worker.tensor.Precision;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
