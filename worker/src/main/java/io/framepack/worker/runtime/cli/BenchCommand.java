@@ -1,6 +1,7 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.bench.CheckpointBench;
@@ -65,9 +66,9 @@ final class BenchCommand {
         @Option(names = "--latent", converter = LatentSizeConverter.class,
                 description = "Latent HxW (default: 80x76, the 640 bucket, for full; 16x16 otherwise).")
         LatentSize latent;
-        @Option(names = "--window", defaultValue = "9", description = "Latent frames per section.")
+        @Option(names = "--window", defaultValue = RenderTable.DEFAULT_LATENT_WINDOW_SIZE, description = "Latent frames per section.")
         int window;
-        @Option(names = "--steps", defaultValue = "25")
+        @Option(names = "--steps", defaultValue = RenderTable.DEFAULT_STEPS)
         int steps;
         @Option(names = "--sections", defaultValue = "1")
         int sections;
@@ -157,9 +158,9 @@ final class BenchCommand {
         @Option(names = "--resolution", description = "Bucket resolution in pixels (default: 640 for full, the demo"
                 + " model's 64 for tiny); the latent is an eighth of it.")
         Integer resolution;
-        @Option(names = "--window", defaultValue = "9", description = "Latent frames per section.")
+        @Option(names = "--window", defaultValue = RenderTable.DEFAULT_LATENT_WINDOW_SIZE, description = "Latent frames per section.")
         int window;
-        @Option(names = "--steps", defaultValue = "25")
+        @Option(names = "--steps", defaultValue = RenderTable.DEFAULT_STEPS)
         int steps;
         @Option(names = "--teacache", defaultValue = "0",
                 description = "TeaCache threshold (the official demo uses 0.15); 0 is off.")

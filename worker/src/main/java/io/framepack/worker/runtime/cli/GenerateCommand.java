@@ -2,6 +2,7 @@ package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
@@ -14,7 +15,9 @@ import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,26 +40,36 @@ final class GenerateCommand implements Callable<Integer> {
     String prompt;
     @Option(names = "--negative-prompt", defaultValue = "", description = "Only used when --cfg > 1.")
     String negativePrompt;
-    @Option(names = "--seconds", defaultValue = "5", description = "Requested duration (default ${DEFAULT-VALUE}).")
+    // The render settings: one option each, named after the field (see optionName), defaults from the table.
+    @Option(names = "--seconds", defaultValue = RenderTable.DEFAULT_SECONDS,
+            description = "Requested duration (default ${DEFAULT-VALUE}).")
     double seconds;
-    @Option(names = "--seed", defaultValue = "31337")
+    @Option(names = "--seed", defaultValue = RenderTable.DEFAULT_SEED)
     long seed;
-    @Option(names = "--variant", defaultValue = "inverted", description = "inverted (FramePack) or f1 (FramePack-F1).")
+    @Option(names = "--variant", defaultValue = RenderTable.DEFAULT_VARIANT,
+            description = "inverted (FramePack) or f1 (FramePack-F1).")
     RenderSettings.Variant variant;
-    @Option(names = "--steps", defaultValue = "25")
+    @Option(names = "--steps", defaultValue = RenderTable.DEFAULT_STEPS)
     int steps;
-    @Option(names = "--distilled-guidance", defaultValue = "10")
+    @Option(names = "--distilled-guidance", defaultValue = RenderTable.DEFAULT_DISTILLED_GUIDANCE)
     double distilledGuidance;
-    @Option(names = "--cfg", defaultValue = "1", description = "Real CFG scale; 1 disables the negative pass.")
+    @Option(names = "--cfg", defaultValue = RenderTable.DEFAULT_CFG,
+            description = "Real CFG scale; 1 disables the negative pass.")
     double cfg;
-    @Option(names = "--cfg-rescale", defaultValue = "0")
+    @Option(names = "--cfg-rescale", defaultValue = RenderTable.DEFAULT_CFG_RESCALE)
     double cfgRescale;
-    @Option(names = "--teacache", negatable = true, defaultValue = "true", fallbackValue = "true")
-    boolean teaCache;
-    @Option(names = "--teacache-threshold", defaultValue = "0.15")
-    double teaCacheThreshold;
-    @Option(names = "--crf", defaultValue = "16", description = "x264 constant rate factor.")
+    @Option(names = "--latent-window-size", defaultValue = RenderTable.DEFAULT_LATENT_WINDOW_SIZE,
+            description = "Latent frames generated per section.")
+    int latentWindowSize;
+    @Option(names = "--resolution", defaultValue = RenderTable.DEFAULT_RESOLUTION, description = "Resolution bucket"
+            + " family (default ${DEFAULT-VALUE}, the table FramePack was trained with; with --demo: the tiny model's 64).")
+    int resolution;
+    @Option(names = "--crf", defaultValue = RenderTable.DEFAULT_CRF, description = "x264 constant rate factor.")
     int crf;
+    @Option(names = "--teacache", negatable = true, defaultValue = RenderTable.DEFAULT_TEACACHE, fallbackValue = "true")
+    boolean teaCache;
+    @Option(names = "--teacache-threshold", defaultValue = RenderTable.DEFAULT_TEACACHE_THRESHOLD)
+    double teaCacheThreshold;
     @Option(names = "--model-dir", description = "Directory with the official Hugging Face model folders.")
     Path modelDir;
     @Option(names = "--demo", description = "Use the tiny random-weights model bundled with the worker: the whole "
@@ -80,6 +93,8 @@ final class GenerateCommand implements Callable<Integer> {
     ProgressStyle progressStyle;
     @Option(names = "--grace-seconds", defaultValue = "30", description = "Time from SIGTERM to the forced exit.")
     int graceSeconds;
+    @Spec
+    CommandSpec spec;
 
     GenerateCommand(JobRunner.RenderFactory engine) {
         this.engine = engine;
@@ -117,14 +132,19 @@ final class GenerateCommand implements Callable<Integer> {
         settings.distilledGuidance = distilledGuidance;
         settings.cfg = cfg;
         settings.cfgRescale = cfgRescale;
+        settings.latentWindowSize = latentWindowSize;
+        settings.resolution = resolution;
+        settings.crf = crf;
         settings.teaCache.enabled = teaCache;
         settings.teaCache.threshold = teaCacheThreshold;
-        settings.crf = crf;
         return settings;
     }
 
     /** The option of a render setting: {@code distilledGuidance} is {@code --distilled-guidance}. */
-    private static String optionName(String field) {
+    static String optionName(String field) {
+        if (field.equals("teaCache.enabled")) {
+            return "--teacache";
+        }
         return "--" + field.replace("teaCache.", "teacache-").replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
     }
 
@@ -148,8 +168,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (demo) {
             System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
             models = modelDir != null ? modelDir : DemoModel.directory(cacheDir());
-            // Below the bounds of real renders, which were checked: the tiny model's own size.
-            settings.resolution = DemoModel.RESOLUTION;
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--resolution")) {
+                // Below the bounds of real renders, which were checked: the tiny model's own size.
+                settings.resolution = DemoModel.RESOLUTION;
+            }
         }
         if (models == null) {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir, or --demo for the bundled tiny model");

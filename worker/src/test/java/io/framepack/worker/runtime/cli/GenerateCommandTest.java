@@ -2,6 +2,7 @@ package io.framepack.worker.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.runtime.FramePackRenders;
 import io.framepack.worker.runtime.JobRunner;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -60,6 +62,8 @@ class GenerateCommandTest {
             "--distilled-guidance|1e300|--distilled-guidance: must be between 1 and 32 (got 1.0E300)",
             "--teacache-threshold|0|--teacache-threshold: must be above 0 and at most 1 (got 0.0)",
             "--cfg-rescale|0.5|--cfg-rescale: only applies with real guidance",
+            "--latent-window-size|34|--latent-window-size: must be between 1 and 33 (got 34)",
+            "--resolution|650|--resolution: must be a multiple of 16 (got 650)",
             "--grace-seconds|-1|--grace-seconds: must be between 1 and 86400 (got -1)",
             "--keep-checkpoints|0|--keep-checkpoints: must be between 1 and 100 (got 0)",
             "--checkpoint-every|0|--checkpoint-every: must be between 1 and 2147483647 (got 0)",
@@ -71,6 +75,17 @@ class GenerateCommandTest {
         JsonNode error = lastEvent(output);
         assertThat(error.get("reason").asText()).isEqualTo("InvalidInput");
         assertThat(error.get("message").asText()).startsWith("invalid settings: ").contains(message);
+    }
+
+    @Test
+    void everyRenderSettingIsAnOptionNamedAfterItWithTheTablesDefault() {
+        CommandLine.Model.CommandSpec generate = new CommandLine(new GenerateCommand(NO_ENGINE)).getCommandSpec();
+
+        for (RenderTable.Setting setting : RenderTable.SETTINGS) {
+            CommandLine.Model.OptionSpec option = generate.findOption(GenerateCommand.optionName(setting.name()));
+            assertThat(option).as("the option of " + setting.name()).isNotNull();
+            assertThat(option.defaultValue()).as(option.longestName() + "'s default").isEqualTo(setting.defaultValue());
+        }
     }
 
     @Test
