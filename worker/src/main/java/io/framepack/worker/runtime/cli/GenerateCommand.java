@@ -22,7 +22,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -180,20 +179,10 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
         }
         byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
-        String specHash = specHash(settings, imageBytes);
+        String specHash = SpecHash.ofLocal(prompt, negativePrompt, imageBytes, settings);
         return new RenderRequest("local/" + specHash, specHash, Launch.modelId(models), prompt, negativePrompt,
                 settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device,
                 gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)));
-    }
-
-    /** Everything that defines the pixels, the image by its content, so that a changed one never resumes an old checkpoint. */
-    private String specHash(RenderSettings settings, byte[] imageBytes) {
-        WorkerJob job = new WorkerJob();
-        job.prompt = prompt;
-        job.negativePrompt = negativePrompt;
-        job.image.inline = Base64.getEncoder().encodeToString(imageBytes);
-        job.render = settings;
-        return SpecHash.of(job);
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */
