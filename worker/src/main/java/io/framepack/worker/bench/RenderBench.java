@@ -5,7 +5,7 @@ import ai.djl.util.cuda.CudaUtils;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.ModelDirectory;
-import io.framepack.worker.runtime.FramePackRenders;
+import io.framepack.worker.runtime.FramePackRenderer;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderRequest;
 import io.framepack.worker.runtime.Termination;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A whole job timed phase by phase: the same {@link JobRunner} over {@link FramePackRenders} that
+ * A whole job timed phase by phase: the same {@link JobRunner} over {@link FramePackRenderer} that
  * {@code generate} runs (prompt through LLaMA and CLIP, start image through SigLIP and the VAE
  * encoder, every section's sampling, VAE decode and soft append, the MP4), with checkpoints and the
  * video in a scratch directory deleted afterwards. Phases are read off the runner's progress
@@ -69,7 +69,7 @@ public final class RenderBench {
             RenderBench bench = new RenderBench(out, "gpu".equals(device));
             out.printf(Locale.ROOT, "render of %.1f s at %d px, window %d, %d steps, on %s, model %s%n", settings.seconds,
                     settings.resolution, settings.latentWindowSize, settings.steps, device, modelDir);
-            ExitCode code = new JobRunner(request, FramePackRenders::open,
+            ExitCode code = new JobRunner(request, new FramePackRenderer(),
                     new CheckpointStore(new DirectoryStore(scratch.resolve("checkpoints")), 1),
                     new VideoPublisher(new DirectoryStore(scratch.resolve("output")), request.jobId()),
                     bench::on, Termination.manual(), scratch.resolve("tmp")).run();

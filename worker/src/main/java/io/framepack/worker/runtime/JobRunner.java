@@ -41,14 +41,8 @@ public final class JobRunner {
     private static final String RENDER_STATE = "render";
     private static final String TIMINGS = "sectionSeconds";
 
-    /** Builds the engine for a request (loads models, encodes prompt and image); may report phases. */
-    @FunctionalInterface
-    public interface RenderFactory {
-        SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException;
-    }
-
     private final RenderRequest request;
-    private final RenderFactory factory;
+    private final Renderer renderer;
     private final CheckpointStore checkpoints;
     private final VideoPublisher publisher;
     private final ProgressListener progress;
@@ -59,10 +53,10 @@ public final class JobRunner {
     private int checkpointed = -1;
 
     /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
-    public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
+    public JobRunner(RenderRequest request, Renderer renderer, CheckpointStore checkpoints, VideoPublisher publisher,
                      ProgressListener progress, Termination termination, Path scratch) {
         this.request = request;
-        this.factory = factory;
+        this.renderer = renderer;
         this.checkpoints = checkpoints;
         this.publisher = publisher;
         // Checkpoint writes report from their own thread.
@@ -154,13 +148,13 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (SectionedRender render = factory.open(request, progress);
+        try (RenderSession render = renderer.open(request, progress);
              BackgroundSaves saves = new BackgroundSaves(checkpoints,
                      failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
             ArrayNode timings = JSON.createArrayNode();
             if (resumed.isPresent()) {
                 Checkpoint checkpoint = resumed.get();
-                render.restore(new SectionedRender.Snapshot(checkpoint.sectionsCompleted(),
+                render.restore(new RenderSession.Snapshot(checkpoint.sectionsCompleted(),
                         (ObjectNode) checkpoint.state().get(RENDER_STATE), checkpoint.tensors()));
                 timings.addAll((ArrayNode) checkpoint.state().withArray(TIMINGS));
             }
@@ -188,13 +182,13 @@ public final class JobRunner {
      * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
      * A save that fails stops the render at its next step.
      */
-    private void runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void runSections(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
             saves.checkFailed();
             long started = System.nanoTime();
-            SectionedRender.SectionResult result;
+            RenderSession.SectionResult result;
             try {
                 result = render.runNextSection((section, step, steps) -> {
                     progress.on(new ProgressEvent.Step(section, step, steps));
@@ -228,7 +222,7 @@ public final class JobRunner {
      * again. Every frame is in memory by now: a save that fails only warns, and the video is
      * still written (the previous checkpoints remain).
      */
-    private void keepFinalState(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity,
+    private void keepFinalState(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity,
                                 ArrayNode timings) {
         try {
             if (checkpointed < render.sectionsCompleted()) {
@@ -241,9 +235,9 @@ public final class JobRunner {
     }
 
     /** Starts saving the state after the last finished section (waiting for the previous save first). */
-    private void save(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void save(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
             throws IOException {
-        SectionedRender.Snapshot snapshot = render.snapshot();
+        RenderSession.Snapshot snapshot = render.snapshot();
         ObjectNode state = JSON.createObjectNode();
         state.set(RENDER_STATE, snapshot.scalars());
         state.set(TIMINGS, timings);
@@ -253,7 +247,7 @@ public final class JobRunner {
         checkpointed = snapshot.sectionsCompleted();
     }
 
-    private void publish(SectionedRender render, ArrayNode timings) throws IOException {
+    private void publish(RenderSession render, ArrayNode timings) throws IOException {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
         Files.createDirectories(scratch);
         Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");

@@ -56,9 +56,9 @@ class JobRunnerTest {
     }
 
     ExitCode run(RenderRequest request, Termination termination, int stopAtSection, int stopAtStep, Path output) {
-        JobRunner.RenderFactory factory = (r, progress) -> {
+        Renderer factory = (r, progress) -> {
             rendersOpened++;
-            return new RandomWalkRender(SECTIONS, 3, 7) {
+            return new RandomWalkSession(SECTIONS, 3, 7) {
                 @Override
                 public SectionResult runNextSection(StepCallback steps) {
                     return super.runNextSection((section, step, total) -> {
@@ -105,11 +105,11 @@ class JobRunnerTest {
         JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("resumed/walk.json").toFile());
         assertThat(sidecar.get("jobId").asText()).isEqualTo("ns/walk/u1");
         assertThat(sidecar.get("sectionSeconds")).hasSize(SECTIONS);
-        assertThat(sidecar.get("frames").asInt()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+        assertThat(sidecar.get("frames").asInt()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         assertThat(dir.resolve("resumed/walk.preview-003.png")).exists();
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(dir.resolve("resumed/walk.mp4").toFile())) {
             grabber.start();
-            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         }
     }
 
@@ -239,7 +239,7 @@ class JobRunnerTest {
         assertThat(events.get(events.size() - 1)).isInstanceOf(ProgressEvent.Phase.class);
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(dir.resolve("out/walk.mp4").toFile())) {
             grabber.start();
-            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         }
         assertThat(new CheckpointStore(new DirectoryStore(dir.resolve("ckpt")), 2)
                 .loadLatest(new CheckpointIdentity("ns/walk/u1", "spec", "model-1"), warning -> { })

@@ -10,6 +10,7 @@ import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
@@ -31,7 +32,7 @@ import java.util.concurrent.Callable;
 final class GenerateCommand implements Callable<Integer> {
     enum ProgressStyle { bar, json, none }
 
-    private final JobRunner.RenderFactory engine;
+    private final Renderer renderer;
 
     @Option(names = "--image", description = "Start image (PNG, JPEG, WebP).")
     Path image;
@@ -95,8 +96,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    GenerateCommand(JobRunner.RenderFactory engine) {
-        this.engine = engine;
+    GenerateCommand(Renderer renderer) {
+        this.renderer = renderer;
     }
 
     @Override
@@ -119,7 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (InvalidInputException e) {
             return JobRunner.failed(progress, e).code;
         }
-        return Launch.render(Duration.ofSeconds(graceSeconds), progress, engine, () -> job(settings)).code;
+        return Launch.render(Duration.ofSeconds(graceSeconds), progress, renderer, () -> job(settings)).code;
     }
 
     private RenderSettings settings() {

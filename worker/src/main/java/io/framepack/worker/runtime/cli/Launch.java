@@ -5,6 +5,7 @@ import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.Termination;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
@@ -35,7 +36,7 @@ final class Launch {
      * Installs the SIGTERM handler first, so that a stop while the job is still being prepared (an
      * image download, the model fingerprint) ends cleanly with the terminated code too, then renders.
      */
-    static ExitCode render(Duration grace, ProgressListener progress, JobRunner.RenderFactory engine, Preparation preparation) {
+    static ExitCode render(Duration grace, ProgressListener progress, Renderer renderer, Preparation preparation) {
         Termination termination = Termination.install(grace, ExitCode.TERMINATED.code,
                 () -> progress.on(new ProgressEvent.Terminated("grace period of " + grace.toSeconds()
                         + " s over before a safe point; exiting with the previous checkpoint", ExitCode.TERMINATED.code)));
@@ -48,7 +49,7 @@ final class Launch {
         } catch (IOException | RuntimeException e) {
             return JobRunner.failed(progress, e);
         }
-        JobRunner runner = new JobRunner(job.request(), engine, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
+        JobRunner runner = new JobRunner(job.request(), renderer, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
                 new VideoPublisher(job.output(), job.request().jobId()), progress, termination, job.scratch());
         return runner.run();
     }

@@ -1,13 +1,13 @@
 package io.framepack.worker.runtime.cli;
 
-import io.framepack.worker.runtime.FramePackRenders;
+import io.framepack.worker.runtime.FramePackRenderer;
 
-/** The {@code framepack-worker} process: the CLI over the FramePack engine. */
+/** The {@code framepack-worker} process: the CLI over the FramePack renderer. */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(new WorkerCli(FramePackRenders::open, System.getenv()).execute(args));
+        System.exit(new WorkerCli(new FramePackRenderer(), System.getenv()).execute(args));
     }
 }

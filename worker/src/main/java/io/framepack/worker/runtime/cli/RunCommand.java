@@ -13,6 +13,7 @@ import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.progress.ConfigMapProgress;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
@@ -41,11 +42,11 @@ final class RunCommand implements Callable<Integer> {
     /** The operator mounts the job from a ConfigMap, which holds 1 MiB at most. */
     private static final long MAX_JOB_FILE_BYTES = 1 << 20;
 
-    private final JobRunner.RenderFactory engine;
+    private final Renderer renderer;
     private final Map<String, String> env;
 
-    RunCommand(JobRunner.RenderFactory engine, Map<String, String> env) {
-        this.engine = engine;
+    RunCommand(Renderer renderer, Map<String, String> env) {
+        this.renderer = renderer;
         this.env = env;
     }
 
@@ -81,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (InvalidInputException e) {
             return JobRunner.failed(progress, e);
         }
-        return Launch.render(Duration.ofSeconds(grace), progress, engine, () -> prepare(progress));
+        return Launch.render(Duration.ofSeconds(grace), progress, renderer, () -> prepare(progress));
     }
 
     private Launch.Job prepare(ProgressListener progress) throws IOException {

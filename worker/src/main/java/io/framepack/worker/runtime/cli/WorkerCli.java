@@ -1,7 +1,7 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.api.worker.ExitCode;
-import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.Renderer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,20 +19,20 @@ import java.util.Map;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:the video was written",
-                "1:unexpected failure (storage, engine); a retry may succeed",
+                "1:unexpected failure (storage, rendering); a retry may succeed",
                 "2:invalid command line (the usage is printed)",
                 "65:invalid input, model or checkpoint identity; a retry cannot succeed",
                 "75:stopped by SIGTERM/SIGINT after a clean stop; the last finished section is checkpointed"})
 public final class WorkerCli {
-    private final JobRunner.RenderFactory engine;
+    private final Renderer renderer;
     private final Map<String, String> env;
 
     /**
-     * @param engine builds the render for a request
+     * @param renderer builds the render for a request
      * @param env    the process environment ({@code run} is configured by it)
      */
-    public WorkerCli(JobRunner.RenderFactory engine, Map<String, String> env) {
-        this.engine = engine;
+    public WorkerCli(Renderer renderer, Map<String, String> env) {
+        this.renderer = renderer;
         this.env = env;
     }
 
@@ -53,15 +53,15 @@ public final class WorkerCli {
                 .execute(args);
     }
 
-    /** Hands the engine to the sub-commands picocli instantiates. */
+    /** Hands the renderer to the sub-commands picocli instantiates. */
     private record Factory(WorkerCli cli) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> type) throws Exception {
             if (type == GenerateCommand.class) {
-                return type.cast(new GenerateCommand(cli.engine));
+                return type.cast(new GenerateCommand(cli.renderer));
             }
             if (type == RunCommand.class) {
-                return type.cast(new RunCommand(cli.engine, cli.env));
+                return type.cast(new RunCommand(cli.renderer, cli.env));
             }
             return CommandLine.defaultFactory().create(type);
         }

@@ -1,7 +1,7 @@
 package io.framepack.worker.runtime.cli;
 
 import io.framepack.worker.runtime.MemoryPlan;
-import io.framepack.worker.runtime.RandomWalkRenders;
+import io.framepack.worker.runtime.RandomWalkRenderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,7 +139,7 @@ class BenchCommandTest {
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         StandardOutput run;
         try {
-            run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command));
+            run = StandardOutput.of(() -> new WorkerCli(new RandomWalkRenderer(1), Map.of()).execute(command));
         } finally {
             System.setErr(original);
         }
@@ -154,13 +154,13 @@ class BenchCommandTest {
 
     @Test
     void aMalformedSizeIsRefused() {
-        assertThat(new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute("bench", "checkpoints", "--latent", "big"))
+        assertThat(new WorkerCli(new RandomWalkRenderer(1), Map.of()).execute("bench", "checkpoints", "--latent", "big"))
                 .isNotZero();
     }
 
     private static String bench(String... args) {
         String[] command = Stream.concat(Stream.of("bench"), Stream.of(args)).toArray(String[]::new);
-        StandardOutput run = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), Map.of()).execute(command));
+        StandardOutput run = StandardOutput.of(() -> new WorkerCli(new RandomWalkRenderer(1), Map.of()).execute(command));
         assertThat(run.exitCode()).as(run.text()).isZero();
         return run.text();
     }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.ExitCode;
-import io.framepack.worker.runtime.FramePackRenders;
-import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.FramePackRenderer;
+import io.framepack.worker.runtime.Renderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,19 +27,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** {@code framepack-worker generate}'s answers to bad command lines: an exit code and a message naming the option. */
 class GenerateCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Settings are checked before anything is read or loaded: this engine must never be asked for. */
-    static final JobRunner.RenderFactory NO_ENGINE = (request, progress) -> {
-        throw new AssertionError("the engine was opened");
+    /** Settings are checked before anything is read or loaded: this renderer must never be asked for. */
+    static final Renderer NO_RENDERER = (request, progress) -> {
+        throw new AssertionError("the renderer was opened");
     };
 
     @TempDir
     Path dir;
 
-    private StandardOutput generate(JobRunner.RenderFactory engine, String... options) {
+    private StandardOutput generate(Renderer renderer, String... options) {
         List<String> args = new ArrayList<>(List.of("generate", "--progress", "json",
                 "--model-dir", dir.resolve("no-models").toString(), "--out", dir.resolve("out.mp4").toString()));
         args.addAll(List.of(options));
-        return StandardOutput.of(() -> new WorkerCli(engine, Map.of()).execute(args.toArray(String[]::new)));
+        return StandardOutput.of(() -> new WorkerCli(renderer, Map.of()).execute(args.toArray(String[]::new)));
     }
 
     private static JsonNode lastEvent(StandardOutput output) {
@@ -69,7 +69,7 @@ class GenerateCommandTest {
             "--checkpoint-every|0|--checkpoint-every: must be between 1 and 2147483647 (got 0)",
             "--device|tpu|--device: must be cpu or gpu (got 'tpu')"})
     void aSettingOutOfItsBoundsIsRefusedBeforeAnythingIsReadOrLoaded(String option, String value, String message) {
-        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), option, value);
+        StandardOutput output = generate(NO_RENDERER, "--image", dir.resolve("missing.png").toString(), option, value);
 
         assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
         JsonNode error = lastEvent(output);
@@ -79,7 +79,7 @@ class GenerateCommandTest {
 
     @Test
     void everyRenderSettingIsAnOptionNamedAfterItWithTheTablesDefault() {
-        CommandLine.Model.CommandSpec generate = new CommandLine(new GenerateCommand(NO_ENGINE)).getCommandSpec();
+        CommandLine.Model.CommandSpec generate = new CommandLine(new GenerateCommand(NO_RENDERER)).getCommandSpec();
 
         for (RenderTable.Setting setting : RenderTable.SETTINGS) {
             CommandLine.Model.OptionSpec option = generate.findOption(GenerateCommand.optionName(setting.name()));
@@ -90,14 +90,14 @@ class GenerateCommandTest {
 
     @Test
     void aPromptLongerThanTheApiAllowsIsRefused() {
-        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), "--prompt", "a".repeat(4097));
+        StandardOutput output = generate(NO_RENDERER, "--image", dir.resolve("missing.png").toString(), "--prompt", "a".repeat(4097));
 
         assertThat(lastEvent(output).get("message").asText()).isEqualTo("invalid settings: --prompt: at most 4096 characters (got 4097)");
     }
 
     @Test
     void everyBadSettingIsNamedAtOnce() {
-        StandardOutput output = generate(NO_ENGINE, "--image", dir.resolve("missing.png").toString(), "--crf", "-1", "--steps", "0");
+        StandardOutput output = generate(NO_RENDERER, "--image", dir.resolve("missing.png").toString(), "--crf", "-1", "--steps", "0");
 
         assertThat(lastEvent(output).get("message").asText()).contains("--crf: ").contains("--steps: ");
     }
@@ -105,14 +105,14 @@ class GenerateCommandTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"--seconds|five", "--no-such-option|1", "--variant|f2", "--steps|2.5"})
     void aMalformedCommandLineExitsWithTheUsageCode(String option, String value) {
-        assertThat(generate(NO_ENGINE, option, value).exitCode()).isEqualTo(ExitCode.USAGE.code).isEqualTo(2);
+        assertThat(generate(NO_RENDERER, option, value).exitCode()).isEqualTo(ExitCode.USAGE.code).isEqualTo(2);
     }
 
     @Test
     void aDirectoryAsTheImageIsNamed() throws IOException {
         Path images = Files.createDirectories(dir.resolve("images"));
 
-        StandardOutput output = generate(NO_ENGINE, "--image", images.toString());
+        StandardOutput output = generate(NO_RENDERER, "--image", images.toString());
 
         assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(lastEvent(output).get("message").asText()).isEqualTo("image file " + images + " is a directory");
@@ -125,7 +125,7 @@ class GenerateCommandTest {
             file.setLength(3L << 30); // sparse: takes no disk
         }
 
-        StandardOutput output = generate(NO_ENGINE, "--image", huge.toString());
+        StandardOutput output = generate(NO_RENDERER, "--image", huge.toString());
 
         assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(lastEvent(output).get("message").asText())
@@ -136,7 +136,7 @@ class GenerateCommandTest {
     void anEndlessDeviceAsTheImageIsCutAtTheLimit() {
         assumeTrue(Files.isReadable(Path.of("/dev/zero")));
 
-        StandardOutput output = generate(NO_ENGINE, "--image", "/dev/zero");
+        StandardOutput output = generate(NO_RENDERER, "--image", "/dev/zero");
 
         assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(lastEvent(output).get("message").asText()).isEqualTo("image file /dev/zero is larger than the limit of 268435456 bytes (256 MiB)");
@@ -146,7 +146,7 @@ class GenerateCommandTest {
     void aGpuAskedForWithoutOneIsAClearInputError() {
         assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0, "this machine has a GPU");
 
-        StandardOutput output = StandardOutput.of(() -> new WorkerCli(FramePackRenders::open, Map.of()).execute("generate",
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(new FramePackRenderer(), Map.of()).execute("generate",
                 "--demo", "--device", "gpu", "--progress", "json", "--seconds", "1", "--steps", "1",
                 "--out", dir.resolve("demo.mp4").toString()));
 

@@ -13,8 +13,8 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.api.worker.WorkerProgress;
-import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.RandomWalkRenders;
+import io.framepack.worker.runtime.RandomWalkRenderer;
+import io.framepack.worker.runtime.Renderer;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -118,7 +118,7 @@ class RunCommandTest {
     void rendersTheMountedJobReportingToTheConfigMapAndWritingToS3() throws IOException {
         JSON.writeValue(dir.resolve("job.json").toFile(), job());
 
-        int code = new WorkerCli(RandomWalkRenders.factory(3), env).execute("run");
+        int code = new WorkerCli(new RandomWalkRenderer(3), env).execute("run");
 
         assertThat(code).isEqualTo(ExitCode.SUCCESS.code);
         WorkerProgress progress = progress();
@@ -136,12 +136,12 @@ class RunCommandTest {
     @Test
     void aJobFileClaimingAnotherJobsSpecHashDoesNotResumeItsCheckpoints() throws IOException {
         JSON.writeValue(dir.resolve("job.json").toFile(), job());
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
         WorkerJob edited = job();
         edited.prompt = "a storm";
         JSON.writeValue(dir.resolve("job.json").toFile(), edited);
 
-        int code = new WorkerCli(RandomWalkRenders.factory(3), env).execute("run");
+        int code = new WorkerCli(new RandomWalkRenderer(3), env).execute("run");
 
         assertThat(code).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().reason).isEqualTo("CheckpointMismatch");
@@ -154,7 +154,7 @@ class RunCommandTest {
         job.gpuMemoryBytes = 22L << 30;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
         Long[] budget = new Long[1];
-        JobRunner.RenderFactory walk = RandomWalkRenders.factory(1);
+        Renderer walk = new RandomWalkRenderer(1);
 
         int code = new WorkerCli((request, progress) -> {
             budget[0] = request.gpuMemoryBytes();
@@ -169,7 +169,7 @@ class RunCommandTest {
     void anInvalidJobFileFailsAsInvalidInput() throws IOException {
         Files.writeString(dir.resolve("job.json"), "{\"jobId\": ");
 
-        int code = new WorkerCli(RandomWalkRenders.factory(3), env).execute("run");
+        int code = new WorkerCli(new RandomWalkRenderer(3), env).execute("run");
 
         assertThat(code).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().state).isEqualTo(WorkerProgress.State.Failed);
@@ -184,7 +184,7 @@ class RunCommandTest {
         job.image.file = dir.resolve("input/missing.png").toString();
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
 
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).isEqualTo("image file " + dir.resolve("input/missing.png") + " does not exist");
     }
 
@@ -195,7 +195,7 @@ class RunCommandTest {
         job.image.url = "http://127.0.0.1:9/girl.png";
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
 
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).startsWith("image URL http://127.0.0.1:9/girl.png leads to 127.0.0.1, a loopback");
     }
 
@@ -211,7 +211,7 @@ class RunCommandTest {
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
         env.put(WorkerContract.URL_ALLOWLIST_ENV, "127.0.0.1");
 
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.FAILURE.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.FAILURE.code);
         assertThat(progress().message).endsWith("cannot download image " + job.image.url + ": connection refused");
     }
 
@@ -223,7 +223,7 @@ class RunCommandTest {
         job.keepCheckpoints = 0;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
 
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).isEqualTo("invalid settings: render.seconds: must be above 0 and at most 120 (got 1.0E9);"
                 + " prompt: required; keepCheckpoints: must be between 1 and 100 (got 0)");
     }
@@ -233,14 +233,14 @@ class RunCommandTest {
         JSON.writeValue(dir.resolve("job.json").toFile(), job());
         env.put(WorkerContract.ENV_GRACE_SECONDS, "-5");
 
-        assertThat(new WorkerCli(RandomWalkRenders.factory(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(progress().message).isEqualTo("invalid settings: " + WorkerContract.ENV_GRACE_SECONDS
                 + ": must be between 1 and 86400 (got -5)");
     }
 
     @Test
     void helpDocumentsTheExitCodes() {
-        String help = StandardOutput.of(() -> new WorkerCli(RandomWalkRenders.factory(1), env).execute("--help")).text();
+        String help = StandardOutput.of(() -> new WorkerCli(new RandomWalkRenderer(1), env).execute("--help")).text();
         assertThat(help).contains("Exit codes:").contains("65").contains("75")
                 .contains("generate").contains("run");
     }

@@ -7,13 +7,14 @@ import io.framepack.worker.runtime.checkpoint.FrameTensor;
 import java.util.Map;
 
 /**
- * A render as the runtime drives it: sections run one at a time, and between sections the whole
- * state can be taken out and put back bit-exactly. Implemented over the FramePack section loop.
+ * An open render, as a {@link Renderer} hands it to the runtime: sections run one at a time, and
+ * between sections the whole state can be taken out and put back bit-exactly. Implemented over the
+ * FramePack section loop ({@link FramePackSession}).
  *
  * <p>Contract: a section aborted by its step callback leaves the state exactly as after the last
  * finished section, so a snapshot then is still a valid checkpoint.
  */
-public interface SectionedRender extends AutoCloseable {
+public interface RenderSession extends AutoCloseable {
 
     int sectionsTotal();
 

@@ -14,9 +14,9 @@ import java.util.Random;
 /**
  * A small sectioned computation with FramePack's resume hazards for runner tests: every section
  * depends on the whole history and on the section's seeded draw, so a wrong restore, a replayed
- * or skipped section shows in the final pixels. The real engine's exactness is tested separately.
+ * or skipped section shows in the final pixels. The real renderer's exactness is tested separately.
  */
-class RandomWalkRender implements SectionedRender {
+class RandomWalkSession implements RenderSession {
     static final int FRAMES_PER_SECTION = 4;
     static final int SIZE = 8;
 
@@ -27,7 +27,7 @@ class RandomWalkRender implements SectionedRender {
     private NDArray history;
     private int completed;
 
-    RandomWalkRender(int sections, int steps, long seed) {
+    RandomWalkSession(int sections, int steps, long seed) {
         this.sections = sections;
         this.steps = steps;
         this.seed = seed;

@@ -53,17 +53,16 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * Builds a {@link FramePackRender} for a request, as the official demo's job does before its
+ * Opens a {@link FramePackSession} for a request, as the official demo's job does before its
  * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
  * VAE encoder, then the packed transformer. The model directory has the layout of
  * {@link Component} and is validated as a whole before anything is loaded, so a missing or
  * truncated file fails the job before any GPU work. Encoders are released before sampling starts.
  */
-public final class FramePackRenders {
-    private FramePackRenders() {
-    }
+public final class FramePackRenderer implements Renderer {
 
-    public static SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException {
+    @Override
+    public RenderSession open(RenderRequest request, ProgressListener progress) throws IOException {
         RenderSettings settings = request.settings();
         ModelDirectory models = validated(request.modelDir());
         Device device = device(request.device());
@@ -102,7 +101,7 @@ public final class FramePackRenders {
             double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
             SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
                     new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
-            return new FramePackRender(loop, vae, startLatent, settings.steps, manager,
+            return new FramePackSession(loop, vae, startLatent, settings.steps, manager,
                     warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();
                 vae.close();

@@ -21,11 +21,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The FramePack section loop as a {@link SectionedRender}: its {@link SectionLoopState} is what a
+ * The FramePack section loop as a {@link RenderSession}: its {@link SectionLoopState} is what a
  * checkpoint holds (latent history, start latent, pixel history, counters; the noise position is
  * the section count), and a step callback that throws abandons the section without touching it.
  */
-public final class FramePackRender implements SectionedRender {
+public final class FramePackSession implements RenderSession {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Snapshot scalar: 1 when the sections so far were decoded in spatial tiles, 0 in whole frames. */
@@ -45,7 +45,7 @@ public final class FramePackRender implements SectionedRender {
      * @param warnings    told when a restore overrides the plan's tiling
      * @param resources   models and memory this render owns, closed with it
      */
-    public FramePackRender(SectionLoop loop, HunyuanVideoVae decoder, NDArray startLatent, int steps, NDManager manager,
+    public FramePackSession(SectionLoop loop, HunyuanVideoVae decoder, NDArray startLatent, int steps, NDManager manager,
                            Consumer<String> warnings, AutoCloseable resources) {
         this.loop = loop;
         this.decoder = decoder;
