@@ -53,7 +53,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * Opens a {@link FramePackSession} for a request, as the official demo's job does before its
+ * Opens a {@link FramePackSession} for a plan, as the official demo's job does before its
  * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
  * VAE encoder, then the packed transformer. The model directory has the layout of
  * {@link Component} and is validated as a whole before anything is loaded, so a missing or
@@ -62,43 +62,39 @@ import java.util.function.UnaryOperator;
 public final class FramePackRenderer implements Renderer {
 
     @Override
-    public RenderSession open(RenderRequest request, ProgressListener progress) throws IOException {
-        RenderSettings settings = request.settings();
-        ModelDirectory models = validated(request.modelDir());
-        Device device = device(request.device());
+    public RenderSession open(RenderPlan plan, ProgressListener progress) throws IOException {
+        RenderSettings settings = plan.settings();
+        ModelDirectory models = validated(plan.resources().modelDir());
+        Device device = device(plan.resources().device());
         // Read before anything is loaded: what this render may use of the device.
-        MemoryPlan.Budget budget = MemoryPlan.Budget.of(request.gpuMemoryBytes(), device);
+        MemoryPlan.Budget budget = MemoryPlan.Budget.of(plan.resources().gpuMemoryBytes(), device);
         Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
-        RgbImage image = startImage(request.image(), settings.resolution);
+        RgbImage image = startImage(plan.inputs().startImage(), settings.resolution);
         NDManager manager = NDManager.newBaseManager(device);
         Kernels kernels = Kernels.load();
         try (SafetensorsWeights transformerWeights = SafetensorsWeights.open(models.path(Component.TRANSFORMER),
                 precision, kernels)) {
             TransformerConfig transformerConfig = TransformerConfig.read(models.path(Component.TRANSFORMER)
                     .resolve("config.json"));
-            MemoryPlan plan = MemoryPlan.choose(budget, encoderBytes(models, kernels),
+            MemoryPlan memory = MemoryPlan.choose(budget, encoderBytes(models, kernels),
                     parameterBytes(transformerWeights, precision), transformerConfig.innerDim(), image.height(),
                     image.width(), settings.latentWindowSize);
-            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, plan.cpuEncoders()
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, memory.cpuEncoders()
                     ? "Encoding the prompt and the start image on the CPU (the encoders do not fit the GPU budget)"
                     : "Encoding the prompt and the start image"));
-            Conditioning conditioning = plan.cpuEncoders() ? conditioningOnCpu(request, models, image, precision, kernels,
-                    manager) : conditioning(request, models, image, precision, kernels, manager);
+            Conditioning conditioning = memory.cpuEncoders() ? conditioningOnCpu(plan, models, image, precision, kernels,
+                    manager) : conditioning(plan, models, image, precision, kernels, manager);
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
-            vae.useSpatialTiling(plan.tiledVae() ? SpatialTiling.OFFICIAL : null);
+            vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
             PackedTransformer transformer = PackedTransformer.load(transformerWeights, transformerConfig, kernels,
-                    manager, plan.transformer());
-            progress.on(new ProgressEvent.MemoryPlanned(plan.tier(),
-                    plan.describe(transformer.residentBlocks(), transformer.blockCount())));
-            int window = settings.latentWindowSize;
-            int sections = SectionSchedule.sectionCount(settings.seconds, window);
-            SectionSchedule schedule = settings.variant == RenderSettings.Variant.f1
-                    ? SectionSchedule.f1(sections, window) : SectionSchedule.inverted(sections, window);
-            SamplingSettings sampling = new SamplingSettings(settings.steps, settings.distilledGuidance, settings.cfg,
-                    settings.cfgRescale);
-            double teaCache = Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
+                    manager, memory.transformer());
+            progress.on(new ProgressEvent.MemoryPlanned(memory.tier(),
+                    memory.describe(transformer.residentBlocks(), transformer.blockCount())));
+            SectionSchedule schedule = plan.schedule();
+            SamplingSettings sampling = plan.sampling();
+            double teaCache = plan.teaCacheThreshold();
             SectionLoop loop = new SectionLoop(schedule, sampling, conditioning, new TransformerVelocity(transformer, teaCache),
                     new Numerics(precision, kernels), vae, new SeededNoise(settings.seed), manager, () -> false);
             return new FramePackSession(loop, vae, startLatent, settings.steps, manager,
@@ -119,7 +115,7 @@ public final class FramePackRenderer implements Renderer {
         }
     }
 
-    private static Conditioning conditioning(RenderRequest request, ModelDirectory models, RgbImage image, Precision precision,
+    private static Conditioning conditioning(RenderPlan plan, ModelDirectory models, RgbImage image, Precision precision,
                                              Kernels kernels, NDManager manager) throws IOException {
         try (NDManager encoders = manager.newSubManager();
              PromptEncoder prompts = new PromptEncoder(
@@ -135,10 +131,10 @@ public final class FramePackRenderer implements Renderer {
              SiglipVisionEncoder siglip = load(models.path(Component.IMAGE_ENCODER), kernels, weights ->
                      SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(models.path(Component.IMAGE_ENCODER)
                              .resolve("config.json")), kernels, encoders))) {
-            PromptEmbedding positive = prompts.encode(request.prompt(), llama, clip, precision, kernels, manager);
+            PromptEmbedding positive = prompts.encode(plan.inputs().prompt(), llama, clip, precision, kernels, manager);
             // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
-            PromptEmbedding negative = request.settings().cfg != 1.0
-                    ? prompts.encode(request.negativePrompt(), llama, clip, precision, kernels, manager)
+            PromptEmbedding negative = plan.settings().cfg != 1.0
+                    ? prompts.encode(plan.inputs().negativePrompt(), llama, clip, precision, kernels, manager)
                     : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
                     positive.clipPooled().zerosLike(), false);
             SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
@@ -153,11 +149,11 @@ public final class FramePackRenderer implements Renderer {
      * The conditioning computed with the encoders on the CPU, then copied to {@code manager}'s
      * device: for budgets that cannot hold the float32 text encoder (LLaMA 8B: 32 GB).
      */
-    private static Conditioning conditioningOnCpu(RenderRequest request, ModelDirectory models, RgbImage image,
+    private static Conditioning conditioningOnCpu(RenderPlan plan, ModelDirectory models, RgbImage image,
                                                   Precision precision, Kernels kernels, NDManager manager)
             throws IOException {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            Conditioning onCpu = conditioning(request, models, image, precision, kernels, cpu);
+            Conditioning onCpu = conditioning(plan, models, image, precision, kernels, cpu);
             NDArray probe = manager.zeros(new Shape(1));
             UnaryOperator<NDArray> toDevice = x -> {
                 NDArray copy = kernels.copyToDeviceOf(x, probe);

@@ -41,7 +41,7 @@ public final class JobRunner {
     private static final String RENDER_STATE = "render";
     private static final String TIMINGS = "sectionSeconds";
 
-    private final RenderRequest request;
+    private final RenderPlan plan;
     private final Renderer renderer;
     private final CheckpointStore checkpoints;
     private final VideoPublisher publisher;
@@ -53,9 +53,9 @@ public final class JobRunner {
     private int checkpointed = -1;
 
     /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
-    public JobRunner(RenderRequest request, Renderer renderer, CheckpointStore checkpoints, VideoPublisher publisher,
+    public JobRunner(RenderPlan plan, Renderer renderer, CheckpointStore checkpoints, VideoPublisher publisher,
                      ProgressListener progress, Termination termination, Path scratch) {
-        this.request = request;
+        this.plan = plan;
         this.renderer = renderer;
         this.checkpoints = checkpoints;
         this.publisher = publisher;
@@ -67,8 +67,8 @@ public final class JobRunner {
             }
         };
         this.termination = termination;
-        this.scratch = jobScratch(scratch, request.jobId());
-        this.uploads = uploadStaging(scratch, request.jobId());
+        this.scratch = jobScratch(scratch, plan.identity().jobId());
+        this.uploads = uploadStaging(scratch, plan.identity().jobId());
     }
 
     /**
@@ -140,7 +140,8 @@ public final class JobRunner {
 
     private ExitCode render() throws IOException {
         clearScratch();
-        CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
+        CheckpointIdentity identity = new CheckpointIdentity(plan.identity().jobId(), plan.identity().specHash(),
+                plan.identity().modelId());
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Checking that " + checkpoints.location()
                 + " and " + publisher.location() + " can be written"));
         checkpoints.probe();
@@ -148,7 +149,7 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (RenderSession render = renderer.open(request, progress);
+        try (RenderSession render = renderer.open(plan, progress);
              BackgroundSaves saves = new BackgroundSaves(checkpoints,
                      failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
             ArrayNode timings = JSON.createArrayNode();
@@ -158,7 +159,7 @@ public final class JobRunner {
                         (ObjectNode) checkpoint.state().get(RENDER_STATE), checkpoint.tensors()));
                 timings.addAll((ArrayNode) checkpoint.state().withArray(TIMINGS));
             }
-            progress.on(new ProgressEvent.JobStarted(request.jobId(), render.sectionsTotal(), render.stepsPerSection(),
+            progress.on(new ProgressEvent.JobStarted(plan.identity().jobId(), render.sectionsTotal(), render.stepsPerSection(),
                     resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
             checkpointed = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
             try {
@@ -207,11 +208,11 @@ public final class JobRunner {
             progress.on(new ProgressEvent.SectionDone(result.section(), render.sectionsCompleted(), render.sectionsTotal(),
                     result.frames(), seconds));
             int completed = render.sectionsCompleted();
-            if (completed % request.checkpointEvery() == 0 && completed < render.sectionsTotal()) {
+            if (completed % plan.outputs().checkpointEvery() == 0 && completed < render.sectionsTotal()) {
                 save(render, saves, identity, timings);
             }
             if (result.preview() != null) {
-                String location = publisher.publishPreview(request.outputName(), completed, PreviewImage.png(result.preview()));
+                String location = publisher.publishPreview(plan.outputs().videoName(), completed, PreviewImage.png(result.preview()));
                 progress.on(new ProgressEvent.PreviewWritten(result.section(), location));
             }
         }
@@ -255,8 +256,8 @@ public final class JobRunner {
         try {
             var pixels = render.pixels();
             int frames = PixelFrames.frameCount(pixels);
-            Mp4Writer.write(pixels, request.settings().crf, mp4);
-            VideoPublisher.Published published = publisher.publish(request.outputName(), mp4, sidecar(frames, timings));
+            Mp4Writer.write(pixels, plan.settings().crf, mp4);
+            VideoPublisher.Published published = publisher.publish(plan.outputs().videoName(), mp4, sidecar(frames, timings));
             progress.on(new ProgressEvent.OutputWritten(published.file(), published.location(), published.sidecarLocation(),
                     published.sizeBytes(), frames));
         } finally {
@@ -281,12 +282,12 @@ public final class JobRunner {
 
     private ObjectNode sidecar(int frames, ArrayNode timings) {
         ObjectNode sidecar = JSON.createObjectNode();
-        sidecar.put("prompt", request.prompt());
-        sidecar.put("negativePrompt", request.negativePrompt());
-        sidecar.put("seed", request.settings().seed);
-        sidecar.set("settings", JSON.valueToTree(request.settings()));
-        sidecar.put("specHash", request.specHash());
-        sidecar.put("modelId", request.modelId());
+        sidecar.put("prompt", plan.inputs().prompt());
+        sidecar.put("negativePrompt", plan.inputs().negativePrompt());
+        sidecar.put("seed", plan.settings().seed);
+        sidecar.set("settings", JSON.valueToTree(plan.settings()));
+        sidecar.put("specHash", plan.identity().specHash());
+        sidecar.put("modelId", plan.identity().modelId());
         sidecar.put("frames", frames);
         sidecar.put("fps", Mp4Writer.FPS);
         sidecar.put("codec", "h264 (libx264, yuv420p)");

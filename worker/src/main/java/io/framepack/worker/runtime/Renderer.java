@@ -4,8 +4,8 @@ import io.framepack.worker.runtime.progress.ProgressListener;
 
 import java.io.IOException;
 
-/** What renders: opens the {@link RenderSession} of a request (loads models, encodes prompt and image); may report phases. */
+/** What renders: opens the {@link RenderSession} of a plan (loads models, encodes prompt and image); may report phases. */
 @FunctionalInterface
 public interface Renderer {
-    RenderSession open(RenderRequest request, ProgressListener progress) throws IOException;
+    RenderSession open(RenderPlan plan, ProgressListener progress) throws IOException;
 }

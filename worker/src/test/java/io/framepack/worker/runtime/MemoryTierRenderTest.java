@@ -34,8 +34,8 @@ class MemoryTierRenderTest {
     void aSmallBudgetStreamsBlocksWithBitIdenticalResults() throws IOException {
         List<ProgressEvent> unlimitedEvents = new ArrayList<>();
         List<ProgressEvent> budgetEvents = new ArrayList<>();
-        try (RenderSession unlimited = new FramePackRenderer().open(request(null), unlimitedEvents::add);
-             RenderSession budgeted = new FramePackRenderer().open(request(smallBudget()), budgetEvents::add)) {
+        try (RenderSession unlimited = new FramePackRenderer().open(tinyPlan(null), unlimitedEvents::add);
+             RenderSession budgeted = new FramePackRenderer().open(tinyPlan(smallBudget()), budgetEvents::add)) {
             assertThat(plan(unlimitedEvents).tier()).isEqualTo(MemoryTier.Resident);
             ProgressEvent.MemoryPlanned streamed = plan(budgetEvents);
             assertThat(streamed.tier()).isEqualTo(MemoryTier.Streamed);
@@ -58,8 +58,8 @@ class MemoryTierRenderTest {
     @Test
     void aResumedRenderDecodesAsItsCheckpointWasDecoded() throws IOException {
         List<ProgressEvent> events = new ArrayList<>();
-        try (RenderSession first = new FramePackRenderer().open(request(smallBudget()), e -> { });
-             RenderSession resumed = new FramePackRenderer().open(request(null), events::add)) {
+        try (RenderSession first = new FramePackRenderer().open(tinyPlan(smallBudget()), e -> { });
+             RenderSession resumed = new FramePackRenderer().open(tinyPlan(null), events::add)) {
             first.runNextSection((section, step, steps) -> { });
             assertThat(resumed.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isZero();
             resumed.restore(first.snapshot());
@@ -77,13 +77,12 @@ class MemoryTierRenderTest {
                 + DEMO_TRANSFORMER_DEVICE_BYTES;
     }
 
-    private RenderRequest request(Long gpuMemoryBytes) {
+    private RenderPlan tinyPlan(Long gpuMemoryBytes) {
         RenderSettings settings = new RenderSettings();
         settings.seconds = 2.4;
         settings.steps = 2;
         settings.resolution = DemoModel.RESOLUTION;
-        return new RenderRequest("test/tiers/1", "spec", "model", "a cat walks", "", settings, "tiers", 1,
-                DemoModel.image(), DemoModel.directory(dir), "cpu", gpuMemoryBytes);
+        return TinyPlans.of("tiers", settings, DemoModel.directory(dir), gpuMemoryBytes);
     }
 
     private static ProgressEvent.MemoryPlanned plan(List<ProgressEvent> events) {

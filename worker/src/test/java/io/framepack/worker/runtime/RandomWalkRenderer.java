@@ -2,7 +2,7 @@ package io.framepack.worker.runtime;
 
 import io.framepack.worker.runtime.progress.ProgressListener;
 
-/** Opens {@link RandomWalkSession}s of a number of sections, seeded by the request; for tests outside this package too. */
+/** Opens {@link RandomWalkSession}s of a number of sections, seeded by the plan; for tests outside this package too. */
 public final class RandomWalkRenderer implements Renderer {
     private final int sections;
 
@@ -11,7 +11,7 @@ public final class RandomWalkRenderer implements Renderer {
     }
 
     @Override
-    public RenderSession open(RenderRequest request, ProgressListener progress) {
-        return new RandomWalkSession(sections, 3, request.settings().seed);
+    public RenderSession open(RenderPlan plan, ProgressListener progress) {
+        return new RandomWalkSession(sections, 3, plan.settings().seed);
     }
 }

@@ -42,10 +42,9 @@ public final class RenderProcessMain {
             settings.resolution = DemoModel.RESOLUTION;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
-        RenderRequest request = new RenderRequest("test/" + renderer + "/1", "spec", "model", "a cat walks", "", settings,
-                renderer, 1, DemoModel.image(), models, "cpu", null);
-        ExitCode code = new JobRunner(request, renderer(renderer), new CheckpointStore(store, 2),
-                new VideoPublisher(new DirectoryStore(output), request.jobId()), progress, termination,
+        RenderPlan plan = TinyPlans.of(renderer, settings, models, null);
+        ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
+                new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
         System.out.flush();
         System.exit(code.code);
@@ -55,7 +54,7 @@ public final class RenderProcessMain {
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {
             // Slow enough steps that a signal lands inside a section.
-            return (request, progress) -> new RandomWalkSession(3, 3, 11) {
+            return (plan, progress) -> new RandomWalkSession(3, 3, 11) {
                 @Override
                 public SectionResult runNextSection(StepCallback steps) {
                     return super.runNextSection((section, step, total) -> {

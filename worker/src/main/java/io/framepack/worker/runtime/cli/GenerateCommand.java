@@ -9,7 +9,7 @@ import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
@@ -149,9 +149,9 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Launch.Job job(RenderSettings settings) {
-        RenderRequest request;
+        RenderPlan plan;
         try {
-            request = request(settings);
+            plan = plan(settings);
         } catch (IOException e) {
             // Locally, a file that cannot be read is the user's input.
             throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
@@ -159,11 +159,11 @@ final class GenerateCommand implements Callable<Integer> {
         Path output = out.toAbsolutePath();
         Path checkpoints = checkpointDir != null ? checkpointDir
                 : output.resolveSibling(baseName(output) + ".checkpoints");
-        return new Launch.Job(request, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
+        return new Launch.Job(plan, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
                 Path.of(System.getProperty("java.io.tmpdir")));
     }
 
-    private RenderRequest request(RenderSettings settings) throws IOException {
+    private RenderPlan plan(RenderSettings settings) throws IOException {
         Path models = modelDir;
         if (demo) {
             System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
@@ -181,9 +181,11 @@ final class GenerateCommand implements Callable<Integer> {
         }
         byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
         String specHash = SpecHash.ofLocal(prompt, negativePrompt, imageBytes, settings);
-        return new RenderRequest("local/" + specHash, specHash, Launch.modelId(models), prompt, negativePrompt,
-                settings, baseName(out.toAbsolutePath()), checkpointEvery, imageBytes, models, device,
-                gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)));
+        return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models)),
+                new RenderPlan.Inputs(prompt, negativePrompt, imageBytes),
+                settings,
+                new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
+                new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -4,7 +4,7 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.Termination;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
@@ -22,8 +22,8 @@ final class Launch {
     private Launch() {
     }
 
-    /** The request and where its checkpoints and video go. */
-    record Job(RenderRequest request, ObjectStore checkpoints, int keepCheckpoints, ObjectStore output, Path scratch) {
+    /** The render's plan and where its checkpoints and video go. */
+    record Job(RenderPlan plan, ObjectStore checkpoints, int keepCheckpoints, ObjectStore output, Path scratch) {
     }
 
     /** Reads the job: files, downloads, the model fingerprint. */
@@ -49,8 +49,8 @@ final class Launch {
         } catch (IOException | RuntimeException e) {
             return JobRunner.failed(progress, e);
         }
-        JobRunner runner = new JobRunner(job.request(), renderer, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
-                new VideoPublisher(job.output(), job.request().jobId()), progress, termination, job.scratch());
+        JobRunner runner = new JobRunner(job.plan(), renderer, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
+                new VideoPublisher(job.output(), job.plan().identity().jobId()), progress, termination, job.scratch());
         return runner.run();
     }
 

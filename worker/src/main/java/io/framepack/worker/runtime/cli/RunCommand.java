@@ -12,7 +12,7 @@ import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
 import io.framepack.worker.runtime.progress.ConfigMapProgress;
 import io.framepack.worker.runtime.progress.ProgressEvent;
@@ -107,11 +107,13 @@ final class RunCommand implements Callable<Integer> {
         Path uploads = JobRunner.uploadStaging(scratch, job.jobId);
         ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, uploads);
         ObjectStore output = Stores.open(job.output, "output", "", uploads);
-        RenderRequest request = new RenderRequest(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir)), job.prompt,
-                job.negativePrompt, job.render, outputName(job.jobId), checkpointEvery,
-                ImageSources.read(job.image, scratch, download), Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE),
-                job.gpuMemoryBytes);
-        return new Launch.Job(request, checkpoints, keepCheckpoints, output, scratch);
+        RenderPlan plan = new RenderPlan(
+                new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir))),
+                new RenderPlan.Inputs(job.prompt, job.negativePrompt, ImageSources.read(job.image, scratch, download)),
+                job.render,
+                new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
+                new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes));
+        return new Launch.Job(plan, checkpoints, keepCheckpoints, output, scratch);
     }
 
     private Integer attempt() {

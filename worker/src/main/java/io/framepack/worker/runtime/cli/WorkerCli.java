@@ -28,7 +28,7 @@ public final class WorkerCli {
     private final Map<String, String> env;
 
     /**
-     * @param renderer builds the render for a request
+     * @param renderer opens the render of a plan
      * @param env    the process environment ({@code run} is configured by it)
      */
     public WorkerCli(Renderer renderer, Map<String, String> env) {

@@ -2,9 +2,14 @@ package io.framepack.worker.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
+import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.FramePackRenderer;
+import io.framepack.worker.runtime.InvalidInputException;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class GenerateCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
     /** Settings are checked before anything is read or loaded: this renderer must never be asked for. */
-    static final Renderer NO_RENDERER = (request, progress) -> {
+    static final Renderer NO_RENDERER = (plan, progress) -> {
         throw new AssertionError("the renderer was opened");
     };
 
@@ -152,5 +157,54 @@ class GenerateCommandTest {
 
         assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
         assertThat(lastEvent(output).get("message").asText()).startsWith("device gpu asked for, but libtorch sees no GPU");
+    }
+
+    /** The plan generate hands its renderer; the renderer then refuses, so nothing renders. */
+    private RenderPlan planned(String... options) {
+        RenderPlan[] opened = new RenderPlan[1];
+        Renderer recording = (plan, progress) -> {
+            opened[0] = plan;
+            throw new InvalidInputException(InvalidInputException.INPUT, "only the plan was wanted");
+        };
+        List<String> args = new ArrayList<>(List.of("generate", "--demo", "--progress", "none",
+                "--out", dir.resolve("planned.mp4").toString()));
+        args.addAll(List.of(options));
+        assertThat(new WorkerCli(recording, Map.of()).execute(args.toArray(String[]::new))).isEqualTo(ExitCode.INVALID_INPUT.code);
+        return opened[0];
+    }
+
+    @Test
+    void everyRenderSettingOfTheCommandLineReachesThePlanAndItsHash() {
+        RenderPlan plan = planned("--prompt", "a cat", "--seconds", "2", "--seed", "7", "--variant", "f1", "--steps", "3",
+                "--distilled-guidance", "8", "--cfg", "2", "--cfg-rescale", "0.5", "--latent-window-size", "5",
+                "--resolution", "320", "--crf", "20", "--no-teacache", "--teacache-threshold", "0.2",
+                "--checkpoint-every", "2", "--device", "cpu", "--gpu-memory", "2");
+
+        RenderSettings expected = new RenderSettings();
+        expected.seconds = 2.0;
+        expected.seed = 7L;
+        expected.variant = RenderSettings.Variant.f1;
+        expected.steps = 3;
+        expected.distilledGuidance = 8.0;
+        expected.cfg = 2.0;
+        expected.cfgRescale = 0.5;
+        expected.latentWindowSize = 5;
+        expected.resolution = 320;
+        expected.crf = 20;
+        expected.teaCache.enabled = false;
+        expected.teaCache.threshold = 0.2;
+        assertThat(plan.settings()).usingRecursiveComparison().isEqualTo(expected);
+        assertThat(plan.inputs().prompt()).isEqualTo("a cat");
+        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.ofLocal("a cat", "", DemoModel.image(), expected));
+        assertThat(plan.identity().jobId()).isEqualTo("local/" + plan.identity().specHash());
+        assertThat(plan.outputs()).isEqualTo(new RenderPlan.Outputs("planned", 2));
+        assertThat(plan.resources().device()).isEqualTo("cpu");
+        assertThat(plan.resources().gpuMemoryBytes()).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void theDemoRendersAtItsModelsResolutionUnlessOneIsGiven() {
+        assertThat(planned().settings().resolution).isEqualTo(DemoModel.RESOLUTION);
+        assertThat(planned("--resolution", "320").settings().resolution).isEqualTo(320);
     }
 }

@@ -10,10 +10,12 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.api.worker.WorkerProgress;
 import io.framepack.worker.runtime.RandomWalkRenderer;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
@@ -149,20 +151,29 @@ class RunCommandTest {
     }
 
     @Test
-    void theJobsGpuMemoryBudgetReachesTheEngine() throws IOException {
+    void theJobReachesThePlanTheRendererOpens() throws IOException {
         WorkerJob job = job();
         job.gpuMemoryBytes = 22L << 30;
+        job.checkpointEvery = 2;
+        job.render.steps = 3;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
-        Long[] budget = new Long[1];
+        RenderPlan[] opened = new RenderPlan[1];
         Renderer walk = new RandomWalkRenderer(1);
 
-        int code = new WorkerCli((request, progress) -> {
-            budget[0] = request.gpuMemoryBytes();
-            return walk.open(request, progress);
+        int code = new WorkerCli((plan, progress) -> {
+            opened[0] = plan;
+            return walk.open(plan, progress);
         }, env).execute("run");
 
         assertThat(code).isEqualTo(ExitCode.SUCCESS.code);
-        assertThat(budget[0]).isEqualTo(22L << 30);
+        RenderPlan plan = opened[0];
+        assertThat(plan.identity().jobId()).isEqualTo(job.jobId);
+        assertThat(plan.identity().specHash()).as("computed from the job, not the file's copy").isEqualTo(SpecHash.of(job));
+        assertThat(plan.inputs().prompt()).isEqualTo("a sunset");
+        assertThat(plan.inputs().startImage()).containsExactly(1, 2, 3);
+        assertThat(plan.settings()).usingRecursiveComparison().isEqualTo(job.render);
+        assertThat(plan.outputs()).isEqualTo(new RenderPlan.Outputs("sunset", 2));
+        assertThat(plan.resources()).isEqualTo(new RenderPlan.Resources(dir.resolve("models"), null, 22L << 30));
     }
 
     @Test
