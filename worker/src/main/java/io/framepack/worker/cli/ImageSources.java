@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.worker.image.ImageDecoder;

@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.worker.runtime.InvalidInputException;

@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.worker.runtime.InvalidInputException;

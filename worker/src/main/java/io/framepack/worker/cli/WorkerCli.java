@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.runtime.Renderer;

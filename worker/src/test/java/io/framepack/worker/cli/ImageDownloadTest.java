@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.worker.image.ImageDecoder;
 import io.framepack.worker.runtime.InvalidInputException;

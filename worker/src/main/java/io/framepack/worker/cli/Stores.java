@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.cli;
+package io.framepack.worker.cli;
 
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.worker.WorkerJob;
