@@ -45,7 +45,7 @@ public final class RenderTable {
     public static final List<Setting> SETTINGS = List.of(
             new Setting("seconds", DEFAULT_SECONDS, Bounds.aboveZero(MAX_SECONDS), s -> s.seconds),
             new Setting("seed", DEFAULT_SEED, Bounds.between(0, MAX_SEED), s -> s.seed),
-            new Setting("variant", DEFAULT_VARIANT, Bounds.oneOf(Arrays.stream(RenderSettings.Variant.values())
+            new Setting("variant", DEFAULT_VARIANT, new Choices(Arrays.stream(RenderSettings.Variant.values())
                     .map(Enum::name).toList()), s -> s.variant),
             new Setting("steps", DEFAULT_STEPS, Bounds.between(MIN_STEPS, MAX_STEPS), s -> s.steps),
             new Setting("distilledGuidance", DEFAULT_DISTILLED_GUIDANCE, Bounds.between(MIN_GUIDANCE, MAX_GUIDANCE),
@@ -57,7 +57,7 @@ public final class RenderTable {
             new Setting("resolution", DEFAULT_RESOLUTION, Bounds.between(MIN_RESOLUTION, MAX_RESOLUTION),
                     s -> s.resolution),
             new Setting("crf", DEFAULT_CRF, Bounds.between(0, MAX_CRF), s -> s.crf),
-            new Setting("teaCache.enabled", DEFAULT_TEACACHE, Bounds.oneOf(List.of("true", "false")),
+            new Setting("teaCache.enabled", DEFAULT_TEACACHE, new Choices(List.of("true", "false")),
                     s -> s.teaCache == null ? null : s.teaCache.enabled),
             new Setting("teaCache.threshold", DEFAULT_TEACACHE_THRESHOLD, Bounds.aboveZero(MAX_TEACACHE_THRESHOLD),
                     s -> s.teaCache == null ? null : s.teaCache.threshold));
@@ -77,49 +77,68 @@ public final class RenderTable {
         /** What is wrong with this setting in {@code settings}, null if nothing; the message follows its name. */
         String problem(RenderSettings settings) {
             Object given = value.apply(settings);
-            if (bounds.accepts(given)) {
-                return null;
-            }
-            return "must be " + bounds.describe() + (bounds.choices().isEmpty() ? " (got " + given + ")" : "");
+            return bounds.accepts(given) ? null : "must be " + bounds.describe() + bounds.showing(given);
         }
     }
 
-    /**
-     * The values a setting accepts: numbers from {@code min} (or above it) to {@code max}, or
-     * one of {@code choices} (by name). A missing or non-finite value is out of bounds.
-     */
-    public record Bounds(double min, boolean aboveMin, double max, List<String> choices) {
+    /** The values a setting accepts; a missing one is never among them. */
+    public sealed interface Bounds {
+        boolean accepts(Object value);
+
+        /** What is accepted, as a problem message says it after "must be". */
+        String describe();
+
+        /** How a problem message shows a refused value. */
+        String showing(Object value);
+
         static Bounds between(double min, double max) {
-            return new Bounds(min, false, max, List.of());
+            return new Range(min, false, max);
         }
 
         static Bounds aboveZero(double max) {
-            return new Bounds(0, true, max, List.of());
+            return new Range(0, true, max);
         }
+    }
 
-        static Bounds oneOf(List<String> choices) {
-            return new Bounds(Double.NaN, false, Double.NaN, choices);
-        }
-
+    /** Numbers from {@code min} (or above it) to {@code max}; a non-finite one is out of range. */
+    public record Range(double min, boolean aboveMin, double max) implements Bounds {
+        @Override
         public boolean accepts(Object value) {
-            if (!choices.isEmpty()) {
-                return value != null && choices.contains(value.toString());
-            }
             double v = value instanceof Number number ? number.doubleValue() : Double.NaN;
             return (aboveMin ? v > min : v >= min) && v <= max;
         }
 
-        /** What is accepted, as a problem message says it: "must be ..." follows. */
+        @Override
         public String describe() {
-            if (!choices.isEmpty()) {
-                return String.join(" or ", choices);
-            }
-            return aboveMin ? "above " + format(min) + " and at most " + format(max)
-                    : "between " + format(min) + " and " + format(max);
+            return (aboveMin ? "above " + format(min) + " and at most " : "between " + format(min) + " and ") + format(max);
+        }
+
+        @Override
+        public String showing(Object value) {
+            return " (got " + value + ")";
         }
 
         private static String format(double value) {
             return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+        }
+    }
+
+    /** One of a few names (an enum's constants, true or false). */
+    public record Choices(List<String> names) implements Bounds {
+        @Override
+        public boolean accepts(Object value) {
+            return value != null && names.contains(value.toString());
+        }
+
+        @Override
+        public String describe() {
+            return String.join(" or ", names);
+        }
+
+        /** Only a missing value reaches the check: JSON and the command line refuse any other name before. */
+        @Override
+        public String showing(Object value) {
+            return "";
         }
     }
 }
