@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The worker's top floors depend only downward: the command line (the composition root) on the
  * benchmarks, the benchmarks on the runtime, the runtime on the packages beneath it (pipeline,
  * models, tensors), and nothing below on anything above. Read from the sources, so that a fully
- * qualified name counts as much as an import.
+ * qualified name counts as much as an import. {@link ModelFloorTest} orders the floors beneath.
  */
 class ArchitectureTest {
     private static final Path SOURCES = Path.of("src", "main", "java", "io", "framepack", "worker");
