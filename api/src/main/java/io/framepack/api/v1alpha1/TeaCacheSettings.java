@@ -6,13 +6,11 @@ import io.fabric8.generator.annotation.Min;
 
 /** TeaCache step skipping: reuses the transformer's last residual while inputs change little. */
 public class TeaCacheSettings {
-    public static final int MAX_THRESHOLD = 1;
-
-    @Default("true")
-    public Boolean enabled = true;
+    @Default(RenderTable.DEFAULT_TEACACHE)
+    public Boolean enabled = Boolean.valueOf(RenderTable.DEFAULT_TEACACHE);
     /** Accumulated relative change above which a step is computed again. */
-    @Default("0.15")
+    @Default(RenderTable.DEFAULT_TEACACHE_THRESHOLD)
     @Min(value = 0, inclusive = false)
-    @Max(MAX_THRESHOLD)
-    public Double threshold = 0.15;
+    @Max(RenderTable.MAX_TEACACHE_THRESHOLD)
+    public Double threshold = Double.valueOf(RenderTable.DEFAULT_TEACACHE_THRESHOLD);
 }

@@ -6,17 +6,21 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.framepack.api.v1alpha1.RenderSettings;
+
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The identity of what a {@link WorkerJob} renders: prompts, image source and render settings.
- * The operator writes it into the job file and the status; the worker computes it again from the
- * job it was given and never trusts the file's copy, so a checkpoint only resumes the render it
- * was made for. The model is not part of it: the worker fingerprints the model files themselves.
+ * The identity of what a render renders: prompts, image and render settings, in one recipe for
+ * every render. The operator writes it into the job file and the status; the worker computes it
+ * again from the job it was given and never trusts the file's copy, or from a local render's
+ * command line, so a checkpoint only resumes the render it was made for. The model is not part of
+ * it: the worker fingerprints the model files themselves.
  */
 public final class SpecHash {
     private static final ObjectMapper CANONICAL_JSON = new ObjectMapper()
@@ -29,12 +33,27 @@ public final class SpecHash {
     private SpecHash() {
     }
 
+    /** A cluster render's: the image by its source, as the resource names it. */
     public static String of(WorkerJob job) {
+        return of(job.prompt, job.negativePrompt, job.image, job.render);
+    }
+
+    /**
+     * A local render's: the image by its content (as an inline job of that image), so that a changed
+     * file never resumes an old checkpoint.
+     */
+    public static String ofLocal(String prompt, String negativePrompt, byte[] image, RenderSettings render) {
+        WorkerJob.ImageInput inline = new WorkerJob.ImageInput();
+        inline.inline = Base64.getEncoder().encodeToString(image);
+        return of(prompt, negativePrompt, inline, render);
+    }
+
+    private static String of(String prompt, String negativePrompt, WorkerJob.ImageInput image, RenderSettings render) {
         Map<String, Object> defining = new LinkedHashMap<>();
-        defining.put("prompt", job.prompt);
-        defining.put("negativePrompt", job.negativePrompt);
-        defining.put("image", job.image);
-        defining.put("render", job.render);
+        defining.put("prompt", prompt);
+        defining.put("negativePrompt", negativePrompt);
+        defining.put("image", image);
+        defining.put("render", render);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
             return HexFormat.of().formatHex(digest, 0, BYTES);

@@ -5,9 +5,9 @@ import ai.djl.util.cuda.CudaUtils;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.ModelDirectory;
-import io.framepack.worker.runtime.FramePackRenders;
+import io.framepack.worker.runtime.FramePackRenderer;
 import io.framepack.worker.runtime.JobRunner;
-import io.framepack.worker.runtime.RenderRequest;
+import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Termination;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A whole job timed phase by phase: the same {@link JobRunner} over {@link FramePackRenders} that
+ * A whole job timed phase by phase: the same {@link JobRunner} over {@link FramePackRenderer} that
  * {@code generate} runs (prompt through LLaMA and CLIP, start image through SigLIP and the VAE
  * encoder, every section's sampling, VAE decode and soft append, the MP4), with checkpoints and the
  * video in a scratch directory deleted afterwards. Phases are read off the runner's progress
@@ -64,14 +64,15 @@ public final class RenderBench {
         Path scratch = Files.createTempDirectory("framepack-bench-render-");
         try {
             // Only the final checkpoint is saved: what saves between sections cost is bench checkpoints' figure.
-            RenderRequest request = new RenderRequest("bench/render", "bench", ModelDirectory.at(modelDir).identity(),
-                    "a bench render", "", settings, "bench", Integer.MAX_VALUE, image, modelDir, device, gpuMemoryBytes);
+            RenderPlan plan = new RenderPlan(new RenderPlan.Identity("bench/render", "bench",
+                    ModelDirectory.at(modelDir).identity()), new RenderPlan.Inputs("a bench render", "", image), settings,
+                    new RenderPlan.Outputs("bench", Integer.MAX_VALUE), new RenderPlan.Resources(modelDir, device, gpuMemoryBytes));
             RenderBench bench = new RenderBench(out, "gpu".equals(device));
             out.printf(Locale.ROOT, "render of %.1f s at %d px, window %d, %d steps, on %s, model %s%n", settings.seconds,
                     settings.resolution, settings.latentWindowSize, settings.steps, device, modelDir);
-            ExitCode code = new JobRunner(request, FramePackRenders::open,
+            ExitCode code = new JobRunner(plan, new FramePackRenderer(),
                     new CheckpointStore(new DirectoryStore(scratch.resolve("checkpoints")), 1),
-                    new VideoPublisher(new DirectoryStore(scratch.resolve("output")), request.jobId()),
+                    new VideoPublisher(new DirectoryStore(scratch.resolve("output")), plan.identity().jobId()),
                     bench::on, Termination.manual(), scratch.resolve("tmp")).run();
             bench.report(settings);
             return code == ExitCode.SUCCESS;

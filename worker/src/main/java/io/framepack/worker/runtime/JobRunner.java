@@ -41,14 +41,8 @@ public final class JobRunner {
     private static final String RENDER_STATE = "render";
     private static final String TIMINGS = "sectionSeconds";
 
-    /** Builds the engine for a request (loads models, encodes prompt and image); may report phases. */
-    @FunctionalInterface
-    public interface RenderFactory {
-        SectionedRender open(RenderRequest request, ProgressListener progress) throws IOException;
-    }
-
-    private final RenderRequest request;
-    private final RenderFactory factory;
+    private final RenderPlan plan;
+    private final Renderer renderer;
     private final CheckpointStore checkpoints;
     private final VideoPublisher publisher;
     private final ProgressListener progress;
@@ -59,10 +53,10 @@ public final class JobRunner {
     private int checkpointed = -1;
 
     /** @param scratch local temporary space; the runner keeps this job's files in a folder of its own there */
-    public JobRunner(RenderRequest request, RenderFactory factory, CheckpointStore checkpoints, VideoPublisher publisher,
+    public JobRunner(RenderPlan plan, Renderer renderer, CheckpointStore checkpoints, VideoPublisher publisher,
                      ProgressListener progress, Termination termination, Path scratch) {
-        this.request = request;
-        this.factory = factory;
+        this.plan = plan;
+        this.renderer = renderer;
         this.checkpoints = checkpoints;
         this.publisher = publisher;
         // Checkpoint writes report from their own thread.
@@ -73,8 +67,8 @@ public final class JobRunner {
             }
         };
         this.termination = termination;
-        this.scratch = jobScratch(scratch, request.jobId());
-        this.uploads = uploadStaging(scratch, request.jobId());
+        this.scratch = jobScratch(scratch, plan.identity().jobId());
+        this.uploads = uploadStaging(scratch, plan.identity().jobId());
     }
 
     /**
@@ -146,7 +140,8 @@ public final class JobRunner {
 
     private ExitCode render() throws IOException {
         clearScratch();
-        CheckpointIdentity identity = new CheckpointIdentity(request.jobId(), request.specHash(), request.modelId());
+        CheckpointIdentity identity = new CheckpointIdentity(plan.identity().jobId(), plan.identity().specHash(),
+                plan.identity().modelId());
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Checking that " + checkpoints.location()
                 + " and " + publisher.location() + " can be written"));
         checkpoints.probe();
@@ -154,17 +149,17 @@ public final class JobRunner {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
         termination.checkpoint();
-        try (SectionedRender render = factory.open(request, progress);
+        try (RenderSession render = renderer.open(plan, progress);
              BackgroundSaves saves = new BackgroundSaves(checkpoints,
                      failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
             ArrayNode timings = JSON.createArrayNode();
             if (resumed.isPresent()) {
                 Checkpoint checkpoint = resumed.get();
-                render.restore(new SectionedRender.Snapshot(checkpoint.sectionsCompleted(),
+                render.restore(new RenderSession.Snapshot(checkpoint.sectionsCompleted(),
                         (ObjectNode) checkpoint.state().get(RENDER_STATE), checkpoint.tensors()));
                 timings.addAll((ArrayNode) checkpoint.state().withArray(TIMINGS));
             }
-            progress.on(new ProgressEvent.JobStarted(request.jobId(), render.sectionsTotal(), render.stepsPerSection(),
+            progress.on(new ProgressEvent.JobStarted(plan.identity().jobId(), render.sectionsTotal(), render.stepsPerSection(),
                     resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
             checkpointed = resumed.map(Checkpoint::sectionsCompleted).orElse(-1);
             try {
@@ -188,13 +183,13 @@ public final class JobRunner {
      * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
      * A save that fails stops the render at its next step.
      */
-    private void runSections(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void runSections(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
             saves.checkFailed();
             long started = System.nanoTime();
-            SectionedRender.SectionResult result;
+            RenderSession.SectionResult result;
             try {
                 result = render.runNextSection((section, step, steps) -> {
                     progress.on(new ProgressEvent.Step(section, step, steps));
@@ -213,11 +208,11 @@ public final class JobRunner {
             progress.on(new ProgressEvent.SectionDone(result.section(), render.sectionsCompleted(), render.sectionsTotal(),
                     result.frames(), seconds));
             int completed = render.sectionsCompleted();
-            if (completed % request.checkpointEvery() == 0 && completed < render.sectionsTotal()) {
+            if (completed % plan.outputs().checkpointEvery() == 0 && completed < render.sectionsTotal()) {
                 save(render, saves, identity, timings);
             }
             if (result.preview() != null) {
-                String location = publisher.publishPreview(request.outputName(), completed, PreviewImage.png(result.preview()));
+                String location = publisher.publishPreview(plan.outputs().videoName(), completed, PreviewImage.png(result.preview()));
                 progress.on(new ProgressEvent.PreviewWritten(result.section(), location));
             }
         }
@@ -228,7 +223,7 @@ public final class JobRunner {
      * again. Every frame is in memory by now: a save that fails only warns, and the video is
      * still written (the previous checkpoints remain).
      */
-    private void keepFinalState(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity,
+    private void keepFinalState(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity,
                                 ArrayNode timings) {
         try {
             if (checkpointed < render.sectionsCompleted()) {
@@ -241,9 +236,9 @@ public final class JobRunner {
     }
 
     /** Starts saving the state after the last finished section (waiting for the previous save first). */
-    private void save(SectionedRender render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void save(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
             throws IOException {
-        SectionedRender.Snapshot snapshot = render.snapshot();
+        RenderSession.Snapshot snapshot = render.snapshot();
         ObjectNode state = JSON.createObjectNode();
         state.set(RENDER_STATE, snapshot.scalars());
         state.set(TIMINGS, timings);
@@ -253,7 +248,7 @@ public final class JobRunner {
         checkpointed = snapshot.sectionsCompleted();
     }
 
-    private void publish(SectionedRender render, ArrayNode timings) throws IOException {
+    private void publish(RenderSession render, ArrayNode timings) throws IOException {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
         Files.createDirectories(scratch);
         Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");
@@ -261,8 +256,8 @@ public final class JobRunner {
         try {
             var pixels = render.pixels();
             int frames = PixelFrames.frameCount(pixels);
-            Mp4Writer.write(pixels, request.settings().crf, mp4);
-            VideoPublisher.Published published = publisher.publish(request.outputName(), mp4, sidecar(frames, timings));
+            Mp4Writer.write(pixels, plan.settings().crf, mp4);
+            VideoPublisher.Published published = publisher.publish(plan.outputs().videoName(), mp4, sidecar(frames, timings));
             progress.on(new ProgressEvent.OutputWritten(published.file(), published.location(), published.sidecarLocation(),
                     published.sizeBytes(), frames));
         } finally {
@@ -287,12 +282,12 @@ public final class JobRunner {
 
     private ObjectNode sidecar(int frames, ArrayNode timings) {
         ObjectNode sidecar = JSON.createObjectNode();
-        sidecar.put("prompt", request.prompt());
-        sidecar.put("negativePrompt", request.negativePrompt());
-        sidecar.put("seed", request.settings().seed);
-        sidecar.set("settings", JSON.valueToTree(request.settings()));
-        sidecar.put("specHash", request.specHash());
-        sidecar.put("modelId", request.modelId());
+        sidecar.put("prompt", plan.inputs().prompt());
+        sidecar.put("negativePrompt", plan.inputs().negativePrompt());
+        sidecar.put("seed", plan.settings().seed);
+        sidecar.set("settings", JSON.valueToTree(plan.settings()));
+        sidecar.put("specHash", plan.identity().specHash());
+        sidecar.put("modelId", plan.identity().modelId());
         sidecar.put("frames", frames);
         sidecar.put("fps", Mp4Writer.FPS);
         sidecar.put("codec", "h264 (libx264, yuv420p)");

@@ -50,15 +50,16 @@ class JobRunnerTest {
     /** Sees every event after it is recorded. */
     Consumer<ProgressEvent> onEvent = event -> { };
 
-    RenderRequest request(String specHash, int every) {
-        return new RenderRequest("ns/walk/u1", specHash, "model-1", "a walk", "", new RenderSettings(), "walk", every,
-                new byte[0], dir, "cpu", null);
+    RenderPlan plan(String specHash, int every) {
+        return new RenderPlan(new RenderPlan.Identity("ns/walk/u1", specHash, "model-1"),
+                new RenderPlan.Inputs("a walk", "", new byte[0]), new RenderSettings(),
+                new RenderPlan.Outputs("walk", every), new RenderPlan.Resources(dir, "cpu", null));
     }
 
-    ExitCode run(RenderRequest request, Termination termination, int stopAtSection, int stopAtStep, Path output) {
-        JobRunner.RenderFactory factory = (r, progress) -> {
+    ExitCode run(RenderPlan plan, Termination termination, int stopAtSection, int stopAtStep, Path output) {
+        Renderer renderer = (r, progress) -> {
             rendersOpened++;
-            return new RandomWalkRender(SECTIONS, 3, 7) {
+            return new RandomWalkSession(SECTIONS, 3, 7) {
                 @Override
                 public SectionResult runNextSection(StepCallback steps) {
                     return super.runNextSection((section, step, total) -> {
@@ -75,8 +76,8 @@ class JobRunnerTest {
                 }
             };
         };
-        return new JobRunner(request, factory, new CheckpointStore(new DirectoryStore(dir.resolve("ckpt"), checkpointFiles), 2),
-                new VideoPublisher(new DirectoryStore(output, outputFiles), request.jobId()), event -> {
+        return new JobRunner(plan, renderer, new CheckpointStore(new DirectoryStore(dir.resolve("ckpt"), checkpointFiles), 2),
+                new VideoPublisher(new DirectoryStore(output, outputFiles), plan.identity().jobId()), event -> {
                     events.add(event);
                     onEvent.accept(event);
                 }, termination, dir.resolve("scratch")).run();
@@ -84,20 +85,20 @@ class JobRunnerTest {
 
     @Test
     void stoppedRenderResumesToTheSameVideo() throws IOException {
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("straight"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("straight"))).isEqualTo(ExitCode.SUCCESS);
         byte[] straight = Files.readAllBytes(dir.resolve("straight/walk.mp4"));
         deleteCheckpoints();
 
         // every 2 sections: the stop in section 1 (0-based) must still save section 0's end state
         events.clear();
-        assertThat(run(request("spec", 2), Termination.manual(), 1, 2, dir.resolve("resumed"))).isEqualTo(ExitCode.TERMINATED);
+        assertThat(run(plan("spec", 2), Termination.manual(), 1, 2, dir.resolve("resumed"))).isEqualTo(ExitCode.TERMINATED);
         assertThat(events).filteredOn(ProgressEvent.CheckpointSaved.class::isInstance)
                 .singleElement().extracting(e -> ((ProgressEvent.CheckpointSaved) e).sectionsCompleted()).isEqualTo(1);
         assertThat(events.get(events.size() - 1)).isInstanceOf(ProgressEvent.Terminated.class);
         assertThat(dir.resolve("resumed/walk.mp4")).doesNotExist();
 
         events.clear();
-        assertThat(run(request("spec", 2), Termination.manual(), -1, -1, dir.resolve("resumed"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 2), Termination.manual(), -1, -1, dir.resolve("resumed"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(events).filteredOn(ProgressEvent.JobStarted.class::isInstance).singleElement()
                 .extracting(e -> ((ProgressEvent.JobStarted) e).resumedFromSection()).isEqualTo(1);
         assertThat(Files.readAllBytes(dir.resolve("resumed/walk.mp4"))).isEqualTo(straight);
@@ -105,11 +106,11 @@ class JobRunnerTest {
         JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("resumed/walk.json").toFile());
         assertThat(sidecar.get("jobId").asText()).isEqualTo("ns/walk/u1");
         assertThat(sidecar.get("sectionSeconds")).hasSize(SECTIONS);
-        assertThat(sidecar.get("frames").asInt()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+        assertThat(sidecar.get("frames").asInt()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         assertThat(dir.resolve("resumed/walk.preview-003.png")).exists();
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(dir.resolve("resumed/walk.mp4").toFile())) {
             grabber.start();
-            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         }
     }
 
@@ -122,7 +123,7 @@ class JobRunnerTest {
                 termination.request("SIGTERM");
             }
         };
-        assertThat(run(request("spec", 1), termination, -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.TERMINATED);
+        assertThat(run(plan("spec", 1), termination, -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.TERMINATED);
         assertThat(events).filteredOn(ProgressEvent.CheckpointSaved.class::isInstance).hasSize(1);
         assertThat(checkpointFiles()).filteredOn(path -> path.getFileName().toString().equals("manifest.json")).hasSize(1);
     }
@@ -148,7 +149,7 @@ class JobRunnerTest {
             }
         };
 
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         List<Object> order = events.stream()
                 .filter(e -> e instanceof ProgressEvent.SectionDone || e instanceof ProgressEvent.CheckpointSaved)
                 .map(e -> e instanceof ProgressEvent.SectionDone done ? (Object) ("section " + done.section())
@@ -160,11 +161,11 @@ class JobRunnerTest {
 
     @Test
     void checkpointOfAnotherSpecFailsAsInvalidInputWithoutTouchingIt() throws IOException {
-        assertThat(run(request("spec-a", 1), Termination.manual(), 1, 1, dir.resolve("out"))).isEqualTo(ExitCode.TERMINATED);
+        assertThat(run(plan("spec-a", 1), Termination.manual(), 1, 1, dir.resolve("out"))).isEqualTo(ExitCode.TERMINATED);
         List<Path> before = checkpointFiles();
 
         events.clear();
-        assertThat(run(request("spec-b", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(run(plan("spec-b", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
         assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
             assertThat(failed.reason()).isEqualTo("CheckpointMismatch");
             assertThat(failed.message()).contains("different spec");
@@ -175,7 +176,7 @@ class JobRunnerTest {
     @Test
     void unwritableCheckpointStorageIsAStorageErrorWithTheLocation() throws IOException {
         Files.writeString(dir.resolve("ckpt"), "not a directory");
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.FAILURE);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.FAILURE);
         assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
             assertThat(failed.reason()).isEqualTo("StorageError");
             assertThat(failed.message()).startsWith("cannot write " + dir.resolve("ckpt"));
@@ -194,7 +195,7 @@ class JobRunnerTest {
         } else {
             outputFiles = readOnlyVolume;
         }
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
         assertThat(rendersOpened).as("models loaded").isZero();
         assertThat(events).noneMatch(ProgressEvent.SectionDone.class::isInstance);
         assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
@@ -219,7 +220,7 @@ class JobRunnerTest {
             }
         };
 
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.FAILURE);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.FAILURE);
         assertThat(events).filteredOn(ProgressEvent.SectionDone.class::isInstance).singleElement()
                 .extracting(e -> ((ProgressEvent.SectionDone) e).section()).isEqualTo(0);
         assertThat(events.get(events.size() - 1)).isInstanceOfSatisfying(ProgressEvent.Failed.class, failed -> {
@@ -233,13 +234,13 @@ class JobRunnerTest {
     void theVideoIsWrittenWhenOnlyTheFinalCheckpointFails() throws IOException {
         checkpointFiles = failingFor("ckpt-00000" + SECTIONS + "-", "No space left on device");
 
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(events).filteredOn(ProgressEvent.Warning.class::isInstance).singleElement().asString()
                 .contains("checkpoint not saved").contains("No space left on device");
         assertThat(events.get(events.size() - 1)).isInstanceOf(ProgressEvent.Phase.class);
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(dir.resolve("out/walk.mp4").toFile())) {
             grabber.start();
-            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkRender.FRAMES_PER_SECTION);
+            assertThat(grabber.getLengthInVideoFrames()).isEqualTo(1 + SECTIONS * RandomWalkSession.FRAMES_PER_SECTION);
         }
         assertThat(new CheckpointStore(new DirectoryStore(dir.resolve("ckpt")), 2)
                 .loadLatest(new CheckpointIdentity("ns/walk/u1", "spec", "model-1"), warning -> { })
@@ -271,14 +272,14 @@ class JobRunnerTest {
             return DirectoryStore.ChannelOpener.CREATE_NEW.open(path);
         };
 
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.INVALID_INPUT);
         assertThat(events).filteredOn(e -> e instanceof ProgressEvent.CheckpointSaved || e instanceof ProgressEvent.Failed)
                 .extracting(ProgressEvent::name).containsExactly("checkpoint_saved", "error");
 
         events.clear();
         checkpointFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
         outputFiles = DirectoryStore.ChannelOpener.CREATE_NEW;
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(events).filteredOn(ProgressEvent.JobStarted.class::isInstance).singleElement()
                 .extracting(e -> ((ProgressEvent.JobStarted) e).resumedFromSection()).isEqualTo(1);
     }
@@ -292,7 +293,7 @@ class JobRunnerTest {
         Path stagedUpload = fileIn(JobRunner.uploadStaging(scratch, "ns/walk/u1"), "s3-upload-42.part", 4096);
         Path anotherJobsUpload = fileIn(JobRunner.uploadStaging(scratch, "ns/other/u2"), "s3-upload-43.part", 100);
 
-        assertThat(run(request("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
+        assertThat(run(plan("spec", 1), Termination.manual(), -1, -1, dir.resolve("out"))).isEqualTo(ExitCode.SUCCESS);
         assertThat(leftover.getParent()).doesNotExist();
         assertThat(stagedUpload.getParent()).doesNotExist();
         assertThat(anotherJobs).exists();

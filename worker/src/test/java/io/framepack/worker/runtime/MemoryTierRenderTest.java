@@ -18,7 +18,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real engine on the bundled demo model, once with no GPU memory limit and once with a budget
+ * The real renderer on the bundled demo model, once with no GPU memory limit and once with a budget
  * that streams half of the transformer's blocks and runs the encoders apart: the same latents and
  * pixels, and each render reports its tier and records its VAE tiling in its checkpoint.
  */
@@ -34,8 +34,8 @@ class MemoryTierRenderTest {
     void aSmallBudgetStreamsBlocksWithBitIdenticalResults() throws IOException {
         List<ProgressEvent> unlimitedEvents = new ArrayList<>();
         List<ProgressEvent> budgetEvents = new ArrayList<>();
-        try (SectionedRender unlimited = FramePackRenders.open(request(null), unlimitedEvents::add);
-             SectionedRender budgeted = FramePackRenders.open(request(smallBudget()), budgetEvents::add)) {
+        try (RenderSession unlimited = new FramePackRenderer().open(tinyPlan(null), unlimitedEvents::add);
+             RenderSession budgeted = new FramePackRenderer().open(tinyPlan(smallBudget()), budgetEvents::add)) {
             assertThat(plan(unlimitedEvents).tier()).isEqualTo(MemoryTier.Resident);
             ProgressEvent.MemoryPlanned streamed = plan(budgetEvents);
             assertThat(streamed.tier()).isEqualTo(MemoryTier.Streamed);
@@ -50,20 +50,20 @@ class MemoryTierRenderTest {
             assertThat(actual.keySet()).isEqualTo(expected.keySet());
             expected.forEach((name, values) -> assertThat(actual.get(name)).as(name).isEqualTo(values));
             assertThat(budgeted.pixels().toFloatArray()).isEqualTo(unlimited.pixels().toFloatArray());
-            assertThat(unlimited.snapshot().scalars().get(FramePackRender.TILED_VAE).asInt()).isZero();
-            assertThat(budgeted.snapshot().scalars().get(FramePackRender.TILED_VAE).asInt()).isOne();
+            assertThat(unlimited.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isZero();
+            assertThat(budgeted.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isOne();
         }
     }
 
     @Test
     void aResumedRenderDecodesAsItsCheckpointWasDecoded() throws IOException {
         List<ProgressEvent> events = new ArrayList<>();
-        try (SectionedRender first = FramePackRenders.open(request(smallBudget()), e -> { });
-             SectionedRender resumed = FramePackRenders.open(request(null), events::add)) {
+        try (RenderSession first = new FramePackRenderer().open(tinyPlan(smallBudget()), e -> { });
+             RenderSession resumed = new FramePackRenderer().open(tinyPlan(null), events::add)) {
             first.runNextSection((section, step, steps) -> { });
-            assertThat(resumed.snapshot().scalars().get(FramePackRender.TILED_VAE).asInt()).isZero();
+            assertThat(resumed.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isZero();
             resumed.restore(first.snapshot());
-            assertThat(resumed.snapshot().scalars().get(FramePackRender.TILED_VAE).asInt()).isOne();
+            assertThat(resumed.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isOne();
         }
         assertThat(events).filteredOn(ProgressEvent.Warning.class::isInstance).singleElement()
                 .extracting(e -> ((ProgressEvent.Warning) e).message()).asString()
@@ -72,18 +72,17 @@ class MemoryTierRenderTest {
 
     /** Reserve, the tiled decode of the demo's frames, and most but not all of its transformer. */
     private static long smallBudget() {
-        RgbImage image = FramePackRenders.startImage(DemoModel.image(), DemoModel.RESOLUTION);
+        RgbImage image = FramePackRenderer.startImage(DemoModel.image(), DemoModel.RESOLUTION);
         return MemoryPlan.RESERVE_BYTES + MemoryPlan.decodeBytes(image.height(), image.width(), true)
                 + DEMO_TRANSFORMER_DEVICE_BYTES;
     }
 
-    private RenderRequest request(Long gpuMemoryBytes) {
+    private RenderPlan tinyPlan(Long gpuMemoryBytes) {
         RenderSettings settings = new RenderSettings();
         settings.seconds = 2.4;
         settings.steps = 2;
         settings.resolution = DemoModel.RESOLUTION;
-        return new RenderRequest("test/tiers/1", "spec", "model", "a cat walks", "", settings, "tiers", 1,
-                DemoModel.image(), DemoModel.directory(dir), "cpu", gpuMemoryBytes);
+        return TinyPlans.of("tiers", settings, DemoModel.directory(dir), gpuMemoryBytes);
     }
 
     private static ProgressEvent.MemoryPlanned plan(List<ProgressEvent> events) {
@@ -91,7 +90,7 @@ class MemoryTierRenderTest {
                 .map(ProgressEvent.MemoryPlanned.class::cast).findFirst().orElseThrow();
     }
 
-    private static Map<String, float[]> floats(SectionedRender.Snapshot snapshot) {
+    private static Map<String, float[]> floats(RenderSession.Snapshot snapshot) {
         Map<String, float[]> values = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             snapshot.tensors().forEach((name, tensor) ->

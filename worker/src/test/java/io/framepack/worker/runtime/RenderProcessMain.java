@@ -13,7 +13,7 @@ import java.time.Duration;
 
 /**
  * A render in its own process, for tests that kill it: JSON-lines progress on stdout, SIGTERM
- * handling as in the worker. Arguments: {@code engine checkpointDir outputDir stallOn}; with
+ * handling as in the worker. Arguments: {@code renderer checkpointDir outputDir stallOn}; with
  * {@code stallOn} other than {@code none}, a checkpoint object whose path contains it stops
  * half-written (announced as {@code {"event":"stalled"}}) until the process is killed.
  */
@@ -22,7 +22,7 @@ public final class RenderProcessMain {
     }
 
     public static void main(String[] args) throws Exception {
-        String engine = args[0];
+        String renderer = args[0];
         Path checkpoints = Path.of(args[1]);
         Path output = Path.of(args[2]);
         String stallOn = args[3];
@@ -34,28 +34,27 @@ public final class RenderProcessMain {
         Termination termination = Termination.install(Duration.ofSeconds(20), ExitCode.TERMINATED.code, () -> { });
         RenderSettings settings = new RenderSettings();
         Path models = null;
-        if (engine.startsWith("tiny-")) {
+        if (renderer.startsWith("tiny-")) {
             // The bundled tiny model: 3 sections of 3 steps at 64-pixel scale.
-            settings.variant = RenderSettings.Variant.valueOf(engine.substring("tiny-".length()));
+            settings.variant = RenderSettings.Variant.valueOf(renderer.substring("tiny-".length()));
             settings.seconds = 3.6;
             settings.steps = 3;
             settings.resolution = DemoModel.RESOLUTION;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
-        RenderRequest request = new RenderRequest("test/" + engine + "/1", "spec", "model", "a cat walks", "", settings,
-                engine, 1, DemoModel.image(), models, "cpu", null);
-        ExitCode code = new JobRunner(request, engine(engine), new CheckpointStore(store, 2),
-                new VideoPublisher(new DirectoryStore(output), request.jobId()), progress, termination,
+        RenderPlan plan = TinyPlans.of(renderer, settings, models, null);
+        ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
+                new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
         System.out.flush();
         System.exit(code.code);
     }
 
-    /** {@code walk} ({@link RandomWalkRender}), or {@code tiny-inverted} / {@code tiny-f1}: the real engine on the demo model. */
-    private static JobRunner.RenderFactory engine(String name) {
+    /** {@code walk} ({@link RandomWalkSession}), or {@code tiny-inverted} / {@code tiny-f1}: the real renderer on the demo model. */
+    private static Renderer renderer(String name) {
         if (name.equals("walk")) {
             // Slow enough steps that a signal lands inside a section.
-            return (request, progress) -> new RandomWalkRender(3, 3, 11) {
+            return (plan, progress) -> new RandomWalkSession(3, 3, 11) {
                 @Override
                 public SectionResult runNextSection(StepCallback steps) {
                     return super.runNextSection((section, step, total) -> {
@@ -65,7 +64,7 @@ public final class RenderProcessMain {
                 }
             };
         }
-        return FramePackRenders::open;
+        return new FramePackRenderer();
     }
 
     private static void stall(Path path) {

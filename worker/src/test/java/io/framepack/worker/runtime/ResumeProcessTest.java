@@ -43,12 +43,12 @@ class ResumeProcessTest {
         final List<JsonNode> events = new ArrayList<>();
         private final BufferedReader lines;
 
-        Render(String engine, Path checkpoints, Path output, String stallOn) throws IOException {
+        Render(String renderer, Path checkpoints, Path output, String stallOn) throws IOException {
             process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     // short-lived JVMs on a 2-core CI machine: no C2 compiler threads, one GC thread
                     "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx1g",
                     "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
-                    RenderProcessMain.class.getName(), engine, checkpoints.toString(), output.toString(), stallOn)
+                    RenderProcessMain.class.getName(), renderer, checkpoints.toString(), output.toString(), stallOn)
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
@@ -91,8 +91,8 @@ class ResumeProcessTest {
     }
 
     /** Runs to the end (resuming whatever is in {@code checkpoints}) and returns the job_start event. */
-    JsonNode finish(String engine, Path checkpoints, Path output) throws IOException {
-        try (Render render = new Render(engine, checkpoints, output, "none")) {
+    JsonNode finish(String renderer, Path checkpoints, Path output) throws IOException {
+        try (Render render = new Render(renderer, checkpoints, output, "none")) {
             JsonNode started = render.await(event("job_start"));
             render.await(event("output_written"));
             assertThat(render.waitFor()).isZero();
@@ -100,24 +100,24 @@ class ResumeProcessTest {
         }
     }
 
-    Checkpoint finalState(String engine, Path checkpoints) throws IOException {
+    Checkpoint finalState(String renderer, Path checkpoints) throws IOException {
         return new CheckpointStore(new DirectoryStore(checkpoints), 2)
-                .loadLatest(new CheckpointIdentity("test/" + engine + "/1", "spec", "model"), warning -> {
+                .loadLatest(new CheckpointIdentity("test/" + renderer + "/1", "spec", "model"), warning -> {
                     throw new AssertionError(warning);
                 }).orElseThrow();
     }
 
-    void assertSameRender(String engine, Path reference, Path resumed) throws IOException {
-        Checkpoint expected = finalState(engine, reference.resolve("ckpt"));
-        Checkpoint actual = finalState(engine, resumed.resolve("ckpt"));
+    void assertSameRender(String renderer, Path reference, Path resumed) throws IOException {
+        Checkpoint expected = finalState(renderer, reference.resolve("ckpt"));
+        Checkpoint actual = finalState(renderer, resumed.resolve("ckpt"));
         assertThat(actual.sectionsCompleted()).isEqualTo(SECTIONS);
         assertThat(actual.tensors().keySet()).isEqualTo(expected.tensors().keySet());
         expected.tensors().forEach((name, tensor) ->
                 assertThat(CheckpointFixtures.whole(actual.tensors().get(name)).data()).as(name)
                         .isEqualTo(CheckpointFixtures.whole(tensor).data()));
-        Path video = resumed.resolve("out/" + engine + ".mp4");
+        Path video = resumed.resolve("out/" + renderer + ".mp4");
         assertThat(decodedFrames(video)).isPositive();
-        SameBytes.assertSameFile(reference.resolve("out/" + engine + ".mp4"), video);
+        SameBytes.assertSameFile(reference.resolve("out/" + renderer + ".mp4"), video);
     }
 
     static int decodedFrames(Path mp4) throws IOException {
@@ -137,31 +137,31 @@ class ResumeProcessTest {
      * first checkpoint, SIGKILL in the middle of writing the second, SIGTERM inside the second
      * section, SIGKILL right after the second checkpoint, then it finishes. Its final state
      * (latents, pixel history) equals an uninterrupted render's, and so does its MP4, byte for byte. {@code walk} is the
-     * runner with a small computation; {@code tiny-*} the real engine on the bundled tiny model,
+     * runner with a small computation; {@code tiny-*} the real renderer on the bundled tiny model,
      * for both schedules.
      */
     @ParameterizedTest
     @ValueSource(strings = {"walk", "tiny-inverted", "tiny-f1"})
-    void killedEveryWayAndResumedRendersTheSameVideo(String engine) throws IOException {
+    void killedEveryWayAndResumedRendersTheSameVideo(String renderer) throws IOException {
         Path reference = dir.resolve("reference");
-        assertThat(finish(engine, reference.resolve("ckpt"), reference.resolve("out")).path("resumedFromSection").isNull())
+        assertThat(finish(renderer, reference.resolve("ckpt"), reference.resolve("out")).path("resumedFromSection").isNull())
                 .isTrue();
 
         Path run = dir.resolve("interrupted");
         Path checkpoints = run.resolve("ckpt");
         Path output = run.resolve("out");
-        try (Render render = new Render(engine, checkpoints, output, "none")) {
+        try (Render render = new Render(renderer, checkpoints, output, "none")) {
             render.await(e -> event("checkpoint_saved").test(e) && e.path("sectionsCompleted").asInt() == 1);
             render.process.destroyForcibly();
             render.waitFor();
         }
-        try (Render render = new Render(engine, checkpoints, output, "ckpt-000002-")) {
+        try (Render render = new Render(renderer, checkpoints, output, "ckpt-000002-")) {
             assertThat(render.await(event("job_start")).path("resumedFromSection").asInt()).isEqualTo(1);
             render.await(event("stalled"));
             render.process.destroyForcibly();
             render.waitFor();
         }
-        try (Render render = new Render(engine, checkpoints, output, "none")) {
+        try (Render render = new Render(renderer, checkpoints, output, "none")) {
             assertThat(render.await(event("job_start")).path("resumedFromSection").asInt())
                     .as("the torn checkpoint is invisible").isEqualTo(1);
             render.await(e -> event("step").test(e) && e.path("section").asInt() == 1);
@@ -169,12 +169,12 @@ class ResumeProcessTest {
             render.await(event("terminated"));
             assertThat(render.waitFor()).isEqualTo(75);
         }
-        try (Render render = new Render(engine, checkpoints, output, "none")) {
+        try (Render render = new Render(renderer, checkpoints, output, "none")) {
             render.await(e -> event("checkpoint_saved").test(e) && e.path("sectionsCompleted").asInt() == 2);
             render.process.destroyForcibly();
             render.waitFor();
         }
-        assertThat(finish(engine, checkpoints, output).path("resumedFromSection").asInt()).isEqualTo(2);
-        assertSameRender(engine, reference, run);
+        assertThat(finish(renderer, checkpoints, output).path("resumedFromSection").asInt()).isEqualTo(2);
+        assertSameRender(renderer, reference, run);
     }
 }

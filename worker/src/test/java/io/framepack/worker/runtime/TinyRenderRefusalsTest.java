@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real engine on the bundled tiny model (3 sections) given what must not render: a
+ * The real renderer on the bundled tiny model (3 sections) given what must not render: a
  * transformer with a NaN weight (no black video, no NaN checkpoint), a checkpoint whose
  * counters were forged and sealed again (no shorter video).
  */
@@ -49,11 +49,10 @@ class TinyRenderRefusalsTest {
         settings.seconds = 3.6;
         settings.steps = 3;
         settings.resolution = DemoModel.RESOLUTION;
-        RenderRequest request = new RenderRequest("test/tiny/1", "spec", "model", "a cat walks", "", settings, "tiny", 1,
-                DemoModel.image(), models, "cpu", null);
-        return new JobRunner(request, FramePackRenders::open,
+        RenderPlan plan = TinyPlans.of("tiny", settings, models, null);
+        return new JobRunner(plan, new FramePackRenderer(),
                 new CheckpointStore(new DirectoryStore(dir.resolve("ckpt")), 2),
-                new VideoPublisher(new DirectoryStore(dir.resolve("out")), request.jobId()), event -> {
+                new VideoPublisher(new DirectoryStore(dir.resolve("out")), plan.identity().jobId()), event -> {
                     events.add(event);
                     onEvent.accept(event);
                 }, termination, dir.resolve("scratch")).run();

@@ -105,7 +105,7 @@ class ConfigMapProgressTest {
     void theMemoryTierIsReportedAndOutlivesTheJobStart() throws IOException {
         ConfigMapProgress progress = reporter("sunset-abc", 0);
 
-        // The engine plans its memory while the render opens, before the job-start event.
+        // The renderer plans its memory while the render opens, before the job-start event.
         progress.on(new ProgressEvent.MemoryPlanned(MemoryTier.Streamed, "Memory tier Streamed: 31 of 60 blocks resident"));
         assertThat(stored().memoryTier).isEqualTo(MemoryTier.Streamed);
         assertThat(stored().message).contains("31 of 60 blocks resident");

@@ -1,0 +1,202 @@
+package io.framepack.worker.cli;
+
+import io.framepack.api.v1alpha1.Formats;
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.RenderTable;
+import io.framepack.api.worker.SpecHash;
+import io.framepack.api.worker.WorkerContract;
+import io.framepack.api.worker.WorkerJob;
+import io.framepack.worker.runtime.DemoModel;
+import io.framepack.worker.runtime.InvalidInputException;
+import io.framepack.worker.runtime.JobRunner;
+import io.framepack.worker.runtime.RenderPlan;
+import io.framepack.worker.runtime.Renderer;
+import io.framepack.worker.runtime.progress.JsonLinesProgress;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.runtime.progress.TerminalProgress;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** A local render. Running the same command again with the same checkpoint directory resumes it. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Render a video from an image and a prompt on this machine.")
+final class GenerateCommand implements Callable<Integer> {
+    enum ProgressStyle { bar, json, none }
+
+    private final Renderer renderer;
+
+    @Option(names = "--image", description = "Start image (PNG, JPEG, WebP).")
+    Path image;
+    @Option(names = "--prompt", defaultValue = "", description = "What happens in the video.")
+    String prompt;
+    @Option(names = "--negative-prompt", defaultValue = "", description = "Only used when --cfg > 1.")
+    String negativePrompt;
+    // The render settings: one option each, named after the field (see optionName), defaults from the table.
+    @Option(names = "--seconds", defaultValue = RenderTable.DEFAULT_SECONDS,
+            description = "Requested duration (default ${DEFAULT-VALUE}).")
+    double seconds;
+    @Option(names = "--seed", defaultValue = RenderTable.DEFAULT_SEED)
+    long seed;
+    @Option(names = "--variant", defaultValue = RenderTable.DEFAULT_VARIANT,
+            description = "inverted (FramePack) or f1 (FramePack-F1).")
+    RenderSettings.Variant variant;
+    @Option(names = "--steps", defaultValue = RenderTable.DEFAULT_STEPS)
+    int steps;
+    @Option(names = "--distilled-guidance", defaultValue = RenderTable.DEFAULT_DISTILLED_GUIDANCE)
+    double distilledGuidance;
+    @Option(names = "--cfg", defaultValue = RenderTable.DEFAULT_CFG,
+            description = "Real CFG scale; 1 disables the negative pass.")
+    double cfg;
+    @Option(names = "--cfg-rescale", defaultValue = RenderTable.DEFAULT_CFG_RESCALE)
+    double cfgRescale;
+    @Option(names = "--latent-window-size", defaultValue = RenderTable.DEFAULT_LATENT_WINDOW_SIZE,
+            description = "Latent frames generated per section.")
+    int latentWindowSize;
+    @Option(names = "--resolution", defaultValue = RenderTable.DEFAULT_RESOLUTION, description = "Resolution bucket"
+            + " family (default ${DEFAULT-VALUE}, the table FramePack was trained with; with --demo: the tiny model's 64).")
+    int resolution;
+    @Option(names = "--crf", defaultValue = RenderTable.DEFAULT_CRF, description = "x264 constant rate factor.")
+    int crf;
+    @Option(names = "--teacache", negatable = true, defaultValue = RenderTable.DEFAULT_TEACACHE, fallbackValue = "true")
+    boolean teaCache;
+    @Option(names = "--teacache-threshold", defaultValue = RenderTable.DEFAULT_TEACACHE_THRESHOLD)
+    double teaCacheThreshold;
+    @Option(names = "--model-dir", description = "Directory with the official Hugging Face model folders.")
+    Path modelDir;
+    @Option(names = "--demo", description = "Use the tiny random-weights model bundled with the worker: the whole "
+            + "pipeline on a CPU in seconds; the video is noise.")
+    boolean demo;
+    @Option(names = "--out", defaultValue = "framepack.mp4", description = "Output MP4 (default ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--checkpoint-dir", description = "Default: <out>.checkpoints next to the output.")
+    Path checkpointDir;
+    @Option(names = "--checkpoint-every", defaultValue = "1")
+    int checkpointEvery;
+    @Option(names = "--keep-checkpoints", defaultValue = "2")
+    int keepCheckpoints;
+    @Option(names = "--device", description = "cpu or gpu (default: gpu when one is visible).")
+    String device;
+    @Option(names = "--gpu-memory", paramLabel = "GiB", description = "GPU memory the render may use (default: what"
+            + " the GPU has free at start); below what the model needs, the VAE is tiled and transformer blocks are"
+            + " streamed from host memory.")
+    Double gpuMemory;
+    @Option(names = "--progress", defaultValue = "bar", description = "bar, json (one JSON object per line on stdout) or none.")
+    ProgressStyle progressStyle;
+    @Option(names = "--grace-seconds", defaultValue = "30", description = "Time from SIGTERM to the forced exit.")
+    int graceSeconds;
+    @Spec
+    CommandSpec spec;
+
+    GenerateCommand(Renderer renderer) {
+        this.renderer = renderer;
+    }
+
+    @Override
+    public Integer call() {
+        ProgressListener progress = switch (progressStyle) {
+            case json -> new JsonLinesProgress(System.out);
+            case bar -> new TerminalProgress(System.err, System.console() != null);
+            case none -> event -> { };
+        };
+        RenderSettings settings = settings();
+        try {
+            new SettingsCheck().render(settings, GenerateCommand::optionName)
+                    .text("--prompt", prompt, Formats.PROMPT_MAX)
+                    .text("--negative-prompt", negativePrompt, Formats.PROMPT_MAX)
+                    .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
+                    .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
+                    .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
+                    .device("--device", device)
+                    .orThrow();
+        } catch (InvalidInputException e) {
+            return JobRunner.failed(progress, e).code;
+        }
+        return Launch.render(Duration.ofSeconds(graceSeconds), progress, renderer, () -> job(settings)).code;
+    }
+
+    private RenderSettings settings() {
+        RenderSettings settings = new RenderSettings();
+        settings.seconds = seconds;
+        settings.seed = seed;
+        settings.variant = variant;
+        settings.steps = steps;
+        settings.distilledGuidance = distilledGuidance;
+        settings.cfg = cfg;
+        settings.cfgRescale = cfgRescale;
+        settings.latentWindowSize = latentWindowSize;
+        settings.resolution = resolution;
+        settings.crf = crf;
+        settings.teaCache.enabled = teaCache;
+        settings.teaCache.threshold = teaCacheThreshold;
+        return settings;
+    }
+
+    /** The option of a render setting: {@code distilledGuidance} is {@code --distilled-guidance}. */
+    static String optionName(String field) {
+        if (field.equals("teaCache.enabled")) {
+            return "--teacache";
+        }
+        return "--" + field.replace("teaCache.", "teacache-").replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private Launch.Job job(RenderSettings settings) {
+        RenderPlan plan;
+        try {
+            plan = plan(settings);
+        } catch (IOException e) {
+            // Locally, a file that cannot be read is the user's input.
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
+        Path output = out.toAbsolutePath();
+        Path checkpoints = checkpointDir != null ? checkpointDir
+                : output.resolveSibling(baseName(output) + ".checkpoints");
+        return new Launch.Job(plan, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
+                Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    private RenderPlan plan(RenderSettings settings) throws IOException {
+        Path models = modelDir;
+        if (demo) {
+            System.err.println("Demo: the bundled tiny model has RANDOM weights; the video shows noise, not your prompt.");
+            models = modelDir != null ? modelDir : DemoModel.directory(cacheDir());
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--resolution")) {
+                // Below the bounds of real renders, which were checked: the tiny model's own size.
+                settings.resolution = DemoModel.RESOLUTION;
+            }
+        }
+        if (models == null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir, or --demo for the bundled tiny model");
+        }
+        if (image == null && !demo) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
+        }
+        byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
+        String specHash = SpecHash.ofLocal(prompt, negativePrompt, imageBytes, settings);
+        return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models)),
+                new RenderPlan.Inputs(prompt, negativePrompt, imageBytes),
+                settings,
+                new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
+                new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));
+    }
+
+    /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */
+    private static Path cacheDir() {
+        String configured = System.getenv("FRAMEPACK_CACHE_DIR");
+        return configured != null && !configured.isBlank() ? Path.of(configured)
+                : Path.of(System.getProperty("java.io.tmpdir"), "framepack-cache");
+    }
+
+    private static String baseName(Path file) {
+        String name = file.getFileName().toString();
+        return name.toLowerCase(Locale.ROOT).endsWith(".mp4") ? name.substring(0, name.length() - 4) : name;
+    }
+}

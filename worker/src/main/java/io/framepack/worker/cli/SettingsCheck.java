@@ -1,0 +1,66 @@
+package io.framepack.worker.cli;
+
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.worker.runtime.InvalidInputException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every setting of a render checked once, before any file is read or model loaded, with the
+ * CRD's bounds (from api): all problems are reported together, each naming its setting.
+ */
+final class SettingsCheck {
+    private final List<String> problems = new ArrayList<>();
+
+    SettingsCheck render(RenderSettings settings, UnaryOperator<String> name) {
+        problems.addAll(settings.problems(name));
+        return this;
+    }
+
+    SettingsCheck range(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            problems.add(name + ": must be between " + min + " and " + max + " (got " + value + ")");
+        }
+        return this;
+    }
+
+    /** An integer setting given as text (an environment variable); {@code fallback} when absent. */
+    int integer(String name, String text, int fallback, int min, int max) {
+        if (text == null || text.isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(text.strip());
+            range(name, value, min, max);
+            return value;
+        } catch (NumberFormatException e) {
+            problems.add(name + ": must be a whole number between " + min + " and " + max + " (got '" + text + "')");
+            return fallback;
+        }
+    }
+
+    /** A prompt: present and at most {@code max} characters (code points, as the API server counts). */
+    SettingsCheck text(String name, String value, int max) {
+        if (value == null) {
+            problems.add(name + ": required");
+        } else if (value.codePointCount(0, value.length()) > max) {
+            problems.add(name + ": at most " + max + " characters (got " + value.codePointCount(0, value.length()) + ")");
+        }
+        return this;
+    }
+
+    SettingsCheck device(String name, String device) {
+        if (device != null && !device.isBlank() && !device.equals("cpu") && !device.equals("gpu")) {
+            problems.add(name + ": must be cpu or gpu (got '" + device + "')");
+        }
+        return this;
+    }
+
+    void orThrow() {
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "invalid settings: " + String.join("; ", problems));
+        }
+    }
+}

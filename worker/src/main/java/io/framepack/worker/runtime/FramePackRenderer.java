@@ -1,0 +1,275 @@
+package io.framepack.worker.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.image.Bucket;
+import io.framepack.worker.image.ImageDecoder;
+import io.framepack.worker.image.ImageInputException;
+import io.framepack.worker.image.RgbImage;
+import io.framepack.worker.image.SiglipPreprocessor;
+import io.framepack.worker.image.SiglipVisionConfig;
+import io.framepack.worker.image.SiglipVisionEncoder;
+import io.framepack.worker.image.StartImage;
+import io.framepack.worker.model.Component;
+import io.framepack.worker.model.ModelDirectory;
+import io.framepack.worker.model.ModelDirectoryException;
+import io.framepack.worker.pipeline.Conditioning;
+import io.framepack.worker.pipeline.SectionLoop;
+import io.framepack.worker.pipeline.TransformerVelocity;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.progress.ProgressListener;
+import io.framepack.worker.sampling.SeededNoise;
+import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.Numerics;
+import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.text.ClipPromptTokenizer;
+import io.framepack.worker.text.ClipTextConfig;
+import io.framepack.worker.text.ClipTextEncoder;
+import io.framepack.worker.text.LlamaConfig;
+import io.framepack.worker.text.LlamaPromptTokenizer;
+import io.framepack.worker.text.LlamaTextEncoder;
+import io.framepack.worker.text.PromptEmbedding;
+import io.framepack.worker.text.PromptEncoder;
+import io.framepack.worker.text.PromptTemplate;
+import io.framepack.worker.transformer.PackedTransformer;
+import io.framepack.worker.transformer.TransformerConfig;
+import io.framepack.worker.vae.HunyuanVideoVae;
+import io.framepack.worker.vae.SpatialTiling;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Opens a {@link FramePackSession} for a plan, as the official demo's job does before its
+ * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
+ * VAE encoder, then the packed transformer. The model directory has the layout of
+ * {@link Component} and is validated as a whole before anything is loaded, so a missing or
+ * truncated file fails the job before any GPU work. Encoders are released before sampling starts.
+ */
+public final class FramePackRenderer implements Renderer {
+
+    @Override
+    public RenderSession open(RenderPlan plan, ProgressListener progress) throws IOException {
+        RenderSettings settings = plan.settings();
+        ModelDirectory models = validated(plan.resources().modelDir());
+        Device device = device(plan.resources().device());
+        // Read before anything is loaded: what this render may use of the device.
+        MemoryPlan.Budget budget = MemoryPlan.Budget.of(plan.resources().gpuMemoryBytes(), device);
+        Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
+        RgbImage image = startImage(plan.inputs().startImage(), settings.resolution);
+        NDManager manager = NDManager.newBaseManager(device);
+        Kernels kernels = Kernels.load();
+        try (SafetensorsWeights transformerWeights = SafetensorsWeights.open(models.path(Component.TRANSFORMER),
+                precision, kernels)) {
+            TransformerConfig transformerConfig = TransformerConfig.read(models.path(Component.TRANSFORMER)
+                    .resolve("config.json"));
+            MemoryPlan memory = MemoryPlan.choose(budget, encoderBytes(models, kernels),
+                    parameterBytes(transformerWeights, precision), transformerConfig.innerDim(), image.height(),
+                    image.width(), settings.latentWindowSize);
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, memory.cpuEncoders()
+                    ? "Encoding the prompt and the start image on the CPU (the encoders do not fit the GPU budget)"
+                    : "Encoding the prompt and the start image"));
+            Conditioning conditioning = memory.cpuEncoders() ? conditioningOnCpu(plan, models, image, precision, kernels,
+                    manager) : conditioning(plan, models, image, precision, kernels, manager);
+            progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
+            HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
+            vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
+            NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
+            PackedTransformer transformer = PackedTransformer.load(transformerWeights, transformerConfig, kernels,
+                    manager, memory.transformer());
+            progress.on(new ProgressEvent.MemoryPlanned(memory.tier(),
+                    memory.describe(transformer.residentBlocks(), transformer.blockCount())));
+            SectionLoop loop = new SectionLoop(
+                    new SectionLoop.Job(plan.schedule(), plan.sampling(), conditioning, new SeededNoise(settings.seed)),
+                    new SectionLoop.Models(new TransformerVelocity(transformer, plan.teaCacheThreshold()),
+                            new Numerics(precision, kernels), vae::decode), manager);
+            return new FramePackSession(loop, vae, startLatent, settings.steps, manager,
+                    warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
+                transformer.close();
+                vae.close();
+                kernels.close();
+                manager.close();
+            });
+        } catch (IOException | RuntimeException e) {
+            // The arrays of whatever was built live in the manager; the kernel pack is its own native module.
+            manager.close();
+            kernels.close();
+            if (e instanceof IllegalArgumentException) {
+                throw new InvalidInputException(InvalidInputException.INPUT, "invalid render settings: " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static Conditioning conditioning(RenderPlan plan, ModelDirectory models, RgbImage image, Precision precision,
+                                             Kernels kernels, NDManager manager) throws IOException {
+        try (NDManager encoders = manager.newSubManager();
+             PromptEncoder prompts = new PromptEncoder(
+                     LlamaPromptTokenizer.open(models.path(Component.TOKENIZER), template(models),
+                             LlamaPromptTokenizer.DEFAULT_MAX_PROMPT_TOKENS),
+                     ClipPromptTokenizer.open(models.path(Component.TOKENIZER_2), ClipPromptTokenizer.DEFAULT_MAX_LENGTH));
+             LlamaTextEncoder llama = load(models.path(Component.TEXT_ENCODER), kernels, weights ->
+                     LlamaTextEncoder.load(weights, LlamaConfig.read(models.path(Component.TEXT_ENCODER).resolve("config.json")),
+                             LlamaTextEncoder.HUNYUAN_SKIPPED_LAYERS, kernels, encoders));
+             ClipTextEncoder clip = load(models.path(Component.TEXT_ENCODER_2), kernels, weights ->
+                     ClipTextEncoder.load(weights, ClipTextConfig.read(models.path(Component.TEXT_ENCODER_2).resolve("config.json")),
+                             kernels, encoders));
+             SiglipVisionEncoder siglip = load(models.path(Component.IMAGE_ENCODER), kernels, weights ->
+                     SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(models.path(Component.IMAGE_ENCODER)
+                             .resolve("config.json")), kernels, encoders))) {
+            PromptEmbedding positive = prompts.encode(plan.inputs().prompt(), llama, clip, precision, kernels, manager);
+            // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
+            PromptEmbedding negative = plan.settings().cfg != 1.0
+                    ? prompts.encode(plan.inputs().negativePrompt(), llama, clip, precision, kernels, manager)
+                    : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
+                    positive.clipPooled().zerosLike(), false);
+            SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
+                    models.path(Component.FEATURE_EXTRACTOR).resolve("preprocessor_config.json"));
+            NDArray imageStates = siglip.encode(preprocessor.pixelValues(image, encoders));
+            imageStates.attach(manager);
+            return new Conditioning(positive, negative, imageStates);
+        }
+    }
+
+    /**
+     * The conditioning computed with the encoders on the CPU, then copied to {@code manager}'s
+     * device: for budgets that cannot hold the float32 text encoder (LLaMA 8B: 32 GB).
+     */
+    private static Conditioning conditioningOnCpu(RenderPlan plan, ModelDirectory models, RgbImage image,
+                                                  Precision precision, Kernels kernels, NDManager manager)
+            throws IOException {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            Conditioning onCpu = conditioning(plan, models, image, precision, kernels, cpu);
+            NDArray probe = manager.zeros(new Shape(1));
+            UnaryOperator<NDArray> toDevice = x -> {
+                NDArray copy = kernels.copyToDeviceOf(x, probe);
+                copy.attach(manager);
+                return copy;
+            };
+            return new Conditioning(onDevice(onCpu.positive(), toDevice), onDevice(onCpu.negative(), toDevice),
+                    toDevice.apply(onCpu.imageEmbeddings()));
+        }
+    }
+
+    private static PromptEmbedding onDevice(PromptEmbedding prompt, UnaryOperator<NDArray> toDevice) {
+        return new PromptEmbedding(toDevice.apply(prompt.llamaStates()), toDevice.apply(prompt.llamaMask()),
+                toDevice.apply(prompt.clipPooled()), prompt.truncated());
+    }
+
+    /** Bytes of the three encoders' weights as the worker loads them (float32). */
+    private static long encoderBytes(ModelDirectory models, Kernels kernels) throws IOException {
+        long bytes = 0;
+        for (Component encoder : List.of(Component.TEXT_ENCODER, Component.TEXT_ENCODER_2, Component.IMAGE_ENCODER)) {
+            try (SafetensorsWeights weights = SafetensorsWeights.open(models.path(encoder), Precision.FLOAT32, kernels)) {
+                bytes += parameterBytes(weights, Precision.FLOAT32);
+            }
+        }
+        return bytes;
+    }
+
+    /** Bytes of every tensor of a checkpoint in {@code precision}, from the headers alone. */
+    private static long parameterBytes(SafetensorsWeights weights, Precision precision) {
+        long values = 0;
+        for (String key : weights.keys()) {
+            values += Arrays.stream(weights.shape(key)).reduce(1, Math::multiplyExact);
+        }
+        return values * (precision == Precision.FLOAT32 ? Float.BYTES : 2);
+    }
+
+    /**
+     * HunyuanVideo's chat template, unless {@code tokenizer/framepack_prompt_template.json}
+     * ({@code template} with {@code {}} for the prompt, {@code cropStart}) gives one that fits
+     * another tokenizer, as the demo model's does.
+     */
+    private static PromptTemplate template(ModelDirectory models) throws IOException {
+        Path custom = models.path(Component.TOKENIZER).resolve("framepack_prompt_template.json");
+        if (!Files.isRegularFile(custom)) {
+            return PromptTemplate.HUNYUAN_VIDEO;
+        }
+        JsonNode json = new ObjectMapper().readTree(custom.toFile());
+        return new PromptTemplate(json.path("template").asText(), json.path("cropStart").asInt());
+    }
+
+    @FunctionalInterface
+    private interface Loader<T> {
+        T load(SafetensorsWeights weights) throws IOException;
+    }
+
+    /** Loads a component; weights are copied while loading, so the files close right after. */
+    private static <T> T load(Path dir, Kernels kernels, Loader<T> loader) throws IOException {
+        try (SafetensorsWeights weights = SafetensorsWeights.open(dir, Precision.FLOAT32, kernels)) {
+            return loader.load(weights);
+        }
+    }
+
+    /**
+     * The start image in its bucket: the official 640 table, or for another resolution (the tiny
+     * demo model) the 640 bucket scaled to it, in multiples of 16 pixels.
+     */
+    static RgbImage startImage(byte[] bytes, int resolution) {
+        RgbImage decoded;
+        try {
+            decoded = new ImageDecoder().decode(bytes, "the start image");
+        } catch (ImageInputException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
+        if (resolution == 640) {
+            return StartImage.toBucket(decoded);
+        }
+        Bucket bucket = Bucket.nearest(decoded.height(), decoded.width());
+        int width = Math.max(16, bucket.width() * resolution / 640 / 16 * 16);
+        int height = Math.max(16, bucket.height() * resolution / 640 / 16 * 16);
+        return StartImage.resizeAndCenterCrop(decoded, width, height);
+    }
+
+    /** Pixels {@code [1,3,1,H,W]}: {@code u8 / 127.5 − 1} in float32, as the demo feeds the VAE. */
+    static NDArray pixels(RgbImage image, NDManager manager) {
+        int plane = image.width() * image.height();
+        float[] values = new float[3 * plane];
+        byte[] rgb = image.pixels();
+        for (int i = 0; i < plane; i++) {
+            for (int c = 0; c < 3; c++) {
+                values[c * plane + i] = (rgb[i * 3 + c] & 0xFF) / 127.5f - 1f;
+            }
+        }
+        return manager.create(values, new Shape(1, 3, 1, image.height(), image.width()));
+    }
+
+    /** Every component checked (files, headers, shapes against configs) before anything is loaded. */
+    private static ModelDirectory validated(Path root) {
+        try {
+            return ModelDirectory.at(root).validate();
+        } catch (ModelDirectoryException e) {
+            throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
+        }
+    }
+
+    private static Device device(String requested) {
+        int gpus = ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount();
+        if (requested == null || requested.isBlank()) {
+            return gpus > 0 ? Device.gpu() : Device.cpu();
+        }
+        return switch (requested) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> {
+                if (gpus == 0) {
+                    throw new InvalidInputException(InvalidInputException.INPUT, "device gpu asked for, but libtorch sees no GPU"
+                            + " (no CUDA device visible, or a CPU-only libtorch); use device cpu or a machine with a GPU");
+                }
+                yield Device.gpu();
+            }
+            default -> throw new InvalidInputException(InvalidInputException.INPUT, "device must be cpu or gpu, got " + requested);
+        };
+    }
+}

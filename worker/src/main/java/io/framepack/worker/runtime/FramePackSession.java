@@ -1,0 +1,172 @@
+package io.framepack.worker.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.pipeline.GenerationListener;
+import io.framepack.worker.pipeline.NonFiniteValuesException;
+import io.framepack.worker.pipeline.SectionLoop;
+import io.framepack.worker.pipeline.SectionLoopState;
+import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.checkpoint.FrameTensor;
+
+import io.framepack.worker.vae.HunyuanVideoVae;
+import io.framepack.worker.vae.SpatialTiling;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The FramePack section loop as a {@link RenderSession}: its {@link SectionLoopState} is what a
+ * checkpoint holds (latent history, start latent, pixel history, counters; the noise position is
+ * the section count), and a step callback that throws abandons the section without touching it.
+ */
+public final class FramePackSession implements RenderSession {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Snapshot scalar: 1 when the sections so far were decoded in spatial tiles, 0 in whole frames. */
+    static final String TILED_VAE = "tiledVae";
+
+    private final SectionLoop loop;
+    private final HunyuanVideoVae decoder;
+    private final Consumer<String> warnings;
+    private final NDManager manager;
+    private final int steps;
+    private final AutoCloseable resources;
+    private SectionLoopState state;
+
+    /**
+     * @param decoder     the VAE, tiled as the memory plan chose; a restored checkpoint's choice wins
+     * @param startLatent the VAE-encoded start image; replaced by the saved one on {@link #restore}
+     * @param warnings    told when a restore overrides the plan's tiling
+     * @param resources   models and memory this render owns, closed with it
+     */
+    public FramePackSession(SectionLoop loop, HunyuanVideoVae decoder, NDArray startLatent, int steps, NDManager manager,
+                           Consumer<String> warnings, AutoCloseable resources) {
+        this.loop = loop;
+        this.decoder = decoder;
+        this.warnings = warnings;
+        this.manager = manager;
+        this.steps = steps;
+        this.resources = resources;
+        this.state = loop.start(startLatent);
+    }
+
+    @Override
+    public int sectionsTotal() {
+        return loop.schedule().sections();
+    }
+
+    @Override
+    public int stepsPerSection() {
+        return steps;
+    }
+
+    @Override
+    public int sectionsCompleted() {
+        return state.sectionsCompleted();
+    }
+
+    @Override
+    public SectionResult runNextSection(StepCallback callback) {
+        int section = state.sectionsCompleted();
+        NDArray[] preview = new NDArray[1];
+        try {
+            runSection(callback, preview);
+        } catch (NonFiniteValuesException e) {
+            // The same weights and settings compute the same numbers again: a retry cannot help.
+            throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
+        }
+        NDArray pixels = state.historyPixels();
+        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
+        return new SectionResult(section, frames, preview[0]);
+    }
+
+    private void runSection(StepCallback callback, NDArray[] preview) {
+        loop.runSection(state, new GenerationListener() {
+            @Override
+            public void onStep(int current, int sections, int step, int total, NDArray denoised) {
+                if (step + 1 == total) {
+                    // The official preview: the last x̂₀ of the section through the fixed latent-to-RGB map.
+                    preview[0] = decoder.preview(denoised).toDevice(ai.djl.Device.cpu(), true);
+                    preview[0].attach(manager);
+                }
+                callback.onStep(current, step + 1, total);
+            }
+        });
+    }
+
+    @Override
+    public Snapshot snapshot() {
+        SectionSchedule schedule = loop.schedule();
+        FrameTensor.SettledEnd settledEnd = schedule.growsAtStart() ? FrameTensor.SettledEnd.END : FrameTensor.SettledEnd.START;
+        Map<String, FrameTensor> tensors = new LinkedHashMap<>();
+        state.tensors().forEach((name, array) ->
+                tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name, schedule))));
+        ObjectNode scalars = JSON.createObjectNode();
+        state.scalars().forEach(scalars::put);
+        scalars.put(TILED_VAE, decoder.spatialTiling() != null ? 1 : 0);
+        return new Snapshot(state.sectionsCompleted(), scalars, tensors);
+    }
+
+    @Override
+    public void restore(Snapshot snapshot) {
+        try (NDManager loading = manager.newSubManager()) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>();
+            snapshot.tensors().forEach((name, tensor) ->
+                    tensors.put(name, tensor.toArray(loading, CheckpointStore.BLOCK_FRAMES)));
+            Map<String, Long> scalars = new LinkedHashMap<>();
+            snapshot.scalars().fields().forEachRemaining(field -> scalars.put(field.getKey(), field.getValue().asLong()));
+            SectionLoopState restored;
+            try {
+                restored = SectionLoopState.restore(loop.schedule(), tensors, scalars, manager);
+            } catch (IllegalArgumentException e) {
+                // A retry would meet the same checkpoint: refuse for good, and say what to do.
+                throw new CheckpointMismatchException("checkpoint does not fit this job: " + e.getMessage()
+                        + ". Delete the checkpoint to start over.");
+            }
+            keepTiling(scalars.get(TILED_VAE));
+            state.close();
+            state = restored;
+        }
+    }
+
+    /**
+     * Decodes as the checkpoint's sections were decoded, so that a video never mixes tiled and
+     * whole-frame sections (their pixels differ slightly) even where the budget now says otherwise.
+     */
+    private void keepTiling(Long savedTiled) {
+        if (savedTiled == null) {
+            return;
+        }
+        boolean tiled = savedTiled == 1;
+        if (tiled != (decoder.spatialTiling() != null)) {
+            warnings.accept("the checkpoint's sections were decoded " + (tiled ? "in spatial tiles" : "in whole frames")
+                    + "; the rest are decoded the same way, whatever this attempt's memory plan chose");
+            decoder.useSpatialTiling(tiled ? SpatialTiling.OFFICIAL : null);
+        }
+    }
+
+    @Override
+    public NDArray pixels() {
+        NDArray pixels = state.historyPixels();
+        if (pixels == null) {
+            throw new IllegalStateException("no section has been decoded yet");
+        }
+        return pixels;
+    }
+
+    @Override
+    public void close() {
+        state.close();
+        try {
+            resources.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot release the models", e);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.framepack.worker.runtime;
+
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.worker.pipeline.SamplingSettings;
+import io.framepack.worker.pipeline.SectionSchedule;
+
+import java.nio.file.Path;
+
+/**
+ * One render as the worker runs it, built once, from a job file ({@code run}) or a command line
+ * ({@code generate}), and read by everything that renders it.
+ *
+ * @param identity  which render this is
+ * @param inputs    what the video is conditioned on
+ * @param settings  how it is sampled, as the API states it (checked against its table); read by the
+ *                  section loop as {@link #schedule()} and {@link #sampling()}
+ * @param outputs   where its video goes and how often it is checkpointed
+ * @param resources the model and the device it runs on
+ */
+public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settings, Outputs outputs, Resources resources) {
+
+    /**
+     * @param jobId    stable identity; names the checkpoints' owner and the output's claim
+     * @param specHash hash of everything that defines the pixels
+     * @param modelId  fingerprint of the model files
+     */
+    public record Identity(String jobId, String specHash, String modelId) {
+    }
+
+    /**
+     * @param prompt         the text prompt, through LLaMA and CLIP
+     * @param negativePrompt encoded only for real classifier-free guidance ({@code cfg} above 1)
+     * @param startImage     the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE
+     */
+    public record Inputs(String prompt, String negativePrompt, byte[] startImage) {
+    }
+
+    /**
+     * @param videoName       base name of the video in the output store (no extension)
+     * @param checkpointEvery save after every n-th section (and always after the last)
+     */
+    public record Outputs(String videoName, int checkpointEvery) {
+        public Outputs {
+            if (checkpointEvery < 1) {
+                throw new InvalidInputException(InvalidInputException.INPUT, "checkpointEvery must be at least 1, got " + checkpointEvery);
+            }
+        }
+    }
+
+    /**
+     * @param modelDir       the official Hugging Face folders
+     * @param device         "cpu", "gpu", or null for the GPU when one is visible
+     * @param gpuMemoryBytes the GPU memory budget, or null for what the device has free (see {@link MemoryPlan})
+     */
+    public record Resources(Path modelDir, String device, Long gpuMemoryBytes) {
+    }
+
+    /**
+     * The sections for the requested length, {@code round(seconds·30 / (4·window))}, in FramePack's
+     * anti-drifting order (from the end back to the start image) or FramePack-F1's forward one.
+     */
+    public SectionSchedule schedule() {
+        int window = settings.latentWindowSize;
+        int sections = SectionSchedule.sectionCount(settings.seconds, window);
+        return settings.variant == RenderSettings.Variant.f1
+                ? SectionSchedule.f1(sections, window) : SectionSchedule.inverted(sections, window);
+    }
+
+    /** Each section's sampler: steps, distilled guidance, real CFG and its rescale. */
+    public SamplingSettings sampling() {
+        return new SamplingSettings(settings.steps, settings.distilledGuidance, settings.cfg, settings.cfgRescale);
+    }
+
+    /** TeaCache's threshold of accumulated change, 0 when it is off. */
+    public double teaCacheThreshold() {
+        return Boolean.TRUE.equals(settings.teaCache.enabled) ? settings.teaCache.threshold : 0;
+    }
+}
