@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -379,8 +380,9 @@ public final class JobController {
         return suffix.toString();
     }
 
+    /** Whole seconds, as the API server writes times. */
     private String now() {
-        return clock.instant().toString();
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     private static int zeroIfNull(Integer value) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -168,7 +169,8 @@ public final class Kubelet {
                 .withLastTransitionTime(now()).build();
     }
 
+    /** Whole seconds, as the API server writes times. */
     private String now() {
-        return clock.instant().toString();
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }
