@@ -93,6 +93,12 @@ public final class Kubelet {
         client.pods().inNamespace(namespace).list().getItems().forEach(this::stopIfDeleted);
     }
 
+    /** {@link #sync} for the pods of one Job only. */
+    public void syncPodsOf(String jobName) {
+        client.pods().inNamespace(namespace).withLabel(JobController.JOB_NAME_LABEL, jobName).list().getItems()
+                .forEach(this::stopIfDeleted);
+    }
+
     /** Binds each pod no node has yet to {@code node} and runs it (a one-node cluster with room for all). */
     public void runPending(String node) {
         client.pods().inNamespace(namespace).list().getItems().stream()

@@ -84,7 +84,7 @@ final class SimulatedCluster {
      */
     Pod syncJob(String jobName) {
         Pod pod = jobController.sync(jobName);
-        kubelet.sync();
+        kubelet.syncPodsOf(jobName);
         return pod;
     }
 
