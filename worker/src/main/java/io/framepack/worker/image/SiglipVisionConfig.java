@@ -2,6 +2,8 @@ package io.framepack.worker.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.worker.nn.EncoderOps;
+import io.framepack.worker.nn.PreNormEncoderLayer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,5 +44,11 @@ public record SiglipVisionConfig(int hiddenSize, int intermediateSize, int numHi
     public int numPatches() {
         int side = imageSize / patchSize;
         return side * side;
+    }
+
+    /** The sizes and activation of its {@link PreNormEncoderLayer}s. */
+    public PreNormEncoderLayer.Settings encoderLayer() {
+        return new PreNormEncoderLayer.Settings(hiddenSize, intermediateSize, numAttentionHeads, (float) layerNormEps,
+                EncoderOps.activation(hiddenAct));
     }
 }

@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-import io.framepack.worker.nn.EncoderOps;
-import io.framepack.worker.nn.Norms;
+import io.framepack.worker.nn.LayerNorm;
+import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.nn.PreNormEncoderLayer;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.ArrayList;
@@ -22,6 +24,8 @@ import java.util.function.UnaryOperator;
  * loaded: FramePack uses the token states only.
  */
 public final class SiglipVisionEncoder implements AutoCloseable {
+    private static final String MODEL = "SigLIP image encoder";
+
     private final SiglipVisionConfig config;
     private final Kernels kernels;
     private final NDManager manager;
@@ -29,39 +33,50 @@ public final class SiglipVisionEncoder implements AutoCloseable {
     private final NDArray patchBias;
     private final NDArray positions;
     private final List<PreNormEncoderLayer> layers = new ArrayList<>();
-    private final NDArray postNormWeight;
-    private final NDArray postNormBias;
+    private final LayerNorm postNorm;
     private final UnaryOperator<NDArray> toComputeDtype;
 
-    private SiglipVisionEncoder(Weights weights, SiglipVisionConfig config, Kernels kernels, NDManager parent) {
+    private SiglipVisionEncoder(Parameters checkpoint, SiglipVisionConfig config, Kernels kernels) {
         this.config = config;
         this.kernels = kernels;
-        this.manager = parent.newSubManager();
-        // Checkpoints of SiglipVisionModel carry a "vision_model." prefix; bare tower dumps do not.
-        Weights w = weights.contains("vision_model.post_layernorm.weight") ? weights.scope("vision_model") : weights;
-        this.patchWeight = w.get("embeddings.patch_embedding.weight", manager);
-        this.patchBias = w.get("embeddings.patch_embedding.bias", manager);
-        this.positions = w.get("embeddings.position_embedding.weight", manager);
-        if (positions.getShape().get(0) != config.numPatches()) {
-            throw new IllegalArgumentException("position_embedding has " + positions.getShape().get(0)
-                    + " rows but the config implies " + config.numPatches() + " patches");
-        }
+        this.manager = checkpoint.manager();
+        Parameters tower = tower(checkpoint);
+        int hidden = config.hiddenSize();
+        int p = config.patchSize();
+        this.patchWeight = tower.tensor("embeddings.patch_embedding.weight", hidden, config.numChannels(), p, p);
+        this.patchBias = tower.tensor("embeddings.patch_embedding.bias", hidden);
+        this.positions = tower.tensor("embeddings.position_embedding.weight", config.numPatches(), hidden);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(PreNormEncoderLayer.load(w.scope("encoder.layers." + i), manager,
-                    config.numAttentionHeads(), (float) config.layerNormEps(),
-                    EncoderOps.activation(config.hiddenAct())));
+            layers.add(new PreNormEncoderLayer(tower.scope("encoder.layers." + i), config.encoderLayer()));
         }
-        this.postNormWeight = w.get("post_layernorm.weight", manager);
-        this.postNormBias = w.get("post_layernorm.bias", manager);
+        this.postNorm = LayerNorm.load(tower, "post_layernorm", hidden, (float) config.layerNormEps());
         // DJL cannot name bfloat16 in toType; the kernel pack rounds the float32 pixels instead.
-        this.toComputeDtype = weights.precision() == Precision.BFLOAT16 ? kernels::toBfloat16
+        this.toComputeDtype = checkpoint.precision() == Precision.BFLOAT16 ? kernels::toBfloat16
                 : x -> x.toType(patchWeight.getDataType(), false);
+    }
+
+    /** Checkpoints of SiglipVisionModel carry a "vision_model." prefix; bare tower dumps do not. */
+    private static Parameters tower(Parameters checkpoint) {
+        return checkpoint.contains("vision_model.post_layernorm.weight") ? checkpoint.scope("vision_model") : checkpoint;
     }
 
     /** Loads the tower's weights onto {@code manager}'s device; close to release them. */
     public static SiglipVisionEncoder load(Weights weights, SiglipVisionConfig config, Kernels kernels,
                                            NDManager manager) {
-        return new SiglipVisionEncoder(weights, config, kernels, manager);
+        return Parameters.load(MODEL, weights, manager, checkpoint -> new SiglipVisionEncoder(checkpoint, config,
+                kernels));
+    }
+
+    /**
+     * Checks, from the safetensors headers alone, that the checkpoint holds every weight of the
+     * tower {@code config} implies with the shapes it implies, and no more encoder layers; throws
+     * a {@link TensorFormatException} naming the first key that is missing or misshapen. The
+     * attention-pooling head FramePack does not use is not checked.
+     */
+    public static void checkCheckpoint(SafetensorsWeights weights, SiglipVisionConfig config) {
+        Parameters headers = Parameters.shapesOnly(MODEL, weights);
+        new SiglipVisionEncoder(headers, config, null);
+        tower(headers).requireAllRead("encoder.");
     }
 
     /** {@code pixel_values [1, C, S, S]} → {@code last_hidden_state [1, patches, hidden]}. */
@@ -81,7 +96,7 @@ public final class SiglipVisionEncoder implements AutoCloseable {
         for (PreNormEncoderLayer layer : layers) {
             h = layer.forward(h, null, kernels);
         }
-        return Norms.layerNorm(h, postNormWeight, postNormBias, (float) config.layerNormEps());
+        return postNorm.forward(h);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.framepack.worker.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.framepack.worker.tensor.Weights;
 
 /** {@code y = x Wᵀ + b} with a checkpoint's {@code weight [out, in]} and optional {@code bias [out]}. */
 public final class Linear {
@@ -15,10 +13,14 @@ public final class Linear {
         this.bias = bias;
     }
 
-    /** Loads {@code <name>.weight} and, if present, {@code <name>.bias}. */
-    public static Linear load(Weights weights, String name, NDManager manager) {
-        NDArray bias = weights.contains(name + ".bias") ? weights.get(name + ".bias", manager) : null;
-        return new Linear(weights.get(name + ".weight", manager), bias);
+    /** Loads {@code <name>.weight [out, in]} and {@code <name>.bias [out]}. */
+    public static Linear load(Parameters params, String name, long in, long out) {
+        return new Linear(params.tensor(name + ".weight", out, in), params.tensor(name + ".bias", out));
+    }
+
+    /** Loads {@code <name>.weight [out, in]} of a projection without bias. */
+    public static Linear loadWithoutBias(Parameters params, String name, long in, long out) {
+        return new Linear(params.tensor(name + ".weight", out, in), null);
     }
 
     /**

@@ -1,9 +1,7 @@
 package io.framepack.worker.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.framepack.worker.tensor.Kernels;
-import io.framepack.worker.tensor.Weights;
 
 import java.util.function.UnaryOperator;
 
@@ -13,51 +11,44 @@ import java.util.function.UnaryOperator;
  * projections and the 1/√d attention scale.
  */
 public final class PreNormEncoderLayer {
-    private final NDArray norm1Weight;
-    private final NDArray norm1Bias;
-    private final NDArray norm2Weight;
-    private final NDArray norm2Bias;
+    /** The sizes and choices of the layer, as the CLIP and SigLIP configs name them. */
+    public record Settings(int hiddenSize, int intermediateSize, int numAttentionHeads, float layerNormEps,
+                           UnaryOperator<NDArray> activation) {
+    }
+
+    private final LayerNorm norm1;
+    private final LayerNorm norm2;
     private final Linear query;
     private final Linear key;
     private final Linear value;
     private final Linear out;
     private final Linear fc1;
     private final Linear fc2;
-    private final int heads;
-    private final float eps;
-    private final UnaryOperator<NDArray> activation;
+    private final Settings settings;
 
-    private PreNormEncoderLayer(Weights w, NDManager manager, int heads, float eps,
-                                UnaryOperator<NDArray> activation) {
-        this.norm1Weight = w.get("layer_norm1.weight", manager);
-        this.norm1Bias = w.get("layer_norm1.bias", manager);
-        this.norm2Weight = w.get("layer_norm2.weight", manager);
-        this.norm2Bias = w.get("layer_norm2.bias", manager);
-        this.query = Linear.load(w, "self_attn.q_proj", manager);
-        this.key = Linear.load(w, "self_attn.k_proj", manager);
-        this.value = Linear.load(w, "self_attn.v_proj", manager);
-        this.out = Linear.load(w, "self_attn.out_proj", manager);
-        this.fc1 = Linear.load(w, "mlp.fc1", manager);
-        this.fc2 = Linear.load(w, "mlp.fc2", manager);
-        this.heads = heads;
-        this.eps = eps;
-        this.activation = activation;
-    }
-
-    /** Loads {@code encoder.layers.<i>} from weights scoped to that layer. */
-    public static PreNormEncoderLayer load(Weights layer, NDManager manager, int heads, float eps,
-                                           UnaryOperator<NDArray> activation) {
-        return new PreNormEncoderLayer(layer, manager, heads, eps, activation);
+    /** Loads one layer, {@code encoder.layers.<i>}, from parameters scoped to it. */
+    public PreNormEncoderLayer(Parameters layer, Settings settings) {
+        int hidden = settings.hiddenSize();
+        this.norm1 = LayerNorm.load(layer, "layer_norm1", hidden, settings.layerNormEps());
+        this.norm2 = LayerNorm.load(layer, "layer_norm2", hidden, settings.layerNormEps());
+        this.query = Linear.load(layer, "self_attn.q_proj", hidden, hidden);
+        this.key = Linear.load(layer, "self_attn.k_proj", hidden, hidden);
+        this.value = Linear.load(layer, "self_attn.v_proj", hidden, hidden);
+        this.out = Linear.load(layer, "self_attn.out_proj", hidden, hidden);
+        this.fc1 = Linear.load(layer, "mlp.fc1", hidden, settings.intermediateSize());
+        this.fc2 = Linear.load(layer, "mlp.fc2", settings.intermediateSize(), hidden);
+        this.settings = settings;
     }
 
     /** @param mask null or a boolean mask broadcastable to {@code [B, H, N, N]} (true = attend) */
     public NDArray forward(NDArray x, NDArray mask, Kernels kernels) {
-        NDArray normed = Norms.layerNorm(x, norm1Weight, norm1Bias, eps);
+        int heads = settings.numAttentionHeads();
+        NDArray normed = norm1.forward(x);
         NDArray attended = kernels.attention(EncoderOps.splitHeads(query.forward(normed), heads),
                 EncoderOps.splitHeads(key.forward(normed), heads),
                 EncoderOps.splitHeads(value.forward(normed), heads), mask);
         NDArray h = x.add(out.forward(EncoderOps.mergeHeads(attended)));
-        NDArray mlp = fc2.forward(activation.apply(fc1.forward(Norms.layerNorm(h, norm2Weight, norm2Bias, eps))));
+        NDArray mlp = fc2.forward(settings.activation().apply(fc1.forward(norm2.forward(h))));
         return h.add(mlp);
     }
 }

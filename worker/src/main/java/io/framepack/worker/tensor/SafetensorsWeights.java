@@ -196,11 +196,6 @@ public final class SafetensorsWeights implements Weights, AutoCloseable {
     }
 
     @Override
-    public Weights scope(String prefix) {
-        return new ScopedWeights(this, prefix + ".");
-    }
-
-    @Override
     public Precision precision() {
         return precision;
     }

@@ -22,8 +22,5 @@ public interface Weights {
 
     Set<String> keys();
 
-    /** A view whose keys are relative to {@code prefix + "."}, e.g. {@code scope("transformer_blocks.0")}. */
-    Weights scope(String prefix);
-
     Precision precision();
 }

@@ -2,6 +2,8 @@ package io.framepack.worker.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.worker.nn.EncoderOps;
+import io.framepack.worker.nn.PreNormEncoderLayer;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,5 +38,11 @@ public record ClipTextConfig(int vocabSize, int hiddenSize, int intermediateSize
                 c.path("hidden_act").asText("quick_gelu"),
                 c.path("layer_norm_eps").asDouble(1e-5),
                 c.path("eos_token_id").asInt(49407));
+    }
+
+    /** The sizes and activation of its {@link PreNormEncoderLayer}s. */
+    public PreNormEncoderLayer.Settings encoderLayer() {
+        return new PreNormEncoderLayer.Settings(hiddenSize, intermediateSize, numAttentionHeads, (float) layerNormEps,
+                EncoderOps.activation(hiddenAct));
     }
 }

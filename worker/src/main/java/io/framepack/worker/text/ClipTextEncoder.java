@@ -4,9 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.framepack.worker.nn.EncoderOps;
-import io.framepack.worker.nn.Norms;
+import io.framepack.worker.nn.LayerNorm;
+import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.nn.PreNormEncoderLayer;
 import io.framepack.worker.tensor.Kernels;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.ArrayList;
@@ -18,33 +21,50 @@ import java.util.List;
  * position.
  */
 public final class ClipTextEncoder implements AutoCloseable {
+    private static final String MODEL = "CLIP text encoder";
+
     private final ClipTextConfig config;
     private final Kernels kernels;
     private final NDManager manager;
     private final NDArray tokenEmbedding;
     private final NDArray positionEmbedding;
     private final List<PreNormEncoderLayer> layers = new ArrayList<>();
-    private final NDArray finalNormWeight;
-    private final NDArray finalNormBias;
+    private final LayerNorm finalNorm;
 
-    private ClipTextEncoder(Weights weights, ClipTextConfig config, Kernels kernels, NDManager parent) {
+    private ClipTextEncoder(Parameters checkpoint, ClipTextConfig config, Kernels kernels) {
         this.config = config;
         this.kernels = kernels;
-        this.manager = parent.newSubManager();
-        // CLIPTextModel checkpoints carry a "text_model." prefix; bare tower dumps do not.
-        Weights w = weights.contains("text_model.final_layer_norm.weight") ? weights.scope("text_model") : weights;
-        this.tokenEmbedding = w.get("embeddings.token_embedding.weight", manager);
-        this.positionEmbedding = w.get("embeddings.position_embedding.weight", manager);
+        this.manager = checkpoint.manager();
+        Parameters tower = tower(checkpoint);
+        int hidden = config.hiddenSize();
+        this.tokenEmbedding = tower.tensor("embeddings.token_embedding.weight", config.vocabSize(), hidden);
+        this.positionEmbedding = tower.tensor("embeddings.position_embedding.weight", config.maxPositionEmbeddings(),
+                hidden);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(PreNormEncoderLayer.load(w.scope("encoder.layers." + i), manager, config.numAttentionHeads(),
-                    (float) config.layerNormEps(), EncoderOps.activation(config.hiddenAct())));
+            layers.add(new PreNormEncoderLayer(tower.scope("encoder.layers." + i), config.encoderLayer()));
         }
-        this.finalNormWeight = w.get("final_layer_norm.weight", manager);
-        this.finalNormBias = w.get("final_layer_norm.bias", manager);
+        this.finalNorm = LayerNorm.load(tower, "final_layer_norm", hidden, (float) config.layerNormEps());
     }
 
+    /** CLIPTextModel checkpoints carry a "text_model." prefix; bare tower dumps do not. */
+    private static Parameters tower(Parameters checkpoint) {
+        return checkpoint.contains("text_model.final_layer_norm.weight") ? checkpoint.scope("text_model") : checkpoint;
+    }
+
+    /** Loads the tower's weights onto {@code manager}'s device; close to release them. */
     public static ClipTextEncoder load(Weights weights, ClipTextConfig config, Kernels kernels, NDManager manager) {
-        return new ClipTextEncoder(weights, config, kernels, manager);
+        return Parameters.load(MODEL, weights, manager, checkpoint -> new ClipTextEncoder(checkpoint, config, kernels));
+    }
+
+    /**
+     * Checks, from the safetensors headers alone, that the checkpoint holds every weight
+     * {@code config} implies with the shapes it implies, and no more encoder layers; throws a
+     * {@link TensorFormatException} naming the first key that is missing or misshapen.
+     */
+    public static void checkCheckpoint(SafetensorsWeights weights, ClipTextConfig config) {
+        Parameters headers = Parameters.shapesOnly(MODEL, weights);
+        new ClipTextEncoder(headers, config, null);
+        tower(headers).requireAllRead("encoder.");
     }
 
     /** {@code pooler_output [1, hidden]} for {@code ids} (already padded to the model's length). */
@@ -61,7 +81,7 @@ public final class ClipTextEncoder implements AutoCloseable {
             for (PreNormEncoderLayer layer : layers) {
                 h = layer.forward(h, mask, kernels);
             }
-            NDArray normed = Norms.layerNorm(h, finalNormWeight, finalNormBias, (float) config.layerNormEps());
+            NDArray normed = finalNorm.forward(h);
             NDArray pooled = normed.get(new NDIndex(":, {}", poolPosition(ids)));
             pooled.attach(manager.getParentManager());
             return pooled;

@@ -10,8 +10,11 @@ import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;
+import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.ArrayList;
@@ -27,6 +30,7 @@ import java.util.function.UnaryOperator;
 public final class LlamaTextEncoder implements AutoCloseable {
     /** HunyuanVideo reads {@code hidden_states[-3]}: two layers are skipped. */
     public static final int HUNYUAN_SKIPPED_LAYERS = 2;
+    private static final String MODEL = "LLaMA text encoder";
 
     private final LlamaConfig config;
     private final Kernels kernels;
@@ -35,27 +39,43 @@ public final class LlamaTextEncoder implements AutoCloseable {
     private final List<DecoderLayer> layers = new ArrayList<>();
     private final UnaryOperator<NDArray> toComputeDtype;
 
-    private LlamaTextEncoder(Weights weights, LlamaConfig config, int skippedLayers, Kernels kernels,
-                             NDManager parent) {
+    private LlamaTextEncoder(Parameters checkpoint, LlamaConfig config, int layerCount, Kernels kernels) {
+        this.config = config;
+        this.kernels = kernels;
+        this.manager = checkpoint.manager();
+        Parameters body = body(checkpoint);
+        this.embedTokens = body.tensor("embed_tokens.weight", config.vocabSize(), config.hiddenSize());
+        this.toComputeDtype = checkpoint.precision() == Precision.BFLOAT16 ? kernels::toBfloat16 : x -> x;
+        for (int i = 0; i < layerCount; i++) {
+            layers.add(new DecoderLayer(body.scope("layers." + i)));
+        }
+    }
+
+    /** A LlamaForCausalLM checkpoint nests the body under "model."; LlamaModel's does not. */
+    private static Parameters body(Parameters checkpoint) {
+        return checkpoint.contains("model.embed_tokens.weight") ? checkpoint.scope("model") : checkpoint;
+    }
+
+    /** Loads the embeddings and all but the last {@code skippedLayers} decoder layers; close to free them. */
+    public static LlamaTextEncoder load(Weights weights, LlamaConfig config, int skippedLayers, Kernels kernels,
+                                        NDManager parent) {
         if (skippedLayers < 0 || skippedLayers >= config.numHiddenLayers()) {
             throw new IllegalArgumentException("cannot skip " + skippedLayers + " of " + config.numHiddenLayers()
                     + " layers");
         }
-        this.config = config;
-        this.kernels = kernels;
-        this.manager = parent.newSubManager();
-        // A LlamaForCausalLM checkpoint nests the body under "model."; LlamaModel's does not.
-        Weights w = weights.contains("model.embed_tokens.weight") ? weights.scope("model") : weights;
-        this.embedTokens = w.get("embed_tokens.weight", manager);
-        this.toComputeDtype = weights.precision() == Precision.BFLOAT16 ? kernels::toBfloat16 : x -> x;
-        for (int i = 0; i < config.numHiddenLayers() - skippedLayers; i++) {
-            layers.add(new DecoderLayer(w.scope("layers." + i), manager));
-        }
+        return Parameters.load(MODEL, weights, parent, checkpoint -> new LlamaTextEncoder(checkpoint, config,
+                config.numHiddenLayers() - skippedLayers, kernels));
     }
 
-    public static LlamaTextEncoder load(Weights weights, LlamaConfig config, int skippedLayers, Kernels kernels,
-                                        NDManager manager) {
-        return new LlamaTextEncoder(weights, config, skippedLayers, kernels, manager);
+    /**
+     * Checks, from the safetensors headers alone, that the checkpoint holds every layer
+     * {@code config} describes with the shapes it implies, and no more layers; throws a
+     * {@link TensorFormatException} naming the first key that is missing or misshapen.
+     */
+    public static void checkCheckpoint(SafetensorsWeights weights, LlamaConfig config) {
+        Parameters headers = Parameters.shapesOnly(MODEL, weights);
+        new LlamaTextEncoder(headers, config, config.numHiddenLayers(), null);
+        body(headers).requireAllRead("layers.");
     }
 
     /** Hidden states {@code [1, N, hidden]} of {@code ids} (no padding). */
@@ -110,16 +130,19 @@ public final class LlamaTextEncoder implements AutoCloseable {
         private final Linear up;
         private final Linear down;
 
-        DecoderLayer(Weights w, NDManager manager) {
-            inputNorm = w.get("input_layernorm.weight", manager);
-            postAttentionNorm = w.get("post_attention_layernorm.weight", manager);
-            query = Linear.load(w, "self_attn.q_proj", manager);
-            key = Linear.load(w, "self_attn.k_proj", manager);
-            value = Linear.load(w, "self_attn.v_proj", manager);
-            output = Linear.load(w, "self_attn.o_proj", manager);
-            gate = Linear.load(w, "mlp.gate_proj", manager);
-            up = Linear.load(w, "mlp.up_proj", manager);
-            down = Linear.load(w, "mlp.down_proj", manager);
+        DecoderLayer(Parameters layer) {
+            long hidden = config.hiddenSize();
+            long queries = (long) config.numAttentionHeads() * config.headDim();
+            long keysAndValues = (long) config.numKeyValueHeads() * config.headDim();
+            inputNorm = layer.tensor("input_layernorm.weight", hidden);
+            postAttentionNorm = layer.tensor("post_attention_layernorm.weight", hidden);
+            query = Linear.loadWithoutBias(layer, "self_attn.q_proj", hidden, queries);
+            key = Linear.loadWithoutBias(layer, "self_attn.k_proj", hidden, keysAndValues);
+            value = Linear.loadWithoutBias(layer, "self_attn.v_proj", hidden, keysAndValues);
+            output = Linear.loadWithoutBias(layer, "self_attn.o_proj", queries, hidden);
+            gate = Linear.loadWithoutBias(layer, "mlp.gate_proj", hidden, config.intermediateSize());
+            up = Linear.loadWithoutBias(layer, "mlp.up_proj", hidden, config.intermediateSize());
+            down = Linear.loadWithoutBias(layer, "mlp.down_proj", config.intermediateSize(), hidden);
         }
 
         NDArray forward(NDArray h, NDArray cos, NDArray sin, NDArray mask) {

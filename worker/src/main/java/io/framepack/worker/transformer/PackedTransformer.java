@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -77,12 +76,7 @@ public final class PackedTransformer implements AutoCloseable {
                     reader -> new SingleStreamBlock(reader, config, adaNorm, numerics)::forward));
         }
         this.firstBlock = first[0];
-        Set<String> unused = params.unused();
-        if (!unused.isEmpty()) {
-            throw new TensorFormatException("the transformer checkpoint has " + unused.size()
-                    + " weights its config does not use (config and checkpoint disagree?): "
-                    + unused.stream().limit(10).toList());
-        }
+        params.requireAllRead();
     }
 
     /**

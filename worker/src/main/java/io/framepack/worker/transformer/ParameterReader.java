@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.Linear;
+import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
@@ -11,25 +12,23 @@ import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * Reads the transformer's parameters by their official key names and checks each against the
- * shape the config implies, so a checkpoint that does not fit its config fails with the key and
- * both shapes instead of a broadcasting error deep inside a forward. Remembers what it read, so
- * keys the model never used can be reported, and counts the bytes it read. Can instead initialise
- * every parameter randomly (benchmarks of the full-size model on a machine without the checkpoint),
- * check keys and shapes against the safetensors headers alone (the model validating its own
- * layout), stage a block's parameters in host memory, and serve staged parameters copied onto a device.
+ * Reads the transformer's parameters by their official key names, each with the shape the config
+ * implies, from a checkpoint or its safetensors headers alone (the model validating its own
+ * layout) through {@link Parameters}, and counts the bytes it read. Can instead initialise every
+ * parameter randomly (benchmarks of the full-size model on a machine without the checkpoint),
+ * stage a block's parameters in host memory, and serve staged parameters copied onto a device.
  */
 final class ParameterReader {
+    private static final String MODEL = "transformer";
+
     /** Where parameter values come from. */
     private interface Source {
         NDArray read(String key, Shape shape, boolean float32);
 
-        /** Keys of the source that are not in {@code used}. */
-        Set<String> unread(Set<String> used);
+        /** Throws if the source holds weights that nothing has read (a checkpoint of another config). */
+        void requireAllRead();
 
         /** The same parameters, attached to {@code manager} (and on its device) instead. */
         Source on(NDManager manager);
@@ -37,26 +36,24 @@ final class ParameterReader {
 
     private final Source source;
     private final String prefix;
-    private final Set<String> used;
     private final Precision precision;
     /** Bytes read so far by this reader and every reader scoped from it. */
     private final long[] bytesRead;
 
-    private ParameterReader(Source source, String prefix, Set<String> used, Precision precision, long[] bytesRead) {
+    private ParameterReader(Source source, String prefix, Precision precision, long[] bytesRead) {
         this.source = source;
         this.prefix = prefix;
-        this.used = used;
         this.precision = precision;
         this.bytesRead = bytesRead;
     }
 
     private ParameterReader(Source source, Precision precision) {
-        this(source, "", new TreeSet<>(), precision, new long[1]);
+        this(source, "", precision, new long[1]);
     }
 
     /** Parameters from a checkpoint, in its store's compute precision, attached to {@code manager}. */
     static ParameterReader of(Weights weights, NDManager manager) {
-        return new ParameterReader(new Checkpoint(weights, manager), weights.precision());
+        return new ParameterReader(new Stored(Parameters.of(MODEL, weights, manager)), weights.precision());
     }
 
     /**
@@ -64,7 +61,7 @@ final class ParameterReader {
      * back as null: building the model with them validates a checkpoint without reading a weight.
      */
     static ParameterReader shapesOnly(SafetensorsWeights weights) {
-        return new ParameterReader(new Layout(weights), Precision.FLOAT32);
+        return new ParameterReader(new Stored(Parameters.shapesOnly(MODEL, weights)), Precision.FLOAT32);
     }
 
     /**
@@ -87,7 +84,7 @@ final class ParameterReader {
 
     /** A reader for the sub-module {@code name}, e.g. {@code scope("transformer_blocks.3")}. */
     ParameterReader scope(String name) {
-        return new ParameterReader(source, prefix + name + ".", used, precision, bytesRead);
+        return new ParameterReader(source, prefix + name + ".", precision, bytesRead);
     }
 
     /**
@@ -96,7 +93,7 @@ final class ParameterReader {
      */
     ParameterReader stagingIn(NDManager host, Map<String, NDArray> staged) {
         Source onHost = source.on(host);
-        return new ParameterReader(new Recording(onHost, staged), prefix, used, precision, bytesRead);
+        return new ParameterReader(new Recording(onHost, staged), prefix, precision, bytesRead);
     }
 
     /** Bytes of every parameter read so far, through this reader or any scoped from the same root. */
@@ -120,81 +117,37 @@ final class ParameterReader {
                 read(name + ".bias", new long[] {out}, true));
     }
 
-    /** Keys of the source that no layer has read. */
-    Set<String> unused() {
-        return source.unread(used);
+    /**
+     * Throws a {@link TensorFormatException} naming the checkpoint's weights that no layer has
+     * read: the config describes a smaller model.
+     */
+    void requireAllRead() {
+        source.requireAllRead();
     }
 
     private NDArray read(String name, long[] shape, boolean float32) {
         String key = prefix + name;
         Shape expected = new Shape(shape);
         NDArray value = source.read(key, expected, float32);
-        used.add(key);
         bytesRead[0] += expected.size() * (float32 || precision == Precision.FLOAT32 ? Float.BYTES : 2);
         return value;
     }
 
-    private record Checkpoint(Weights weights, NDManager manager) implements Source {
+    private record Stored(Parameters parameters) implements Source {
         @Override
         public NDArray read(String key, Shape expected, boolean float32) {
-            requirePresent(weights, key, expected);
-            NDArray value = float32 ? weights.getFloat32(key, manager) : weights.get(key, manager);
-            if (!value.getShape().equals(expected)) {
-                value.close();
-                throw misshapen(key, value.getShape(), expected);
-            }
-            return value;
+            return parameters.read(key, expected, float32);
         }
 
         @Override
-        public Set<String> unread(Set<String> used) {
-            return keysNotIn(weights, used);
+        public void requireAllRead() {
+            parameters.requireAllRead("");
         }
 
         @Override
         public Source on(NDManager other) {
-            return new Checkpoint(weights, other);
+            return new Stored(parameters.on(other));
         }
-    }
-
-    private record Layout(SafetensorsWeights weights) implements Source {
-        @Override
-        public NDArray read(String key, Shape expected, boolean float32) {
-            requirePresent(weights, key, expected);
-            Shape stored = new Shape(weights.shape(key));
-            if (!stored.equals(expected)) {
-                throw misshapen(key, stored, expected);
-            }
-            return null;
-        }
-
-        @Override
-        public Set<String> unread(Set<String> used) {
-            return keysNotIn(weights, used);
-        }
-
-        @Override
-        public Source on(NDManager other) {
-            return this;
-        }
-    }
-
-    private static void requirePresent(Weights weights, String key, Shape expected) {
-        if (!weights.contains(key)) {
-            throw new TensorFormatException("transformer weight " + key + " " + expected
-                    + " is missing from the checkpoint");
-        }
-    }
-
-    private static TensorFormatException misshapen(String key, Shape actual, Shape expected) {
-        return new TensorFormatException("transformer weight " + key + " has shape " + actual
-                + " in the checkpoint, but the config implies " + expected);
-    }
-
-    private static Set<String> keysNotIn(Weights weights, Set<String> used) {
-        Set<String> unread = new TreeSet<>(weights.keys());
-        unread.removeAll(used);
-        return unread;
     }
 
     private record RandomInit(Numerics numerics, NDManager manager) implements Source {
@@ -213,8 +166,8 @@ final class ParameterReader {
         }
 
         @Override
-        public Set<String> unread(Set<String> used) {
-            return Set.of();
+        public void requireAllRead() {
+            // Random parameters are all the config's own.
         }
 
         @Override
@@ -232,8 +185,8 @@ final class ParameterReader {
         }
 
         @Override
-        public Set<String> unread(Set<String> used) {
-            return source.unread(used);
+        public void requireAllRead() {
+            source.requireAllRead();
         }
 
         @Override
@@ -256,8 +209,8 @@ final class ParameterReader {
         }
 
         @Override
-        public Set<String> unread(Set<String> used) {
-            return Set.of();
+        public void requireAllRead() {
+            // Staged copies serve what a block read before; the checkpoint was checked then.
         }
 
         @Override

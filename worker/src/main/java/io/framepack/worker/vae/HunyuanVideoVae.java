@@ -14,7 +14,6 @@ import io.framepack.worker.tensor.Weights;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -57,13 +56,8 @@ public final class HunyuanVideoVae implements VideoDecoder, AutoCloseable {
     }
 
     private static void checkAllUsed(VaeParameters params, boolean withEncoder) {
-        Set<String> unused = params.unused(withEncoder ? new String[] {"encoder.", "decoder.", "quant_conv.",
-                "post_quant_conv."} : new String[] {"decoder.", "post_quant_conv."});
-        if (!unused.isEmpty()) {
-            throw new TensorFormatException("the VAE checkpoint has " + unused.size()
-                    + " weights its config does not use (config and checkpoint disagree?): "
-                    + unused.stream().limit(10).toList());
-        }
+        params.requireAllRead(withEncoder ? new String[] {"encoder.", "decoder.", "quant_conv.", "post_quant_conv."}
+                : new String[] {"decoder.", "post_quant_conv."});
     }
 
     /** The compute dtype for a device: float16 on a GPU as the official code, float32 on the CPU. */

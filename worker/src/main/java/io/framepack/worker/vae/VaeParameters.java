@@ -4,47 +4,36 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.nn.Parameters;
 import io.framepack.worker.tensor.SafetensorsWeights;
-import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.tensor.Weights;
-
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * Reads the VAE's weights in its compute dtype (float32 on CPU, float16 on GPU like the official
- * code) into the model's manager, checking each shape against what the config implies and
- * remembering which keys were used, so a checkpoint that does not fit its config is named.
+ * code) into the model's manager, each checked by {@link Parameters} against the shape the config
+ * implies, or draws them at random in those shapes (benchmarks without a checkpoint).
  */
 final class VaeParameters {
-    private final Weights weights;
+    private static final String MODEL = "VAE";
+
+    /** Null for random parameters. */
+    private final Parameters stored;
     private final DataType dtype;
     private final NDManager manager;
-    /** Non-null in a shape-only check: reads stored shapes instead of tensors. */
-    private final Function<String, long[]> storedShape;
-    /** With no weights: each parameter drawn at random in the shape the config implies (benchmarks). */
-    private final boolean random;
-    private final Set<String> used = new HashSet<>();
 
     VaeParameters(Weights weights, DataType dtype, NDManager manager) {
-        this(weights, dtype, manager, null, false);
+        this(Parameters.of(MODEL, weights, manager), dtype, manager);
     }
 
-    private VaeParameters(Weights weights, DataType dtype, NDManager manager, Function<String, long[]> storedShape,
-                          boolean random) {
-        this.weights = weights;
+    private VaeParameters(Parameters stored, DataType dtype, NDManager manager) {
+        this.stored = stored;
         this.dtype = dtype;
         this.manager = manager;
-        this.storedShape = storedShape;
-        this.random = random;
     }
 
     /** Small random parameters of the right shapes: the VAE's speed and memory without a checkpoint. */
     static VaeParameters random(DataType dtype, NDManager manager) {
-        return new VaeParameters(null, dtype, manager, null, true);
+        return new VaeParameters((Parameters) null, dtype, manager);
     }
 
     /**
@@ -52,44 +41,21 @@ final class VaeParameters {
      * arrays: building the layers with them validates a checkpoint without reading any weight.
      */
     static VaeParameters shapesOnly(SafetensorsWeights weights) {
-        return new VaeParameters(weights, DataType.FLOAT32, null, weights::shape, false);
+        return new VaeParameters(Parameters.shapesOnly(MODEL, weights), DataType.FLOAT32, null);
     }
 
     /** The tensor {@code key}, which must have exactly {@code expectedShape}. */
     NDArray get(String key, long... expectedShape) {
-        if (random) {
+        if (stored == null) {
             return manager.randomNormal(0, 0.05f, new Shape(expectedShape), DataType.FLOAT32).toType(dtype, false);
         }
-        if (!weights.contains(key)) {
-            throw new TensorFormatException("VAE weight " + key + " is missing (expected shape "
-                    + Arrays.toString(expectedShape) + "; config and checkpoint disagree?)");
-        }
-        if (storedShape != null) {
-            checkShape(key, storedShape.apply(key), expectedShape);
-            used.add(key);
-            return null;
-        }
-        NDArray wide = weights.getFloat32(key, manager);
-        try {
-            checkShape(key, wide.getShape().getShape(), expectedShape);
-        } catch (TensorFormatException e) {
-            wide.close();
-            throw e;
-        }
-        used.add(key);
-        if (dtype == DataType.FLOAT32) {
+        NDArray wide = stored.float32(key, expectedShape);
+        if (wide == null || dtype == DataType.FLOAT32) {
             return wide;
         }
         NDArray narrow = wide.toType(dtype, false);
         wide.close();
         return narrow;
-    }
-
-    private static void checkShape(String key, long[] actual, long[] expectedShape) {
-        if (!Arrays.equals(actual, expectedShape)) {
-            throw new TensorFormatException("VAE weight " + key + " has shape " + Arrays.toString(actual)
-                    + ", the config implies " + Arrays.toString(expectedShape));
-        }
     }
 
     DataType dtype() {
@@ -100,14 +66,10 @@ final class VaeParameters {
         return manager;
     }
 
-    /** Keys of the checkpoint no layer read (for the encoder-only or decoder-only prefixes given). */
-    Set<String> unused(String... prefixes) {
-        Set<String> unused = new TreeSet<>();
-        for (String key : random ? Set.<String>of() : weights.keys()) {
-            if (!used.contains(key) && Arrays.stream(prefixes).anyMatch(key::startsWith)) {
-                unused.add(key);
-            }
+    /** Throws if the checkpoint has keys under {@code prefixes} (the encoder's, the decoder's) that no layer read. */
+    void requireAllRead(String... prefixes) {
+        if (stored != null) {
+            stored.requireAllRead(prefixes);
         }
-        return unused;
     }
 }

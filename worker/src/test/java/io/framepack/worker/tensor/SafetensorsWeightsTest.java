@@ -29,7 +29,7 @@ class SafetensorsWeightsTest {
                 Precision.FLOAT32, new DjlKernels()); NDManager manager = NDManager.newBaseManager()) {
             assertThat(weights.keys()).contains("x_embedder.proj.weight", "clean_x_embedder.proj_4x.weight",
                     "transformer_blocks.0.attn.norm_added_q.weight", "proj_out.weight");
-            NDArray w = weights.scope("x_embedder").get("proj.weight", manager);
+            NDArray w = weights.get("x_embedder.proj.weight", manager);
             TransformerConfig config = TransformerConfig.read(goldens.file("transformer_config.json"));
             assertThat(w.getShape().getShape()).containsExactly(config.innerDim(), config.inChannels(),
                     config.patchSizeT(), config.patchSize(), config.patchSize());
