@@ -100,6 +100,11 @@ public final class JobController {
         List<Pod> running = pods.stream().filter(p -> !Kubelet.isTerminal(p)).toList();
         List<Pod> active = running.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
         boolean suspended = Boolean.TRUE.equals(job.getSpec().getSuspend());
+        if (!suspended && condition(status, "Suspended").isPresent()) {
+            setCondition(status, jobCondition("Suspended", "False", "JobResumed", "Job resumed"));
+            event(job, "Normal", "Resumed", "Job resumed");
+            status.setStartTime(now()); // the active deadline counts from the resumption
+        }
 
         if (condition(status, "FailureTarget").isEmpty() && condition(status, "SuccessCriteriaMet").isEmpty()) {
             Optional<JobCondition> ending = ending(job, status, suspended);
@@ -120,13 +125,8 @@ public final class JobController {
                 setCondition(status, jobCondition("Suspended", "True", "JobSuspended", "Job suspended"));
                 event(job, "Normal", "Suspended", "Job suspended");
             }
-            status.setStartTime(null);
             writeStatus(job, status, 0, running.size());
             return null;
-        }
-        if (condition(status, "Suspended").isPresent()) {
-            setCondition(status, jobCondition("Suspended", "False", "JobResumed", "Job resumed"));
-            event(job, "Normal", "Resumed", "Job resumed");
         }
         if (status.getStartTime() == null) {
             status.setStartTime(now());

@@ -152,7 +152,7 @@ class JobControllerTest {
         assertThat(stopped.getMetadata().getDeletionTimestamp()).isNotNull();
         assertThat(stopped.getStatus().getPhase()).isEqualTo("Failed");
         assertThat(condition(job("pausable"), "Suspended").getReason()).isEqualTo("JobSuspended");
-        assertThat(job("pausable").getStatus().getStartTime()).isNull();
+        assertThat(job("pausable").getStatus().getStartTime()).as("kept while suspended").isEqualTo(started);
 
         assertThat(jobs.sync("pausable")).as("no pod while suspended").isNull();
         assertThat(client.pods().inNamespace(NS).withName(running.getMetadata().getName()).get()).isNull();
@@ -196,6 +196,24 @@ class JobControllerTest {
         assertThat(job("slow-stop").getStatus().getTerminating()).isEqualTo(1);
         kubelet.sync();
         assertThat(jobs.sync("slow-stop")).isNotNull();
+    }
+
+    /** "Suspending a Job": the activeDeadlineSeconds timer stops while suspended and starts again at resumption. */
+    @Test
+    void timeSuspendedDoesNotCountTowardsTheActiveDeadline() {
+        create("patient", spec -> spec.withActiveDeadlineSeconds(600L));
+        kubelet.run(jobs.sync("patient"), "node-1");
+        suspend("patient", true);
+        jobs.sync("patient");
+        kubelet.sync();
+        clock.advance(Duration.ofSeconds(3600));
+        jobs.sync("patient");
+        suspend("patient", false);
+        assertThat(jobs.sync("patient")).isNotNull();
+        assertThat(condition(job("patient"), "FailureTarget")).isNull();
+        clock.advance(Duration.ofSeconds(600));
+        assertThat(jobs.sync("patient")).isNull();
+        assertThat(condition(job("patient"), "FailureTarget").getReason()).isEqualTo("DeadlineExceeded");
     }
 
     /** "Job termination and cleanup": activeDeadlineSeconds from startTime; running pods terminated; DeadlineExceeded. */
