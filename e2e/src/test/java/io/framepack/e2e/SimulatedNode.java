@@ -9,26 +9,25 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.framepack.api.worker.WorkerContract;
+import io.framepack.clustersim.Containers;
+import io.framepack.clustersim.GarbageCollector;
+import io.framepack.clustersim.JobController;
+import io.framepack.clustersim.Kubelet;
+import io.framepack.clustersim.PodAdmission;
+import io.framepack.clustersim.TtlAfterFinishedController;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -37,22 +36,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a real cluster does between the operator and the worker, for one namespace: the Job
- * controller (pods from the template, podFailurePolicy, backoffLimit, suspend, completion) and a
- * kubelet that runs each pod's container as a real local process with the pod's command,
+ * What a real cluster does between the operator and the worker, for one namespace, in real time:
+ * the shared simulation ({@code cluster-sim}: Job controller, kubelet, TTL controller, garbage
+ * collector) on one node whose containers are real local processes with the pod's command,
  * environment and volumes. Volumes become local directories; the paths the pod sees are
  * translated into them, in the job file and in environment values, as a mount namespace would.
  */
-final class SimulatedNode implements AutoCloseable {
+final class SimulatedNode implements AutoCloseable, Containers {
     static final String NODE_NAME = "gpu-node-1";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -60,7 +61,14 @@ final class SimulatedNode implements AutoCloseable {
     private final Map<String, Path> commands;
     private final Map<String, String> environment;
     private final Map<String, Process> processes = new ConcurrentHashMap<>();
+    /** Every pod whose container this node started, in the order it started them. */
+    private final List<Pod> started = new CopyOnWriteArrayList<>();
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
+    private final JobController jobController;
+    private final Kubelet kubelet;
+    private final TtlAfterFinishedController ttlController;
+    private final GarbageCollector garbageCollector;
 
     /**
      * @param commands    container command name → local executable
@@ -73,10 +81,16 @@ final class SimulatedNode implements AutoCloseable {
         this.root = root;
         this.commands = commands;
         this.environment = environment;
+        Clock clock = Clock.systemUTC();
+        jobController = new JobController(client, namespace, clock, PodAdmission.priorityAndRuntimeClasses(client));
+        kubelet = new Kubelet(client, namespace, clock, this);
+        ttlController = new TtlAfterFinishedController(client, namespace, clock);
+        garbageCollector = new GarbageCollector(client, namespace, Map.of("VideoGeneration", (c, name) ->
+                c.resources(io.framepack.api.v1alpha1.VideoGeneration.class).inNamespace(namespace).withName(name).get()));
     }
 
     void start() {
-        loop.scheduleWithFixedDelay(this::syncJobsSafely, 0, 200, TimeUnit.MILLISECONDS);
+        loop.scheduleWithFixedDelay(this::syncSafely, 0, 200, TimeUnit.MILLISECONDS);
     }
 
     /** The local directory standing for a PersistentVolumeClaim. */
@@ -93,9 +107,19 @@ final class SimulatedNode implements AutoCloseable {
         return root.resolve("pods").resolve(podName).resolve("container.log");
     }
 
+    /** The Job's pods, oldest first (creation times have whole seconds: in the same second, the one started first). */
     List<Pod> podsOf(String jobName) {
+        List<String> order = podsRun(jobName);
         return client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
-                .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp())).toList();
+                .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp())
+                        .thenComparing(p -> order.indexOf(p.getMetadata().getName())))
+                .toList();
+    }
+
+    /** The names of the Job's pods whose containers ran here, also those deleted since (preempted, evicted). */
+    List<String> podsRun(String jobName) {
+        return started.stream().filter(p -> jobName.equals(p.getMetadata().getLabels().get(JobController.JOB_NAME_LABEL)))
+                .map(p -> p.getMetadata().getName()).toList();
     }
 
     boolean isRunning(String podName) {
@@ -104,15 +128,15 @@ final class SimulatedNode implements AutoCloseable {
     }
 
     /**
-     * Preemption as the scheduler does it: the pod gets a DisruptionTarget condition, its
-     * container SIGTERM, and SIGKILL once the grace period is over.
+     * Preemption as the scheduler does it: the pod gets a DisruptionTarget condition and is
+     * deleted, so its container gets SIGTERM, and SIGKILL once the grace period is over.
      */
     void preempt(String podName, Duration grace) throws InterruptedException {
-        client.pods().inNamespace(namespace).withName(podName).editStatus(pod -> new PodBuilder(pod).editStatus()
-                .addToConditions(podCondition("DisruptionTarget", "PreemptionByScheduler",
-                        "Preempted in order to admit critical pod")).endStatus().build());
         Process process = processes.get(podName);
-        process.destroy();
+        synchronized (this) {
+            kubelet.disrupt(client.pods().inNamespace(namespace).withName(podName).get(), "PreemptionByScheduler",
+                    "Preempted in order to admit critical pod");
+        }
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
@@ -126,171 +150,22 @@ final class SimulatedNode implements AutoCloseable {
         process.waitFor();
     }
 
-    private void syncJobsSafely() {
+    /** One round of the control plane and the node; a failed round is retried on the next tick (the API server is local). */
+    private synchronized void syncSafely() {
         try {
-            for (Job job : client.batch().v1().jobs().inNamespace(namespace).list().getItems()) {
-                syncJob(job);
-            }
+            jobController.syncAll();
+            kubelet.runPending(NODE_NAME);
+            kubelet.sync();
+            ttlController.sync();
+            garbageCollector.collect();
         } catch (RuntimeException e) {
-            // The API server is local; a failed round is retried on the next tick.
             System.err.println("simulated node: " + e);
         }
     }
 
-    private synchronized void syncJob(Job job) {
-        if (isFinished(job)) {
-            return;
-        }
-        String name = job.getMetadata().getName();
-        List<Pod> pods = podsOf(name);
-        List<Pod> active = pods.stream().filter(p -> !isTerminal(p)).toList();
-        if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            for (Pod pod : active) {
-                Process process = processes.get(pod.getMetadata().getName());
-                if (process != null) {
-                    process.destroy();
-                }
-                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
-            }
-            setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Suspended", "JobSuspended", "Job suspended"));
-            return;
-        }
-        if (!active.isEmpty()) {
-            return;
-        }
-        if (pods.stream().anyMatch(p -> "Succeeded".equals(p.getStatus().getPhase()))) {
-            setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Complete", null, null));
-            return;
-        }
-        for (Pod pod : pods) {
-            if ("FailJob".equals(policyAction(job, pod))) {
-                setJobStatus(job, 0, countedFailures(job, pods), jobCondition("Failed", "PodFailurePolicy",
-                        "Container worker for pod " + pod.getMetadata().getName() + " failed with exit code "
-                                + exitCode(pod) + " matching FailJob rule"));
-                return;
-            }
-        }
-        int failures = countedFailures(job, pods);
-        int backoffLimit = Objects.requireNonNullElse(job.getSpec().getBackoffLimit(), 6);
-        if (failures > backoffLimit) {
-            setJobStatus(job, 0, failures, jobCondition("Failed", "BackoffLimitExceeded",
-                    "Job has reached the specified backoff limit"));
-            return;
-        }
-        Pod pod = createPod(job);
-        setJobStatus(job, 1, failures, null);
-        launch(pod);
-    }
-
-    private static boolean isFinished(Job job) {
-        return job.getStatus() != null && job.getStatus().getConditions() != null
-                && job.getStatus().getConditions().stream().anyMatch(c -> "True".equals(c.getStatus())
-                && (c.getType().equals("Complete") || c.getType().equals("Failed")));
-    }
-
-    private static boolean isTerminal(Pod pod) {
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    private int countedFailures(Job job, List<Pod> pods) {
-        return (int) pods.stream().filter(p -> "Failed".equals(p.getStatus().getPhase()))
-                .filter(p -> "Count".equals(policyAction(job, p))).count();
-    }
-
-    /** The action of the first podFailurePolicy rule matching a failed pod (Count when none does). */
-    private static String policyAction(Job job, Pod pod) {
-        if (!"Failed".equals(pod.getStatus().getPhase()) || job.getSpec().getPodFailurePolicy() == null) {
-            return "Count";
-        }
-        for (PodFailurePolicyRule rule : job.getSpec().getPodFailurePolicy().getRules()) {
-            if (rule.getOnExitCodes() != null) {
-                Integer code = exitCode(pod);
-                boolean listed = code != null && rule.getOnExitCodes().getValues().contains(code);
-                boolean in = "In".equals(rule.getOnExitCodes().getOperator());
-                if (code != null && listed == in) {
-                    return rule.getAction();
-                }
-            }
-            if (rule.getOnPodConditions() != null && rule.getOnPodConditions().stream().anyMatch(pattern ->
-                    pod.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals(pattern.getType())
-                            && c.getStatus().equals(Objects.requireNonNullElse(pattern.getStatus(), "True"))))) {
-                return rule.getAction();
-            }
-        }
-        return "Count";
-    }
-
-    private static Integer exitCode(Pod pod) {
-        var statuses = pod.getStatus().getContainerStatuses();
-        if (statuses == null || statuses.isEmpty() || statuses.get(0).getState().getTerminated() == null) {
-            return null;
-        }
-        return statuses.get(0).getState().getTerminated().getExitCode();
-    }
-
-    private Pod createPod(Job job) {
-        String name = job.getMetadata().getName() + "-" + UUID.randomUUID().toString().substring(0, 5);
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (job.getSpec().getTemplate().getMetadata() != null && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
-            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
-        }
-        labels.put("job-name", job.getMetadata().getName());
-        labels.put("controller-uid", job.getMetadata().getUid());
-        Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels)
-                .withAnnotations(job.getSpec().getTemplate().getMetadata() == null ? null
-                        : job.getSpec().getTemplate().getMetadata().getAnnotations())
-                .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job").withName(job.getMetadata().getName())
-                .withUid(job.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).endOwnerReference()
-                .endMetadata()
-                .withSpec(job.getSpec().getTemplate().getSpec())
-                .build();
-        pod.getSpec().setNodeName(NODE_NAME);
-        client.pods().inNamespace(namespace).resource(pod).create();
-        return client.pods().inNamespace(namespace).withName(name).editStatus(p -> new PodBuilder(p).withNewStatus()
-                .withPhase("Pending").addToConditions(podCondition("PodScheduled", null, null))
-                .endStatus().build());
-    }
-
-    private void setJobStatus(Job job, int active, int failed, JobCondition finished) {
-        client.batch().v1().jobs().inNamespace(namespace).withName(job.getMetadata().getName()).editStatus(j -> {
-            var status = j.getStatus() == null ? new io.fabric8.kubernetes.api.model.batch.v1.JobStatus() : j.getStatus();
-            status.setActive(active);
-            status.setFailed(failed);
-            if (status.getStartTime() == null) {
-                status.setStartTime(Instant.now().toString());
-            }
-            if (finished != null) {
-                List<JobCondition> conditions = new ArrayList<>(status.getConditions() == null ? List.of() : status.getConditions());
-                conditions.removeIf(c -> c.getType().equals(finished.getType()));
-                conditions.add(finished);
-                status.setConditions(conditions);
-                if (finished.getType().equals("Complete")) {
-                    status.setSucceeded(1);
-                    status.setCompletionTime(Instant.now().toString());
-                }
-            } else if (status.getConditions() != null) {
-                status.getConditions().removeIf(c -> c.getType().equals("Suspended"));
-            }
-            j.setStatus(status);
-            return j;
-        });
-    }
-
-    private static JobCondition jobCondition(String type, String reason, String message) {
-        String now = Instant.now().toString();
-        return new JobConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
-                .withLastProbeTime(now).withLastTransitionTime(now).build();
-    }
-
-    private static PodCondition podCondition(String type, String reason, String message) {
-        return new PodConditionBuilder().withType(type).withStatus("True").withReason(reason).withMessage(message)
-                .withLastTransitionTime(Instant.now().toString()).build();
-    }
-
-    /** Runs the pod's only container as a local process and reports its end as the kubelet would. */
-    private void launch(Pod pod) {
+    /** Runs the pod's only container as a local process; its end is reported as the kubelet would. */
+    @Override
+    public void start(Pod pod, Kubelet kubelet) {
         String podName = pod.getMetadata().getName();
         Container container = pod.getSpec().getContainers().get(0);
         try {
@@ -316,26 +191,28 @@ final class SimulatedNode implements AutoCloseable {
             env.put(WorkerContract.ENV_JOB_FILE, translatedJobFile(mounts, podDir).toString());
             Process process = builder.start();
             processes.put(podName, process);
-            client.pods().inNamespace(namespace).withName(podName).editStatus(p -> new PodBuilder(p).editStatus()
-                    .withPhase("Running").withStartTime(Instant.now().toString())
-                    .addNewContainerStatus().withName(container.getName()).withReady(true).withRestartCount(0)
-                    .withNewState().withNewRunning().withStartedAt(Instant.now().toString()).endRunning().endState()
-                    .endContainerStatus().endStatus().build());
-            process.onExit().thenAccept(done -> reportExit(podName, container.getName(), done.exitValue()));
+            started.add(pod);
+            // A death by signal reads 128 + signal, as a container runtime reports it.
+            process.onExit().thenAccept(done -> {
+                synchronized (this) {
+                    kubelet.terminated(pod, done.exitValue(), done.exitValue() == 0 ? "Completed" : "Error");
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("starting " + podName, e);
         }
     }
 
-    private synchronized void reportExit(String podName, String containerName, int exitCode) {
-        // A death by signal reads 128 + signal, as a container runtime reports it.
-        client.pods().inNamespace(namespace).withName(podName).editStatus(p -> new PodBuilder(p).editStatus()
-                .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
-                .withContainerStatuses().addNewContainerStatus().withName(containerName).withReady(false)
-                .withNewState().withNewTerminated().withExitCode(exitCode)
-                .withReason(exitCode == 0 ? "Completed" : "Error")
-                .withFinishedAt(Instant.now().toString()).endTerminated().endState().endContainerStatus()
-                .endStatus().build());
+    /** SIGTERM now, SIGKILL once the pod's grace period is over. */
+    @Override
+    public void stop(Pod pod, Kubelet kubelet) {
+        Process process = processes.get(pod.getMetadata().getName());
+        if (process == null || !process.isAlive() || !stopping.add(pod.getMetadata().getName())) {
+            return;
+        }
+        process.destroy();
+        Long grace = pod.getSpec().getTerminationGracePeriodSeconds();
+        loop.schedule(process::destroyForcibly, grace == null ? DEFAULT_GRACE.toSeconds() : grace, TimeUnit.SECONDS);
     }
 
     private String resolve(EnvVar var, Pod pod) {

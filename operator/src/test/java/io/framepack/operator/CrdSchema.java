@@ -55,6 +55,11 @@ final class CrdSchema {
         return SERIALIZATION.unmarshal(text, JsonNode.class);
     }
 
+    /** The CRD's OpenAPI schema. */
+    JSONSchemaProps openApiSchema() {
+        return root;
+    }
+
     /** JSON path of every integer in the schema that lacks a minimum or a maximum. */
     List<String> unboundedIntegers() {
         List<String> unbounded = new ArrayList<>();

@@ -368,7 +368,9 @@ class VideoGenerationReconcilerTest {
         assertThat(condition(stalled, Conditions.STALLED).getReason()).isEqualTo(Reasons.IMAGE_PULL_ERROR);
         assertThat(stalled.message).startsWith("Cannot pull the worker image: ImagePullBackOff: Back-off pulling image");
 
-        cluster.failJobForDeadline("unpullable");
+        cluster.passTime(Duration.ofSeconds(3600));
+        cluster.syncJob("unpullable"); // the deadline passed: the Job controller stops the pod
+        cluster.syncJob("unpullable"); // ... and fails the Job once it has ended
         VideoGenerationStatus failed = awaitStatus(ns, "unpullable", s -> s.phase == Phase.Failed);
         assertThat(condition(failed, Conditions.STALLED).getReason()).isEqualTo(Reasons.DEADLINE_EXCEEDED);
         assertThat(failed.message).contains("spec.activeDeadlineSeconds=3600");

@@ -26,7 +26,9 @@ public final class SchedulingSchema {
             + Formats.LABEL_KEY_PREFIX_LENGTH + "') && self[k].matches(r'" + Formats.LABEL_VALUE + "'))";
     static final String LABEL_MAP_ALLOWED = "every key must be " + Formats.LABEL_KEY_ALLOWED + "; every value must be "
             + Formats.LABEL_VALUE_ALLOWED;
-    static final String BOUNDED_VALUES = "values=" + Formats.DNS_SUBDOMAIN_MAX;
+    /** Requirement values are label values (or, for Gt and Lt, integers); node names only in matchFields. */
+    static final String LABEL_VALUES = "values=" + Formats.LABEL_VALUE_MAX;
+    static final String NODE_NAME_VALUES = "values=" + Formats.DNS_SUBDOMAIN_MAX;
     static final String SET_NEEDS_VALUES = "!(self.operator in ['In', 'NotIn'])"
             + " || has(self.values) && size(self.values) > 0 && self.values.all(v, v.matches(r'" + Formats.LABEL_VALUE + "'))";
     static final String SET_NEEDS_VALUES_MESSAGE = "operator In and NotIn need 1 to 32 values, each " + Formats.LABEL_VALUE_ALLOWED;
@@ -94,7 +96,7 @@ public final class SchedulingSchema {
     @ValidationRule(value = "!(self.operator in ['Gt', 'Lt'])"
             + " || has(self.values) && size(self.values) == 1 && self.values[0].matches(r'" + Formats.INTEGER + "')",
             message = "operator Gt and Lt take exactly one value, an integer")
-    @SchemaCustomizer(value = BoundedStrings.class, input = BOUNDED_VALUES)
+    @SchemaCustomizer(value = BoundedStrings.class, input = LABEL_VALUES)
     public static class NodeSelectorRequirement {
         @Required
         @Size(max = Formats.LABEL_KEY_MAX)
@@ -110,7 +112,7 @@ public final class SchedulingSchema {
     public enum NodeOperator { In, NotIn, Exists, DoesNotExist, Gt, Lt }
 
     /** Node fields: the Pod API supports only metadata.name, with one value (a node name). */
-    @SchemaCustomizer(value = BoundedStrings.class, input = BOUNDED_VALUES)
+    @SchemaCustomizer(value = BoundedStrings.class, input = NODE_NAME_VALUES)
     public static class NodeFieldRequirement {
         @Required
         @Size(max = Formats.LABEL_KEY_MAX)
@@ -178,7 +180,7 @@ public final class SchedulingSchema {
 
     @ValidationRule(value = SET_NEEDS_VALUES, message = SET_NEEDS_VALUES_MESSAGE)
     @ValidationRule(value = EXISTS_TAKES_NO_VALUES, message = EXISTS_TAKES_NO_VALUES_MESSAGE)
-    @SchemaCustomizer(value = BoundedStrings.class, input = BOUNDED_VALUES)
+    @SchemaCustomizer(value = BoundedStrings.class, input = LABEL_VALUES)
     public static class LabelSelectorRequirement {
         @Required
         @Size(max = Formats.LABEL_KEY_MAX)
