@@ -201,6 +201,121 @@ def case_lora():
     })
 
 
+
+# ---------------------------------------------------------------------------------------------
+# (b) End frame
+
+END_K, END_SECTIONS, END_STEPS, END_SIZE, END_STRENGTH = 3, 3, 2, 64, 0.5
+
+
+def test_picture(seed):
+    """A smooth colour gradient with some noise, uint8 H x W x 3."""
+    import numpy as np
+    g = torch.Generator().manual_seed(seed)
+    ys = torch.linspace(0, 1, END_SIZE).view(END_SIZE, 1, 1)
+    xs = torch.linspace(0, 1, END_SIZE).view(1, END_SIZE, 1)
+    phase = torch.rand(1, 1, 3, generator=g) * 6.28
+    picture = 0.5 + 0.4 * torch.sin(3 * ys + 2 * xs + phase) + 0.05 * torch.randn(END_SIZE, END_SIZE, 3, generator=g)
+    return (picture.clamp(0, 1) * 255).to(torch.uint8).numpy().astype(np.uint8)
+
+
+def case_end_frame():
+    use_sources("diffusers-head/src")
+    from PIL import Image
+    from safetensors.torch import load_file
+    from transformers import SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel
+    from diffusers import (AutoencoderKLHunyuanVideo, FlowMatchEulerDiscreteScheduler,
+                           HunyuanVideoFramepackPipeline, HunyuanVideoFramepackTransformer3DModel)
+
+    transformer = HunyuanVideoFramepackTransformer3DModel(**tiny_config("transformer")).eval()
+    transformer.load_state_dict(load_file(os.path.join(TINY, "transformer.safetensors")))
+    vae = AutoencoderKLHunyuanVideo(**tiny_config("vae")).eval()
+    vae.load_state_dict(load_file(os.path.join(TINY, "vae.safetensors")))
+    image_encoder = SiglipVisionModel(SiglipVisionConfig(**tiny_config("image_encoder"))).eval()
+    image_encoder.load_state_dict(load_file(os.path.join(TINY, "image_encoder.safetensors")))
+    size = image_encoder.config.image_size
+    feature_extractor = SiglipImageProcessor(size={"height": size, "width": size})
+    pipe = HunyuanVideoFramepackPipeline(text_encoder=None, tokenizer=None, transformer=transformer, vae=vae,
+                                         scheduler=FlowMatchEulerDiscreteScheduler(), text_encoder_2=None,
+                                         tokenizer_2=None, image_encoder=image_encoder,
+                                         feature_extractor=feature_extractor)
+    text = load_file(os.path.join(TINY, "transformer_forward_case.safetensors"))
+
+    first_calls = []
+
+    def record(module, args, kwargs):
+        if len(first_calls) < END_SECTIONS and pipe._current_timestep == pipe.scheduler.timesteps[0]:
+            first_calls.append({k: v.clone() for k, v in kwargs.items() if isinstance(v, torch.Tensor)})
+
+    transformer.register_forward_pre_hook(record, with_kwargs=True)
+    start, end = test_picture(SEED + 1), test_picture(SEED + 2)
+    num_frames = END_SECTIONS * ((END_K - 1) * 4 + 1)
+    with torch.no_grad():
+        out = pipe(image=Image.fromarray(start), last_image=Image.fromarray(end), height=END_SIZE, width=END_SIZE,
+                   num_frames=num_frames, latent_window_size=END_K, num_inference_steps=END_STEPS,
+                   guidance_scale=10.0, generator=torch.Generator().manual_seed(SEED),
+                   prompt_embeds=text["encoder_hidden_states"], prompt_attention_mask=text["encoder_attention_mask"],
+                   pooled_prompt_embeds=text["pooled_projections"], output_type="latent", return_dict=False,
+                   sampling_type="inverted_anti_drifting")[0]
+    assert len(first_calls) == END_SECTIONS
+    tensors = {"start_image": torch.from_numpy(start), "end_image": torch.from_numpy(end),
+               "image_embeds": first_calls[0]["image_embeds"]}
+    recorded = ["hidden_states", "indices_latents", "latents_clean", "indices_latents_clean", "latents_history_2x",
+                "indices_latents_history_2x", "latents_history_4x", "indices_latents_history_4x"]
+    for n, call in enumerate(first_calls):
+        for key in recorded:
+            tensors[f"s{n}_{key}"] = call[key]
+        tensors[f"s{n}_history_latents"] = out[n]
+    start_latent = first_calls[0]["latents_clean"][:, :, :1]
+    end_latent = first_calls[0]["latents_clean"][:, :, 1:]
+    tensors["start_latent"], tensors["end_latent"] = start_latent, end_latent
+    with torch.no_grad():
+        start_embeds = pipe.encode_image(pipe.video_processor.preprocess(Image.fromarray(start), END_SIZE, END_SIZE))
+    tensors["start_image_embeds"] = start_embeds
+    # The pipeline averages start and end embeddings into last_image_embeds (line 813) but hands the
+    # transformer image_embeds, the start image's alone (line 962): the end image enters only as a latent.
+    assert torch.equal(start_embeds, tensors["image_embeds"])
+
+    # FramePack-Studio's "Original with Endframe": not runnable (its worker() needs the whole studio:
+    # UI queues, model managers, __main__ globals), so its equation is applied here to the same latents.
+    # modules/pipelines/worker.py (f4369da) lines 789-802, on the first loop iteration only:
+    #     actual = end_frame_latent.clone(); if end_frame_strength != 1.0: actual = actual * end_frame_strength
+    #     history_latents[:, :, 0:1, :, :] = actual
+    # then modules/generators/original_generator.py prepare_clean_latents (lines 109-124) reads
+    # clean_latents_post, 2x, 4x = history[:, :, :19].split([1, 2, 16]); clean_latents = cat(start, post).
+    # The strength also scales the latent at 1.0 only through this product; image embeddings stay the
+    # start image's (no averaging, worker.py lines 475-525 encode the end frame with SigLIP only for "Video").
+    history = torch.zeros(1, 16, 1 + 2 + 16, END_SIZE // 8, END_SIZE // 8)
+    history[:, :, 0:1] = end_latent * END_STRENGTH
+    post, history_2x, history_4x = history[:, :, :19].split([1, 2, 16], dim=2)
+    tensors["studio_s0_latents_clean"] = torch.cat([start_latent, post], dim=2)
+    generated = out[0][:, :, :END_K]
+    history = torch.cat([generated, history], dim=2)
+    tensors["studio_s1_latents_history_4x"] = history[:, :, 3:19]
+    write_case("end_frame_case", tensors, {
+        "reference": "diffusers pipelines/hunyuan_video/pipeline_hunyuan_video_framepack.py (58eb52c) __call__ "
+                     "with last_image, sampling_type inverted_anti_drifting, FlowMatchEulerDiscreteScheduler() defaults",
+        "settings": {"latent_window_size": END_K, "sections": END_SECTIONS, "steps": END_STEPS, "size": END_SIZE,
+                     "num_frames": num_frames, "guidance_scale": 10.0, "true_cfg_scale": 1.0,
+                     "text": "transformer_forward_case conditioning", "generator_seed": SEED},
+        "studio_end_frame_strength": END_STRENGTH,
+        "equations": {
+            "diffusers": "first section only: latents_history_1x = last_image_latents (lines 889-895), so "
+                         "latents_clean = cat(start, end); history buffer and 2x/4x untouched; the VAE samples the "
+                         "start then the end latent from the job generator before any noise (lines 822-828); "
+                         "(start_embeds + end_embeds) / 2 is computed into last_image_embeds (lines 808-813) but never "
+                         "used: the transformer gets the start image's embeddings (line 962), as image_embeds shows",
+            "framepack_studio": "first section only: history[:, :, 0:1] = end_latent * strength "
+                                "(modules/pipelines/worker.py lines 789-802); it stays in the buffer and is read "
+                                "again as 2x/4x context by later sections; image embeddings of the start image only",
+            "f1": "diffusers refuses last_image unless sampling_type is inverted_anti_drifting (lines 515-519); "
+                  "FramePack-Studio has no F1 end frame: its F1 branch (worker.py lines 806-811) sits inside a test that admits only 'Original with Endframe' (line 790), so it never runs",
+        },
+        "sections": "sN_* are the transformer inputs of section N's first step (N in generation order); "
+                    "sN_history_latents the real history after it (output_type='latent')",
+    })
+
+
 if __name__ == "__main__":
     for name in CASES:
         globals()["case_" + name]()
