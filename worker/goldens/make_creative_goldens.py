@@ -316,6 +316,121 @@ def case_end_frame():
     })
 
 
+
+# ---------------------------------------------------------------------------------------------
+# (c) Timed prompts
+
+TIMED_PROMPTS = [
+    "[0s: a cat sits] [2s-4s: the cat jumps] [5s: the cat sleeps]",
+    "[0s: wave] [1.1s: smile] [2.2s: thumbs down]",
+    "[1s: a late start] text outside the brackets",
+    "[3s: b second] [0s: a first]",
+    "[0s: one] [0.5s: two] [1s: one]",
+    "a prompt without times",
+    "[0s: unclosed bracket",
+    "[x: not a time] [1s: fine]",
+]
+TIMED_SECONDS = [1, 2, 5, 6.5, 10]
+TIMED_WINDOWS = [9, 5]
+TIMED_BLENDS = [0, 2]
+# FramePack-Studio runs inverted ("Original") or forward ("F1") sampling.
+TIMED_TYPES = {"Original": "inverted", "F1": "f1"}
+
+
+def studio_section_loop_body(worker_source):
+    """FramePack-Studio's per-section prompt choice and blending, the exact lines of its worker()
+    (modules/pipelines/worker.py lines 711-779), which cannot run whole outside the studio app."""
+    lines = worker_source.splitlines()[710:779]
+    assert lines[0].strip() == "# Calculate the current time position", lines[0]
+    assert lines[-1].strip() == "llama_vec, llama_attention_mask, clip_l_pooler = encoded_prompts[current_prompt]"
+    import textwrap
+    return compile(textwrap.dedent("\n".join(lines)), "worker.py:711-779", "exec")
+
+
+def studio_schedule(model_type, seconds, window, blend_sections, prompt_text, body):
+    from modules.prompt_handler import parse_timestamped_prompt
+    sections = parse_timestamped_prompt(prompt_text, seconds, window, model_type)
+    # worker.py lines 134-135, 318-337, 546-563 (has_input_image: an image-to-video job)
+    total_latent_sections = int(max(round((seconds * 30) / (window * 4)), 1))
+    unique = []
+    for section in sections:
+        if section.prompt not in unique:
+            unique.append(section.prompt)
+    # One-hot "embeddings": the blended vector shows each prompt's weight.
+    encoded = {p: (torch.eye(len(unique), dtype=torch.float64)[i], torch.ones(1), torch.eye(len(unique), dtype=torch.float64)[i])
+               for i, p in enumerate(unique)}
+    changes, last = [], None
+    for idx, section in enumerate(sections):
+        if section.prompt != last:
+            changes.append((idx, section.prompt))
+            last = section.prompt
+    if model_type == "F1":
+        paddings = [1] * (total_latent_sections - 1) + [0]  # modules/generators/f1_generator.py lines 95-106
+        total_generated = 1
+    else:
+        paddings = ([3] + [2] * (total_latent_sections - 3) + [1, 0]) if total_latent_sections > 4 \
+            else list(reversed(range(total_latent_sections)))  # original_generator.py get_latent_paddings
+        total_generated = 0
+    rows = []
+    for section_idx, latent_padding in enumerate(paddings):
+        scope = {"model_type": model_type, "total_generated_latent_frames": total_generated,
+                 "prompt_sections": sections, "blend_sections": blend_sections, "prompt_change_indices": changes,
+                 "section_idx": section_idx, "encoded_prompts": encoded, "print": lambda *a, **k: None}
+        exec(body, scope)
+        weights = scope["llama_vec"].tolist()
+        rows.append({"section": section_idx, "latent_padding": latent_padding,
+                     "latent_frames_before": total_generated,
+                     "time_position": scope["current_time_position"],
+                     "prompt": unique.index(scope["current_prompt"]),
+                     "blend_alpha": scope["blend_alpha"], "weights": weights})
+        # worker.py lines 880-884: the start latent joins the last inverted section
+        total_generated += window + (1 if model_type != "F1" and latent_padding == 0 else 0)
+    return {"parsed": [{"prompt": s.prompt, "start": s.start_time, "end": s.end_time} for s in sections],
+            "prompts": unique, "sections": rows}
+
+
+def case_timed_prompts():
+    use_sources("framepack-studio")
+    body = studio_section_loop_body(open(os.path.join(REFS, "framepack-studio/modules/pipelines/worker.py")).read())
+    schedules = []
+    for text in TIMED_PROMPTS:
+        for model_type, schedule in TIMED_TYPES.items():
+            for seconds in TIMED_SECONDS:
+                for window in TIMED_WINDOWS:
+                    for blend in TIMED_BLENDS:
+                        result = studio_schedule(model_type, seconds, window, blend, text, body)
+                        schedules.append(dict(result, text=text, schedule=schedule, seconds=seconds,
+                                              latent_window_size=window, blend_sections=blend))
+    schedules_file = os.path.join(OUT, "timed_prompts_case.json")
+    with open(schedules_file, "w") as f:
+        json.dump(schedules, f, separators=(",", ":"))
+        f.write("\n")
+    write_case("timed_prompts_case", {}, {
+        "reference": "FramePack-Studio (f4369da) modules/prompt_handler.py parse_timestamped_prompt (run as is) and "
+                     "the per-section prompt choice and blend of modules/pipelines/worker.py lines 711-779 "
+                     "(those exact lines executed for each section, with one-hot prompt embeddings)",
+        "equations": {
+            "parse": "[Ns: text] or [Ns-Ms: text]; text outside brackets becomes a prompt from 0 to the end; "
+                     "sorted by start; a missing end is the next start, the last one's the requested seconds; "
+                     "start and end snapped to multiples of (4K-3)/30 s (round half to even); an end at or "
+                     "before its start becomes start + (4K-3)/30; inverted sampling maps [a, b) to "
+                     "[seconds - b, seconds - a)",
+            "time_position": "(latent frames generated so far * 4 - 3) / 30, 0.01 when negative; the first "
+                             "section whose [start, end) holds it gives the prompt, else the first section's",
+            "blend": "embeds = (1 - alpha) * prev + alpha * next (LLaMA and CLIP pooled; the mask is prev's)",
+        },
+        "schedules": "timed_prompts_case.json: one entry per prompt text, schedule, seconds, window and blend; "
+                     "'parsed' is the reference parser's output, 'sections' the per-section choice in generation order "
+                     "('prompt' indexes 'prompts', 'weights' the blended embedding's weight of each prompt)",
+        "notes": [
+            "the blend window compares the section counter with indices into the parsed prompt list "
+            "(worker.py lines 742-767), so it does not follow the time position",
+            "malformed brackets are not errors in the reference: without both '[' and ']' the whole text is one "
+            "prompt, and a bracket that does not match the pattern stays in the outside text",
+        ],
+    })
+
+
 if __name__ == "__main__":
     for name in CASES:
         globals()["case_" + name]()
