@@ -39,7 +39,6 @@ def tensor_info(tensors):
 
 def write_case(name, tensors, info):
     from safetensors.torch import save_file
-    os.makedirs(OUT, exist_ok=True)
     if tensors:
         save_file({k: v.contiguous() for k, v in tensors.items()}, os.path.join(OUT, f"{name}.safetensors"))
         info = dict(info, tensors=tensor_info(tensors))
@@ -431,6 +430,110 @@ def case_timed_prompts():
     })
 
 
+
+# ---------------------------------------------------------------------------------------------
+# (d) Video extension
+
+VIDEO_FRAMES, VIDEO_SIZE, VIDEO_K = 22, 64, 9
+
+
+def test_video(frames, seed):
+    """A drifting colour pattern, uint8 T x H x W x 3."""
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(frames, dtype=torch.float32).view(frames, 1, 1, 1)
+    ys = torch.linspace(0, 1, VIDEO_SIZE).view(1, VIDEO_SIZE, 1, 1)
+    xs = torch.linspace(0, 1, VIDEO_SIZE).view(1, 1, VIDEO_SIZE, 1)
+    phase = torch.rand(1, 1, 1, 3, generator=g) * 6.28
+    video = 0.5 + 0.4 * torch.sin(4 * ys + 3 * xs - 0.3 * t + phase)
+    video = video + 0.03 * torch.randn(frames, VIDEO_SIZE, VIDEO_SIZE, 3, generator=g)
+    return (video.clamp(0, 1) * 255).to(torch.uint8).numpy()
+
+
+def case_video_extension():
+    # diffusers 0.33.1's pipeline modules, which diffusers_helper/hunyuan.py imports, fail under
+    # transformers 5; the VAE code of diffusers 58eb52c differs from 0.33.1's only in type hints.
+    use_sources("framepack-studio", "diffusers-head/src", "peft/src", "accelerate/src")
+    from diffusers import AutoencoderKLHunyuanVideo
+    from safetensors.torch import load_file
+    from diffusers.loaders import FromOriginalModelMixin  # noqa: F401  (probes first, as in studio_transformer)
+    # decord reads the MP4 in extract_video_frames, which is replaced here: the frames are given.
+    # diffusers_helper/memory.py asks CUDA for a device at import; only load_model uses it.
+    for name in ("cv2", "torchvision", "decord", "diffusers_helper.memory"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["diffusers_helper.memory"].DynamicSwapInstaller = None
+    from modules.generators.video_f1_generator import VideoF1ModelGenerator
+
+    vae = AutoencoderKLHunyuanVideo(**tiny_config("vae")).eval()
+    vae.load_state_dict(load_file(os.path.join(TINY, "vae.safetensors")))
+    generator = object.__new__(VideoF1ModelGenerator)  # its __init__ loads the real checkpoints
+    generator.model_name, generator.vae, generator.gpu, generator.cpu = "Video F1", vae, "cpu", "cpu"
+    video = test_video(VIDEO_FRAMES, SEED + 3)
+    # extract_video_frames (video_base_generator.py lines 142-273) keeps the last
+    # min_real_frames_to_encode(T) frames, resized to the bucket; these are already bucket-sized.
+    kept = generator.min_real_frames_to_encode(VIDEO_FRAMES)
+    frames = video[VIDEO_FRAMES - kept:]
+    generator.extract_video_frames = lambda *args, **kwargs: (frames, 30.0, VIDEO_SIZE, VIDEO_SIZE)
+
+    torch.manual_seed(SEED)  # vae_encode samples the posterior from the global generator
+    with torch.no_grad():
+        (start_latent, first_frame, video_latents, _, _, _, input_pixels, last_frame,
+         _) = generator.video_encode("input.mp4", VIDEO_SIZE, vae_batch_size=16, device="cpu")
+        scale = vae.config.scaling_factor
+        batches = [input_pixels[:, :, i:i + 16] for i in range(0, input_pixels.shape[2], 16)]
+        means = torch.cat([vae.encode(b).latent_dist.mean for b in batches], dim=2)
+        stds = torch.cat([vae.encode(b).latent_dist.std for b in batches], dim=2)
+    # input_pixels (video[T - kept:] / 127.5 - 1, as B,C,T,H,W) are left out: the uint8 video gives them.
+    tensors = {"video": torch.from_numpy(video), "video_latents": video_latents,
+               "posterior_mean": means, "posterior_std": stds,
+               "sample_noise": (video_latents / scale - means) / stds}
+    assert torch.equal(input_pixels, (tensors["video"][VIDEO_FRAMES - kept:].float() / 127.5 - 1)
+                       .permute(3, 0, 1, 2).unsqueeze(0))
+    assert torch.equal(torch.from_numpy(first_frame), tensors["video"][VIDEO_FRAMES - kept])
+    assert torch.equal(torch.from_numpy(last_frame), tensors["video"][-1])
+
+    # worker.py lines 396-401: history = the video's latents, the start latent their last frame, no
+    # frame counted as generated; each section appends K latents (video_f1_generator.py 109-123).
+    g = torch.Generator().manual_seed(SEED + 4)
+    stand_in = torch.randn(1, 16, VIDEO_K, VIDEO_SIZE // 8, VIDEO_SIZE // 8, generator=g)
+    histories = {"s0": video_latents, "s1": torch.cat([video_latents, stand_in], dim=2)}
+    tensors["s1_appended_latents"] = stand_in
+    contexts = {}
+    for cleaned in (5, 2):
+        for section, history in histories.items():
+            (clean_idx, latent_idx, idx_2x, idx_4x, clean, clean_2x, clean_4x) = \
+                generator.video_f1_prepare_clean_latents_and_indices(VIDEO_K, video_latents, history, cleaned)
+            key = f"{section}_cleaned{cleaned}"
+            tensors.update({f"{key}_clean_latent_indices": clean_idx, f"{key}_latent_indices": latent_idx,
+                            f"{key}_clean_latent_2x_indices": idx_2x, f"{key}_clean_latent_4x_indices": idx_4x,
+                            f"{key}_clean_latents": clean, f"{key}_clean_latents_2x": clean_2x,
+                            f"{key}_clean_latents_4x": clean_4x})
+            contexts[key] = {"history_frames": history.shape[2], "indices": {
+                "clean": clean_idx.tolist()[0], "latent": latent_idx.tolist()[0],
+                "2x": idx_2x.tolist()[0], "4x": idx_4x.tolist()[0]}}
+    write_case("video_extension_case", tensors, {
+        "reference": "FramePack-Studio (f4369da) modules/generators/video_base_generator.py min_real_frames_to_encode "
+                     "and video_encode, video_f1_generator.py video_f1_prepare_clean_latents_and_indices, run as is "
+                     "on the tiny VAE (diffusers 58eb52c); the MP4 reading (decord) is replaced by the frames",
+        "settings": {"input_frames": VIDEO_FRAMES, "kept_frames": kept, "size": VIDEO_SIZE, "vae_batch_size": 16,
+                     "latent_window_size": VIDEO_K, "num_cleaned_frames": [5, 2], "global_seed": SEED},
+        "contexts": contexts,
+        "equations": {
+            "frames": "keep the last min(T, 27 * 4) frames, cut down to a multiple of 4 (lines 86-140)",
+            "encode": "pixels / 127.5 - 1; the VAE encodes batches of 16 frames separately (each batch causal "
+                      "from its own first frame: 16 frames -> 4 latents, 4 -> 1), posterior sampled, times the "
+                      "scaling factor; sample_noise = (latent / scale - mean) / std",
+            "history": "the video's latents are the history; start latent = their last frame (worker.py 396-401); "
+                       "SigLIP embeds the first kept frame; the output is the input video followed by the "
+                       "generated frames (combine_videos, ffmpeg)",
+            "context": "indices [start, 4x (<= 16), 2x (<= 2), 1x (num_cleaned_frames - 1), K] counted over the "
+                       "frames available; contexts read from the back of the history; clean = cat(start, 1x)",
+        },
+        "notes": ["the backward 'Video' model (video_generator.py) is not covered: the issue asks for forward "
+                  "extension (F1)"],
+    })
+
+
 if __name__ == "__main__":
+    os.makedirs(OUT, exist_ok=True)
     for name in CASES:
         globals()["case_" + name]()
