@@ -7,13 +7,16 @@ goldens/framepack-tiny, on the CPU in float32:
                  LoRA loading (diffusers 0.33.1 key conversion + PEFT adapters), one forward
   end_frame      diffusers' HunyuanVideoFramepackPipeline with `last_image` (inverted sampling)
   timed_prompts  FramePack-Studio's `[0s: a] [2s-4s: b]` parser and its section -> prompt choice
+  video_extension  FramePack-Studio's video encode into the history and its F1 context packing
 
-    python make_creative_goldens.py REFS TINY OUT CASE...
+Where a reference cannot run whole, the case says so in the manifest and follows its lines.
+
+    python make_creative_goldens.py REFS TINY OUT CASE
 
 REFS holds the sources exported with `git archive` (see goldens/creative/README.md for the
 commits): diffusers-0.33.1/, diffusers-head/, framepack-studio/, musubi-tuner/, peft/, accelerate/,
 plus site/ with the few pure-python packages the PyTorch environment lacks (requests, psutil).
-Each case runs in its own process because two diffusers versions are involved.
+Run one case per process: the cases use two diffusers versions.
 """
 import json
 import os
@@ -23,8 +26,9 @@ import types
 
 import torch
 
+if len(sys.argv) != 5:
+    sys.exit(__doc__)
 REFS, TINY, OUT = (os.path.abspath(p) for p in sys.argv[1:4])
-CASES = sys.argv[4:]
 SEED = 20261207
 
 
@@ -535,5 +539,4 @@ def case_video_extension():
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
-    for name in CASES:
-        globals()["case_" + name]()
+    globals()["case_" + sys.argv[4]]()
