@@ -48,7 +48,7 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
         AtomicInteger steps = new AtomicInteger();
         SectionLoop stopping = loop(info, m, () -> steps.get() >= stepsBeforeStop);
         Map<String, NDArray> savedTensors = new HashMap<>();
-        Map<String, Long> savedScalars;
+        int savedSections;
         try (SectionLoopState state = stopping.start(start)) {
             GenerationListener counting = new GenerationListener() {
                 @Override
@@ -63,12 +63,12 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
                 copy.attach(m);
                 savedTensors.put(name, copy);
             });
-            savedScalars = state.scalars();
+            savedSections = state.sectionsCompleted();
         }
         // Another job drawing from the process-wide generator in between must not matter.
         new SeededNoise(99).draw(0, start.getShape(), m);
         SectionLoop resumedLoop = loop(info, m, () -> false);
-        try (SectionLoopState resumed = SectionLoopState.restore(resumedLoop.schedule(), savedTensors, savedScalars, m)) {
+        try (SectionLoopState resumed = SectionLoopState.restore(resumedLoop.schedule(), savedTensors, savedSections, m)) {
             resumedLoop.run(resumed, GenerationListener.NONE);
             NDArray history = resumed.historyLatents().duplicate();
             history.attach(m);

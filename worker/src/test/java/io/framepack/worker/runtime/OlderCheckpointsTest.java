@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
@@ -12,13 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,7 +33,7 @@ class OlderCheckpointsTest {
 
     @Test
     void aFormatThreeCheckpointOfTheTinyRenderIsResumedToTheEnd() throws IOException {
-        Path checkpoints = copyOfResource("checkpoints/format3-tiny-inverted", dir.resolve("ckpt"));
+        Path checkpoints = CheckpointFixtures.copyOfStore("checkpoints/format3-tiny-inverted", dir.resolve("ckpt"));
         RenderSettings settings = new RenderSettings();
         settings.seconds = 3.6;
         settings.steps = 3;
@@ -61,25 +59,8 @@ class OlderCheckpointsTest {
         assertThat(sidecar.path("sectionSeconds")).hasSize(3);
         assertThat(sidecar.path("sectionSeconds").get(0).asDouble()).as("the first section's time, from the checkpoint")
                 .isEqualTo(5.310244333);
-    }
-
-    private static Path copyOfResource(String name, Path target) throws IOException {
-        Path source;
-        try {
-            source = Path.of(Objects.requireNonNull(OlderCheckpointsTest.class.getClassLoader().getResource(name), name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path file : files.toList()) {
-                Path copy = target.resolve(source.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(copy);
-                } else {
-                    Files.copy(file, copy);
-                }
-            }
-        }
-        return target;
+        String written = Files.readString(CheckpointFixtures.manifestOf(checkpoints, 3));
+        assertThat(written.split("\"sectionsCompleted\"", -1)).as("the section count, said once").hasSize(2);
+        assertThat(written).doesNotContain("sections_completed", "noise_draws", "generated_latent_frames");
     }
 }

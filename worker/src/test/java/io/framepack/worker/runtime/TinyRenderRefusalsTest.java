@@ -6,6 +6,7 @@ import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.Component;
 import io.framepack.worker.model.ModelDirectory;
+import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
@@ -78,9 +79,9 @@ class TinyRenderRefusalsTest {
     }
 
     /**
-     * The checkpoint after section 1 claims two sections (both counters, consistently) and its
-     * manifest hash is computed again, as a deliberate edit would: the latents it holds are one
-     * section's, so the resume is refused rather than skipping a section to a shorter video.
+     * The checkpoint after section 1 claims two sections (its manifest and its name, consistently)
+     * and its manifest hash is computed again, as a deliberate edit would: the latents it holds are
+     * one section's, so the resume is refused rather than skipping a section to a shorter video.
      */
     @Test
     void aResealedCheckpointClaimingMoreSectionsThanItsLatentsHoldIsRefused() throws IOException {
@@ -92,12 +93,14 @@ class TinyRenderRefusalsTest {
             }
         };
         assertThat(render(models, stopAfterFirstSection)).isEqualTo(ExitCode.TERMINATED);
-        Path manifest = manifestOf(dir.resolve("ckpt"), 1);
+        Path manifest = CheckpointFixtures.manifestOf(dir.resolve("ckpt"), 1);
         ObjectNode forged = (ObjectNode) JSON.readTree(manifest.toFile());
-        ((ObjectNode) forged.path("state").path("render")).put("sections_completed", 2).put("noise_draws", 2);
+        forged.put("sectionsCompleted", 2);
         forged.remove("manifestSha256");
         forged.put("manifestSha256", HexFormat.of().formatHex(Sha256.newDigest().digest(JSON.writeValueAsBytes(forged))));
         Files.write(manifest, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(forged));
+        Path group = manifest.getParent();
+        Files.move(group, group.resolveSibling(group.getFileName().toString().replace("ckpt-000001-", "ckpt-000002-")));
 
         events.clear();
         onEvent = event -> { };
@@ -107,14 +110,6 @@ class TinyRenderRefusalsTest {
             assertThat(failed.message()).contains("does not fit this job").contains("2 completed sections of this job make");
         });
         assertThat(files(dir.resolve("out")).stream().map(Path::toString)).noneMatch(name -> name.endsWith(".mp4"));
-    }
-
-    private static Path manifestOf(Path checkpoints, int section) throws IOException {
-        try (Stream<Path> files = Files.walk(checkpoints)) {
-            return files.filter(p -> p.getFileName().toString().equals("manifest.json"))
-                    .filter(p -> p.getParent().getFileName().toString().startsWith(String.format("ckpt-%06d-", section)))
-                    .findFirst().orElseThrow();
-        }
     }
 
     /** Overwrites the float32 tensor {@code name} with NaN in place. */
