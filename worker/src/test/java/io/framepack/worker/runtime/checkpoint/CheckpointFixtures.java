@@ -1,18 +1,24 @@
 package io.framepack.worker.runtime.checkpoint;
 
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /** Checkpoints for storage tests. */
@@ -23,6 +29,8 @@ public final class CheckpointFixtures {
     /** Frames a section adds to the video, and frames at its growing end the next section still rewrites. */
     public static final int VIDEO_GROWTH = 20;
     public static final int VIDEO_CHANGING = 7;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private CheckpointFixtures() {
     }
@@ -71,6 +79,27 @@ public final class CheckpointFixtures {
                     .filter(p -> p.getParent().getFileName().toString().startsWith(String.format("ckpt-%06d-", section)))
                     .findFirst().orElseThrow();
         }
+    }
+
+    /** Rewrites the manifest at {@code manifest} as {@code edit} changes it. */
+    public static void editManifest(Path manifest, Consumer<ObjectNode> edit) throws IOException {
+        ObjectNode json = (ObjectNode) JSON.readTree(manifest.toFile());
+        edit.accept(json);
+        Files.write(manifest, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json));
+    }
+
+    /** {@link #editManifest}, then its SHA-256 computed again, as a deliberate edit would. */
+    public static void editAndReseal(Path manifest, Consumer<ObjectNode> edit) throws IOException {
+        editManifest(manifest, json -> {
+            edit.accept(json);
+            json.remove(ManifestCodec.MANIFEST_SHA256);
+            try {
+                json.put(ManifestCodec.MANIFEST_SHA256,
+                        HexFormat.of().formatHex(Sha256.newDigest().digest(JSON.writeValueAsBytes(json))));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** How many shared blocks the store keeps {@code settledFrames} settled frames in. */

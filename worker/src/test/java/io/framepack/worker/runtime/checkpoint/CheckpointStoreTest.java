@@ -135,6 +135,19 @@ class CheckpointStoreTest {
         assertThat(warnings.get(1)).contains("ckpt-000002-").contains("manifest fails its SHA-256 check");
     }
 
+    /** Sealed again after the edit, as a deliberate one would be: values of the wrong kind are still refused. */
+    @Test
+    void resealedSettingsOrSectionTimesOfTheWrongKindAreSkipped() throws IOException {
+        CheckpointStore store = storeWithThreeCheckpoints();
+        CheckpointFixtures.editAndReseal(tensorFile(3, "manifest.json"), json -> ((ObjectNode) json.get("settings")).put("seed", "31337"));
+        CheckpointFixtures.editAndReseal(tensorFile(2, "manifest.json"), json -> json.putArray("sectionSeconds").add("fast"));
+
+        assertThat(store.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(0)).contains("ckpt-000003-").contains("setting 'seed' is not a whole number");
+        assertThat(warnings.get(1)).contains("ckpt-000002-").contains("sectionSeconds holds \"fast\", not a number");
+    }
+
     @Test
     void newerFormatVersionIsSkipped() throws IOException {
         CheckpointStore store = new CheckpointStore(new DirectoryStore(dir), 3);

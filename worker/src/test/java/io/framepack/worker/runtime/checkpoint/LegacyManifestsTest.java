@@ -1,21 +1,16 @@
 package io.framepack.worker.runtime.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.DirectoryStore;
-import io.framepack.worker.tensor.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * earlier worker wrote (test resources {@code checkpoints/}), and the same as version 2 (no seal).
  */
 class LegacyManifestsTest {
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final String FIXTURE = "checkpoints/format3-tiny-inverted";
     static final CheckpointIdentity TINY = new CheckpointIdentity("test/tiny-inverted/1", "spec", "model");
 
     @TempDir
@@ -33,7 +28,7 @@ class LegacyManifestsTest {
 
     @Test
     void theFormatThreeCheckpointLoadsWithItsSectionCountOnceAndItsBitsAsWritten() throws IOException {
-        Path root = CheckpointFixtures.copyOfStore("checkpoints/format3-tiny-inverted", dir);
+        Path root = CheckpointFixtures.copyOfStore(FIXTURE, dir);
 
         Checkpoint loaded = new CheckpointStore(new DirectoryStore(root), 2).loadLatest(TINY, warnings::add).orElseThrow();
 
@@ -43,7 +38,8 @@ class LegacyManifestsTest {
 
     @Test
     void theSameCheckpointAsFormatTwoWithoutASealLoads() throws IOException {
-        Path root = fixtureEdited(json -> {
+        Path root = CheckpointFixtures.copyOfStore(FIXTURE, dir);
+        CheckpointFixtures.editManifest(CheckpointFixtures.manifestOf(root, 1), json -> {
             json.remove(ManifestCodec.MANIFEST_SHA256);
             json.put("version", 2);
         });
@@ -55,32 +51,12 @@ class LegacyManifestsTest {
     /** Up to version 3 the state said the section count twice more: a resealed edit of one copy is found. */
     @Test
     void aFormatThreeStateWhoseSectionCountDisagreesIsSkipped() throws IOException {
-        Path root = fixtureEdited(json -> {
-            ((ObjectNode) json.path("state").path("render")).put("noise_draws", 2);
-            json.remove(ManifestCodec.MANIFEST_SHA256);
-            json.put(ManifestCodec.MANIFEST_SHA256, HexFormat.of().formatHex(Sha256.newDigest().digest(compact(json))));
-        });
+        Path root = CheckpointFixtures.copyOfStore(FIXTURE, dir);
+        CheckpointFixtures.editAndReseal(CheckpointFixtures.manifestOf(root, 1),
+                json -> ((ObjectNode) json.path("state").path("render")).put("noise_draws", 2));
 
         assertThat(new CheckpointStore(new DirectoryStore(root), 2).loadLatest(TINY, warnings::add)).isEmpty();
         assertThat(warnings).singleElement().asString().contains("its state says 2 noise_draws, its manifest 1 sections completed");
-    }
-
-    /** The fixture's store under {@code dir}, its manifest changed by {@code edit}. */
-    private Path fixtureEdited(Consumer<ObjectNode> edit) throws IOException {
-        Path root = CheckpointFixtures.copyOfStore("checkpoints/format3-tiny-inverted", dir);
-        Path manifest = CheckpointFixtures.manifestOf(root, 1);
-        ObjectNode json = (ObjectNode) JSON.readTree(manifest.toFile());
-        edit.accept(json);
-        Files.write(manifest, compact(json));
-        return root;
-    }
-
-    private static byte[] compact(ObjectNode json) {
-        try {
-            return JSON.writeValueAsBytes(json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void assertFixture(Checkpoint loaded, Path root) throws IOException {
