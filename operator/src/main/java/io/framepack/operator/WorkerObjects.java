@@ -41,7 +41,6 @@ import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 
 import java.math.RoundingMode;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

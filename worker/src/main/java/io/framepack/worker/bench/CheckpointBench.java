@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
@@ -14,6 +13,7 @@ import io.framepack.worker.runtime.storage.ObjectStore;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -77,8 +77,7 @@ public final class CheckpointBench {
                         (int) latents.getShape().get(2)));
                 tensors.put("history_pixels", FrameTensor.of(pixels, FrameTensor.SettledEnd.END,
                         Math.max(0, pixelFrames - overlap)));
-                CheckpointStore.Saved saved = checkpoints.save(new Checkpoint(identity, k,
-                        new ObjectMapper().createObjectNode(), tensors));
+                CheckpointStore.Saved saved = checkpoints.save(new Checkpoint(identity, k, tensors, Map.of(), List.of()));
                 each.accept(new Save(k, pixelFrames, saved.bytes(), saved.totalBytes(), saved.copySeconds(),
                         saved.seconds()));
             }

@@ -11,11 +11,12 @@ import java.util.Map;
 /**
  * Everything the section loop carries from one section to the next, and so everything a
  * checkpoint must hold to continue a job exactly (what the official demo's {@code worker} carries
- * across its section loop: lllyasviel/FramePack, {@code demo_gradio.py}): the latent history (float32,
- * including its 19 zero padding frames), the start latent (bits as given: it cannot be
- * recomputed), the decoded video so far (its blends cannot be recomputed from the latents), and
- * the counters. The noise generator's position is the number of sections completed: each section
- * draws exactly one noise tensor of the same shape.
+ * across its section loop: lllyasviel/FramePack, {@code demo_gradio.py}): the latent history
+ * (float32, including its 19 zero padding frames), the start latent (bits as given: it cannot be recomputed), the decoded
+ * video so far (its blends cannot be recomputed from the latents), and the sections completed.
+ * That count is the whole of the rest: the schedule says how many latent frames it generated,
+ * and it is the noise generator's position, each section drawing exactly one noise tensor of the
+ * same shape.
  *
  * <p>All arrays live on the CPU in a manager owned by this object; {@link #close()} frees them.
  * A state is only changed by the loop after a section has completed, so it is consistent
@@ -25,9 +26,6 @@ public final class SectionLoopState implements AutoCloseable {
     public static final String START_LATENT = "start_latent";
     public static final String HISTORY_LATENTS = "history_latents";
     public static final String HISTORY_PIXELS = "history_pixels";
-    public static final String SECTIONS_COMPLETED = "sections_completed";
-    public static final String GENERATED_LATENT_FRAMES = "generated_latent_frames";
-    public static final String NOISE_DRAWS = "noise_draws";
 
     private final NDManager manager;
     private final NDArray startLatent;
@@ -58,37 +56,30 @@ public final class SectionLoopState implements AutoCloseable {
     }
 
     /**
-     * A state saved as {@link #tensors()} and {@link #scalars()}, checked for consistency with
-     * {@code schedule}. The arrays are copied into a CPU manager owned by the new state.
+     * A state saved as {@link #tensors()} after {@code sections} sections, checked for consistency
+     * with {@code schedule}. The arrays are copied into a CPU manager owned by the new state.
      *
      * @throws IllegalArgumentException when anything is missing or the pieces do not fit together
      */
-    public static SectionLoopState restore(SectionSchedule schedule, Map<String, NDArray> tensors,
-                                           Map<String, Long> scalars, NDManager parent) {
-        int sections = (int) required(scalars, SECTIONS_COMPLETED);
-        int frames = (int) required(scalars, GENERATED_LATENT_FRAMES);
-        Long draws = scalars.get(NOISE_DRAWS);
-        if (draws != null && draws != sections) {
-            throw new IllegalArgumentException("saved state has " + draws + " noise draws for " + sections
-                    + " completed sections (one per section expected)");
-        }
+    public static SectionLoopState restore(SectionSchedule schedule, Map<String, NDArray> tensors, int sections,
+                                           NDManager parent) {
         if (sections < 0 || sections > schedule.sections()) {
             throw new IllegalArgumentException("saved state completed " + sections + " sections; the job has "
                     + schedule.sections());
         }
-        // The counters must be what the schedule makes of that many sections, or a resume would skip or repeat some.
-        if (frames != schedule.generatedFramesAfter(sections)) {
-            throw new IllegalArgumentException("saved state has " + frames + " generated latent frames, but " + sections
-                    + " completed sections of this job make " + schedule.generatedFramesAfter(sections));
-        }
         NDArray start = requiredTensor(tensors, START_LATENT);
         NDArray history = requiredTensor(tensors, HISTORY_LATENTS);
         NDArray pixels = tensors.get(HISTORY_PIXELS);
+        int frames = schedule.generatedFramesAfter(sections);
         long historyFrames = SectionSchedule.frameCount(history);
-        if (history.getDataType() != DataType.FLOAT32 || historyFrames != SectionSchedule.CONTEXT_FRAMES + frames
-                || start.getShape().get(SectionSchedule.TIME_AXIS) != 1) {
+        // The latents must be what the schedule makes of that many sections, or a resume would skip or repeat some.
+        if (historyFrames != SectionSchedule.CONTEXT_FRAMES + frames) {
+            throw new IllegalArgumentException("saved latent history holds " + (historyFrames - SectionSchedule.CONTEXT_FRAMES)
+                    + " generated frames, but " + sections + " completed sections of this job make " + frames);
+        }
+        if (history.getDataType() != DataType.FLOAT32 || start.getShape().get(SectionSchedule.TIME_AXIS) != 1) {
             throw new IllegalArgumentException("saved latents do not fit together: history " + history.getDataType()
-                    + " " + history.getShape() + ", start " + start.getShape() + ", " + frames + " generated frames");
+                    + " " + history.getShape() + ", start " + start.getShape());
         }
         if (pixels != null && (sections == 0 || SectionSchedule.frameCount(pixels) != 4L * frames - 3)) {
             throw new IllegalArgumentException("saved pixels " + pixels.getShape() + " do not fit " + sections + " completed sections of " + frames + " latent frames");
@@ -122,15 +113,6 @@ public final class SectionLoopState implements AutoCloseable {
             case START_LATENT -> 0;
             default -> throw new IllegalArgumentException("no tensor " + name);
         };
-    }
-
-    /** The counters to checkpoint, by name. */
-    public Map<String, Long> scalars() {
-        Map<String, Long> scalars = new LinkedHashMap<>();
-        scalars.put(SECTIONS_COMPLETED, (long) sectionsCompleted);
-        scalars.put(GENERATED_LATENT_FRAMES, (long) generatedLatentFrames);
-        scalars.put(NOISE_DRAWS, (long) noiseDraws());
-        return scalars;
     }
 
     /** The start latent {@code [1,16,1,h,w]} in the dtype it was given. */
@@ -191,14 +173,6 @@ public final class SectionLoopState implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
-    }
-
-    private static long required(Map<String, Long> scalars, String name) {
-        Long value = scalars.get(name);
-        if (value == null) {
-            throw new IllegalArgumentException("saved state lacks " + name);
-        }
-        return value;
     }
 
     private static NDArray requiredTensor(Map<String, NDArray> tensors, String name) {

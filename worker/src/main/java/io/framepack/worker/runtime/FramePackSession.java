@@ -2,33 +2,31 @@ package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.pipeline.GenerationListener;
 import io.framepack.worker.pipeline.NonFiniteValuesException;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
-import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
 
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.SpatialTiling;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
  * The FramePack section loop as a {@link RenderSession}: its {@link SectionLoopState} is what a
- * checkpoint holds (latent history, start latent, pixel history, counters; the noise position is
- * the section count), and a step callback that throws abandons the section without touching it.
+ * checkpoint holds (latent history, start latent, pixel history, the section count), with the
+ * decoder's tiling, and a step callback that throws abandons the section without touching it.
  */
 public final class FramePackSession implements RenderSession {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** Snapshot scalar: 1 when the sections so far were decoded in spatial tiles, 0 in whole frames. */
+    /** Checkpoint setting: 1 when the sections so far were decoded in spatial tiles, 0 in whole frames. */
     static final String TILED_VAE = "tiledVae";
 
     private final SectionLoop loop;
@@ -101,35 +99,30 @@ public final class FramePackSession implements RenderSession {
     }
 
     @Override
-    public Snapshot snapshot() {
+    public Checkpoint snapshot(CheckpointIdentity identity, List<Double> sectionSeconds) {
         SectionSchedule schedule = loop.schedule();
         FrameTensor.SettledEnd settledEnd = schedule.growsAtStart() ? FrameTensor.SettledEnd.END : FrameTensor.SettledEnd.START;
         Map<String, FrameTensor> tensors = new LinkedHashMap<>();
         state.tensors().forEach((name, array) ->
                 tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name, schedule))));
-        ObjectNode scalars = JSON.createObjectNode();
-        state.scalars().forEach(scalars::put);
-        scalars.put(TILED_VAE, decoder.spatialTiling() != null ? 1 : 0);
-        return new Snapshot(state.sectionsCompleted(), scalars, tensors);
+        return new Checkpoint(identity, state.sectionsCompleted(), tensors,
+                Map.of(TILED_VAE, decoder.spatialTiling() != null ? 1L : 0L), sectionSeconds);
     }
 
     @Override
-    public void restore(Snapshot snapshot) {
+    public void restore(Checkpoint checkpoint) {
         try (NDManager loading = manager.newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
-            snapshot.tensors().forEach((name, tensor) ->
-                    tensors.put(name, tensor.toArray(loading, CheckpointStore.BLOCK_FRAMES)));
-            Map<String, Long> scalars = new LinkedHashMap<>();
-            snapshot.scalars().fields().forEachRemaining(field -> scalars.put(field.getKey(), field.getValue().asLong()));
+            checkpoint.tensors().forEach((name, tensor) -> tensors.put(name, tensor.toArray(loading)));
             SectionLoopState restored;
             try {
-                restored = SectionLoopState.restore(loop.schedule(), tensors, scalars, manager);
+                restored = SectionLoopState.restore(loop.schedule(), tensors, checkpoint.sectionsCompleted(), manager);
             } catch (IllegalArgumentException e) {
                 // A retry would meet the same checkpoint: refuse for good, and say what to do.
                 throw new CheckpointMismatchException("checkpoint does not fit this job: " + e.getMessage()
                         + ". Delete the checkpoint to start over.");
             }
-            keepTiling(scalars.get(TILED_VAE));
+            keepTiling(checkpoint.settings().get(TILED_VAE));
             state.close();
             state = restored;
         }

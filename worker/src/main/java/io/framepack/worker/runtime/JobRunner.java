@@ -1,7 +1,6 @@
 package io.framepack.worker.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
@@ -25,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -38,8 +38,6 @@ import java.util.stream.Stream;
  */
 public final class JobRunner {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String RENDER_STATE = "render";
-    private static final String TIMINGS = "sectionSeconds";
 
     private final RenderPlan plan;
     private final Renderer renderer;
@@ -152,12 +150,10 @@ public final class JobRunner {
         try (RenderSession render = renderer.open(plan, progress);
              BackgroundSaves saves = new BackgroundSaves(checkpoints,
                      failure -> progress.on(new ProgressEvent.Warning("checkpoint not saved: " + failure.getMessage())))) {
-            ArrayNode timings = JSON.createArrayNode();
+            List<Double> timings = new ArrayList<>();
             if (resumed.isPresent()) {
-                Checkpoint checkpoint = resumed.get();
-                render.restore(new RenderSession.Snapshot(checkpoint.sectionsCompleted(),
-                        (ObjectNode) checkpoint.state().get(RENDER_STATE), checkpoint.tensors()));
-                timings.addAll((ArrayNode) checkpoint.state().withArray(TIMINGS));
+                render.restore(resumed.get());
+                timings.addAll(resumed.get().sectionSeconds());
             }
             progress.on(new ProgressEvent.JobStarted(plan.identity().jobId(), render.sectionsTotal(), render.stepsPerSection(),
                     resumed.map(Checkpoint::sectionsCompleted).orElse(null), checkpoints.location(), publisher.location()));
@@ -183,7 +179,7 @@ public final class JobRunner {
      * Runs the remaining sections, checkpointing all but the last (see {@link #keepFinalState}).
      * A save that fails stops the render at its next step.
      */
-    private void runSections(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void runSections(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, List<Double> timings)
             throws IOException {
         while (render.sectionsCompleted() < render.sectionsTotal()) {
             termination.checkpoint();
@@ -224,7 +220,7 @@ public final class JobRunner {
      * still written (the previous checkpoints remain).
      */
     private void keepFinalState(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity,
-                                ArrayNode timings) {
+                                List<Double> timings) {
         try {
             if (checkpointed < render.sectionsCompleted()) {
                 save(render, saves, identity, timings);
@@ -236,19 +232,16 @@ public final class JobRunner {
     }
 
     /** Starts saving the state after the last finished section (waiting for the previous save first). */
-    private void save(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, ArrayNode timings)
+    private void save(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, List<Double> timings)
             throws IOException {
-        RenderSession.Snapshot snapshot = render.snapshot();
-        ObjectNode state = JSON.createObjectNode();
-        state.set(RENDER_STATE, snapshot.scalars());
-        state.set(TIMINGS, timings);
-        saves.submit(new Checkpoint(identity, snapshot.sectionsCompleted(), state, snapshot.tensors()),
+        Checkpoint checkpoint = render.snapshot(identity, timings);
+        saves.submit(checkpoint,
                 saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
                         saved.totalBytes(), saved.bytes(), saved.seconds())));
-        checkpointed = snapshot.sectionsCompleted();
+        checkpointed = checkpoint.sectionsCompleted();
     }
 
-    private void publish(RenderSession render, ArrayNode timings) throws IOException {
+    private void publish(RenderSession render, List<Double> timings) throws IOException {
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Writing, "Encoding the MP4"));
         Files.createDirectories(scratch);
         Path mp4 = Files.createTempFile(scratch, "render-", ".mp4");
@@ -280,7 +273,7 @@ public final class JobRunner {
         }
     }
 
-    private ObjectNode sidecar(int frames, ArrayNode timings) {
+    private ObjectNode sidecar(int frames, List<Double> timings) {
         ObjectNode sidecar = JSON.createObjectNode();
         sidecar.put("prompt", plan.inputs().prompt());
         sidecar.put("negativePrompt", plan.inputs().negativePrompt());
@@ -291,7 +284,7 @@ public final class JobRunner {
         sidecar.put("frames", frames);
         sidecar.put("fps", Mp4Writer.FPS);
         sidecar.put("codec", "h264 (libx264, yuv420p)");
-        sidecar.set("sectionSeconds", timings);
+        sidecar.set("sectionSeconds", JSON.valueToTree(timings));
         sidecar.put("createdAt", Instant.now().toString());
         return sidecar;
     }

@@ -1,10 +1,10 @@
 package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.framepack.worker.runtime.checkpoint.FrameTensor;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 
-import java.util.Map;
+import java.util.List;
 
 /**
  * An open render, as a {@link Renderer} hands it to the runtime: sections run one at a time, and
@@ -35,18 +35,17 @@ public interface RenderSession extends AutoCloseable {
     /** Runs the next section. The preview, if any, is a latent preview {@code [1,3,T,h,w]} in [0, 1]. */
     SectionResult runNextSection(StepCallback steps);
 
-    /** The state after the last finished section; its tensors read the live state, valid until the next section. */
-    Snapshot snapshot();
+    /**
+     * The state after the last finished section, as the checkpoint of job {@code identity} whose
+     * sections took {@code sectionSeconds}; its tensors read the live state, valid until the next section.
+     */
+    Checkpoint snapshot(CheckpointIdentity identity, List<Double> sectionSeconds);
 
-    /** Puts back a state taken by {@link #snapshot()} (in this or an earlier process). */
-    void restore(Snapshot snapshot);
+    /** Puts back a state taken by {@link #snapshot} (in this or an earlier process). */
+    void restore(Checkpoint checkpoint);
 
     /** The video so far, pixels {@code [1,3,F,H,W]} in [-1, 1]. */
     NDArray pixels();
-
-    /** Exact state: scalars and named tensors (with the frames no later section changes). */
-    record Snapshot(int sectionsCompleted, ObjectNode scalars, Map<String, FrameTensor> tensors) {
-    }
 
     @Override
     void close();

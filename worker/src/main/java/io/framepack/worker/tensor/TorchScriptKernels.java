@@ -11,7 +11,6 @@ import ai.djl.pytorch.jni.JniUtils;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /**
  * The TorchScript kernel pack ({@value #RESOURCE}, written by {@code worker/kernels/make_kernel_pack.py}):

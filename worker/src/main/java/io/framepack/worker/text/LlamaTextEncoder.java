@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.nn.EncoderOps;
 import io.framepack.worker.nn.Linear;
 import io.framepack.worker.nn.Norms;

@@ -102,7 +102,7 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
     private static NDArray resumedAfterFirstSection(JsonNode info, NoiseSource noise, NDManager m) {
         String job = goldens.jobCases().get(0);
         Map<String, NDArray> saved = new HashMap<>();
-        Map<String, Long> scalars;
+        int sections;
         SectionLoop first = loop(info, noise, m);
         try (SectionLoopState state = first.start(goldens.tensor(job, "start_latent", m))) {
             first.runSection(state, GenerationListener.NONE);
@@ -113,10 +113,10 @@ class SectionLoopPixelParityTest extends TinyGoldenJobTest {
                 copy.attach(m);
                 saved.put(name, copy);
             });
-            scalars = state.scalars();
+            sections = state.sectionsCompleted();
         }
         SectionLoop resumed = loop(info, noise, m);
-        try (SectionLoopState state = SectionLoopState.restore(resumed.schedule(), saved, scalars, m)) {
+        try (SectionLoopState state = SectionLoopState.restore(resumed.schedule(), saved, sections, m)) {
             resumed.run(state, GenerationListener.NONE);
             NDArray pixels = state.historyPixels().duplicate();
             pixels.attach(m);

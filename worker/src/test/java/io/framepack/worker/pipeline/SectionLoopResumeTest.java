@@ -45,7 +45,7 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
         StopAfterSteps stop = new StopAfterSteps(stopAt * info.path("steps").asInt() + 1);
         SectionLoop stopping = loop(info, m);
         Map<String, NDArray> savedTensors = new HashMap<>();
-        Map<String, Long> savedScalars;
+        int savedSections;
         try (SectionLoopState state = stopping.start(start)) {
             assertThatThrownBy(() -> stopping.run(state, stop)).isInstanceOf(StopAfterSteps.Stopped.class);
             assertThat(state.sectionsCompleted()).isEqualTo(stopAt);
@@ -54,12 +54,12 @@ class SectionLoopResumeTest extends TinyGoldenJobTest {
                 copy.attach(m);
                 savedTensors.put(name, copy);
             });
-            savedScalars = state.scalars();
+            savedSections = state.sectionsCompleted();
         }
         // Another job drawing from the process-wide generator in between must not matter.
         new SeededNoise(99).draw(0, start.getShape(), m);
         SectionLoop resumedLoop = loop(info, m);
-        try (SectionLoopState resumed = SectionLoopState.restore(resumedLoop.schedule(), savedTensors, savedScalars, m)) {
+        try (SectionLoopState resumed = SectionLoopState.restore(resumedLoop.schedule(), savedTensors, savedSections, m)) {
             resumedLoop.run(resumed, GenerationListener.NONE);
             NDArray history = resumed.historyLatents().duplicate();
             history.attach(m);

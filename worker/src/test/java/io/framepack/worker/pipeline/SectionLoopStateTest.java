@@ -27,29 +27,28 @@ class SectionLoopStateTest {
                 assertThat(inverted.generatedLatentFrames()).isZero();
                 assertThat(f1.historyLatents().getShape()).isEqualTo(new Shape(1, 16, 20, 4, 6));
                 assertThat(f1.generatedLatents(SectionSchedule.f1(3, 9)).contentEquals(start)).isTrue();
-                assertThat(f1.scalars()).containsEntry(SectionLoopState.GENERATED_LATENT_FRAMES, 1L)
-                        .containsEntry(SectionLoopState.NOISE_DRAWS, 0L);
+                assertThat(f1.generatedLatentFrames()).isOne();
+                assertThat(f1.noiseDraws()).isZero();
                 assertThat(f1.tensors()).containsOnlyKeys(SectionLoopState.START_LATENT, SectionLoopState.HISTORY_LATENTS);
             }
         }
     }
 
     /**
-     * Counters edited together (as a hand-edited manifest would be) must still match the latents:
+     * A section count edited (as a hand-edited manifest would be) must still match the latents:
      * one section of 9 frames is 9 generated frames inverted, 10 in F1 (its start latent counts), and two make 18 or 19.
      */
     @Test
-    void restoreRefusesSectionCountersThatClaimMoreSectionsThanTheLatentsHold() {
+    void restoreRefusesASectionCountThatClaimsMoreSectionsThanTheLatentsHold() {
         Map<SectionSchedule, Integer> framesAfterOne = Map.of(SectionSchedule.inverted(3, 9), 9, SectionSchedule.f1(3, 9), 10);
         framesAfterOne.forEach((schedule, frames) -> {
             try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
                 Map<String, NDArray> tensors = Map.of(SectionLoopState.START_LATENT, m.zeros(START),
                         SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 19 + frames, 4, 6)));
-                Map<String, Long> scalars = Map.of(SectionLoopState.SECTIONS_COMPLETED, 2L,
-                        SectionLoopState.GENERATED_LATENT_FRAMES, (long) frames, SectionLoopState.NOISE_DRAWS, 2L);
-                assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m).close())
+                assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 2, m).close())
                         .isInstanceOf(IllegalArgumentException.class)
-                        .hasMessageContaining("2 completed sections of this job make " + (frames + 9));
+                        .hasMessageContaining("holds " + frames + " generated frames, but 2 completed sections of this job make "
+                                + (frames + 9));
             }
         });
     }
@@ -61,34 +60,26 @@ class SectionLoopStateTest {
             Map<String, NDArray> tensors = new HashMap<>();
             tensors.put(SectionLoopState.START_LATENT, m.zeros(START));
             tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6)));
-            Map<String, Long> scalars = new HashMap<>(Map.of(SectionLoopState.SECTIONS_COMPLETED, 1L,
-                    SectionLoopState.GENERATED_LATENT_FRAMES, 9L, SectionLoopState.NOISE_DRAWS, 1L));
-            try (SectionLoopState restored = SectionLoopState.restore(schedule, tensors, scalars, m)) {
+            try (SectionLoopState restored = SectionLoopState.restore(schedule, tensors, 1, m)) {
                 assertThat(restored.sectionsCompleted()).isEqualTo(1);
+                assertThat(restored.generatedLatentFrames()).isEqualTo(9);
+                assertThat(restored.noiseDraws()).isEqualTo(1);
             }
 
-            scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 10L);
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("1 completed sections of this job make 9");
-            scalars.put(SectionLoopState.GENERATED_LATENT_FRAMES, 9L);
             tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 29, 4, 6)));
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 completed sections of this job make 9");
+            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6), ai.djl.ndarray.types.DataType.FLOAT16));
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
             tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6)));
-            scalars.put(SectionLoopState.NOISE_DRAWS, 2L);
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
-                    .hasMessageContaining("noise draws");
-            scalars.put(SectionLoopState.NOISE_DRAWS, 1L);
             tensors.put(SectionLoopState.HISTORY_PIXELS, m.zeros(new Shape(1, 3, 30, 32, 48)));
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .hasMessageContaining("saved pixels");
             tensors.remove(SectionLoopState.HISTORY_LATENTS);
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .hasMessageContaining(SectionLoopState.HISTORY_LATENTS);
-            scalars.put(SectionLoopState.SECTIONS_COMPLETED, 4L);
-            scalars.remove(SectionLoopState.NOISE_DRAWS);
-            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, scalars, m))
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 4, m))
                     .hasMessageContaining("the job has 3");
         }
     }

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.MemoryTier;
 import io.framepack.worker.image.RgbImage;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +29,8 @@ class MemoryTierRenderTest {
     private static final long DEMO_TRANSFORMER_BYTES = 1_264_384;
     private static final long DEMO_TRANSFORMER_DEVICE_BYTES = DEMO_TRANSFORMER_BYTES - 200_000;
 
+    private static final CheckpointIdentity JOB = new CheckpointIdentity("test/tiers/1", "spec", "model");
+
     @TempDir
     Path dir;
 
@@ -45,13 +49,13 @@ class MemoryTierRenderTest {
                 unlimited.runNextSection((section, step, steps) -> { });
                 budgeted.runNextSection((section, step, steps) -> { });
             }
-            Map<String, float[]> expected = floats(unlimited.snapshot());
-            Map<String, float[]> actual = floats(budgeted.snapshot());
+            Map<String, float[]> expected = floats(unlimited.snapshot(JOB, List.of()));
+            Map<String, float[]> actual = floats(budgeted.snapshot(JOB, List.of()));
             assertThat(actual.keySet()).isEqualTo(expected.keySet());
             expected.forEach((name, values) -> assertThat(actual.get(name)).as(name).isEqualTo(values));
             assertThat(budgeted.pixels().toFloatArray()).isEqualTo(unlimited.pixels().toFloatArray());
-            assertThat(unlimited.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isZero();
-            assertThat(budgeted.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isOne();
+            assertThat(unlimited.snapshot(JOB, List.of()).settings()).containsEntry(FramePackSession.TILED_VAE, 0L);
+            assertThat(budgeted.snapshot(JOB, List.of()).settings()).containsEntry(FramePackSession.TILED_VAE, 1L);
         }
     }
 
@@ -61,9 +65,9 @@ class MemoryTierRenderTest {
         try (RenderSession first = new FramePackRenderer().open(tinyPlan(smallBudget()), e -> { });
              RenderSession resumed = new FramePackRenderer().open(tinyPlan(null), events::add)) {
             first.runNextSection((section, step, steps) -> { });
-            assertThat(resumed.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isZero();
-            resumed.restore(first.snapshot());
-            assertThat(resumed.snapshot().scalars().get(FramePackSession.TILED_VAE).asInt()).isOne();
+            assertThat(resumed.snapshot(JOB, List.of()).settings()).containsEntry(FramePackSession.TILED_VAE, 0L);
+            resumed.restore(first.snapshot(JOB, List.of()));
+            assertThat(resumed.snapshot(JOB, List.of()).settings()).containsEntry(FramePackSession.TILED_VAE, 1L);
         }
         assertThat(events).filteredOn(ProgressEvent.Warning.class::isInstance).singleElement()
                 .extracting(e -> ((ProgressEvent.Warning) e).message()).asString()
@@ -90,11 +94,11 @@ class MemoryTierRenderTest {
                 .map(ProgressEvent.MemoryPlanned.class::cast).findFirst().orElseThrow();
     }
 
-    private static Map<String, float[]> floats(RenderSession.Snapshot snapshot) {
+    private static Map<String, float[]> floats(Checkpoint snapshot) {
         Map<String, float[]> values = new LinkedHashMap<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             snapshot.tensors().forEach((name, tensor) ->
-                    values.put(name, tensor.toArray(manager, tensor.frames()).toFloatArray()));
+                    values.put(name, tensor.toArray(manager).toFloatArray()));
         }
         return values;
     }

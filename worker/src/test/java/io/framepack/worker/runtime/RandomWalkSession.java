@@ -3,11 +3,12 @@ package io.framepack.worker.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.framepack.worker.runtime.checkpoint.Checkpoint;
+import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
 import io.framepack.worker.runtime.checkpoint.StoredTensor;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -69,15 +70,15 @@ class RandomWalkSession implements RenderSession {
     }
 
     @Override
-    public Snapshot snapshot() {
-        ObjectNode scalars = new ObjectMapper().createObjectNode().put("completed", completed);
-        return new Snapshot(completed, scalars, Map.of("history", FrameTensor.of(StoredTensor.of(history))));
+    public Checkpoint snapshot(CheckpointIdentity identity, List<Double> sectionSeconds) {
+        return new Checkpoint(identity, completed, Map.of("history", FrameTensor.of(StoredTensor.of(history))), Map.of(),
+                sectionSeconds);
     }
 
     @Override
-    public void restore(Snapshot snapshot) {
-        completed = snapshot.scalars().get("completed").asInt();
-        history = snapshot.tensors().get("history").toArray(manager, 8);
+    public void restore(Checkpoint checkpoint) {
+        completed = checkpoint.sectionsCompleted();
+        history = checkpoint.tensors().get("history").toArray(manager);
     }
 
     @Override

@@ -1,17 +1,15 @@
 package io.framepack.worker.runtime;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.Component;
 import io.framepack.worker.model.ModelDirectory;
+import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.tensor.SafetensorsFile;
-import io.framepack.worker.tensor.Sha256;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -33,11 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The real renderer on the bundled tiny model (3 sections) given what must not render: a
  * transformer with a NaN weight (no black video, no NaN checkpoint), a checkpoint whose
- * counters were forged and sealed again (no shorter video).
+ * section count was forged and sealed again (no shorter video).
  */
 class TinyRenderRefusalsTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
     final List<ProgressEvent> events = new ArrayList<>();
@@ -77,9 +72,9 @@ class TinyRenderRefusalsTest {
     }
 
     /**
-     * The checkpoint after section 1 claims two sections (both counters, consistently) and its
-     * manifest hash is computed again, as a deliberate edit would: the latents it holds are one
-     * section's, so the resume is refused rather than skipping a section to a shorter video.
+     * The checkpoint after section 1 claims two sections (its manifest and its name, consistently)
+     * and its manifest hash is computed again, as a deliberate edit would: the latents it holds are
+     * one section's, so the resume is refused rather than skipping a section to a shorter video.
      */
     @Test
     void aResealedCheckpointClaimingMoreSectionsThanItsLatentsHoldIsRefused() throws IOException {
@@ -91,12 +86,10 @@ class TinyRenderRefusalsTest {
             }
         };
         assertThat(render(models, stopAfterFirstSection)).isEqualTo(ExitCode.TERMINATED);
-        Path manifest = manifestOf(dir.resolve("ckpt"), 1);
-        ObjectNode forged = (ObjectNode) JSON.readTree(manifest.toFile());
-        ((ObjectNode) forged.path("state").path("render")).put("sections_completed", 2).put("noise_draws", 2);
-        forged.remove("manifestSha256");
-        forged.put("manifestSha256", HexFormat.of().formatHex(Sha256.newDigest().digest(JSON.writeValueAsBytes(forged))));
-        Files.write(manifest, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(forged));
+        Path manifest = CheckpointFixtures.manifestOf(dir.resolve("ckpt"), 1);
+        CheckpointFixtures.editAndReseal(manifest, json -> json.put("sectionsCompleted", 2));
+        Path group = manifest.getParent();
+        Files.move(group, group.resolveSibling(group.getFileName().toString().replace("ckpt-000001-", "ckpt-000002-")));
 
         events.clear();
         onEvent = event -> { };
@@ -106,14 +99,6 @@ class TinyRenderRefusalsTest {
             assertThat(failed.message()).contains("does not fit this job").contains("2 completed sections of this job make");
         });
         assertThat(files(dir.resolve("out")).stream().map(Path::toString)).noneMatch(name -> name.endsWith(".mp4"));
-    }
-
-    private static Path manifestOf(Path checkpoints, int section) throws IOException {
-        try (Stream<Path> files = Files.walk(checkpoints)) {
-            return files.filter(p -> p.getFileName().toString().equals("manifest.json"))
-                    .filter(p -> p.getParent().getFileName().toString().startsWith(String.format("ckpt-%06d-", section)))
-                    .findFirst().orElseThrow();
-        }
     }
 
     /** Overwrites the float32 tensor {@code name} with NaN in place. */

@@ -16,6 +16,7 @@ import java.util.List;
  * frames rather than the whole video. The bits come from {@code source} one range at a time.
  */
 public record FrameTensor(DataType dtype, long[] shape, SettledEnd settledEnd, int settledFrames, FrameSource source) {
+    private static final long RANGE_BYTES = 64L << 20;
 
     /** The end of the time axis where frames stop changing (the other end is where sections add them). */
     public enum SettledEnd { START, END }
@@ -62,9 +63,14 @@ public record FrameTensor(DataType dtype, long[] shape, SettledEnd settledEnd, i
         return StoredTensor.byteSize(dtype, shape);
     }
 
-    /** The whole tensor as an array of {@code manager}, copied over in ranges of {@code rangeFrames}. */
-    public NDArray toArray(NDManager manager, int rangeFrames) {
+    /**
+     * The whole tensor as an array of {@code manager}, copied over in ranges of at most
+     * {@value #RANGE_BYTES} bytes, so that the heap holds one range at a time besides the array.
+     */
+    public NDArray toArray(NDManager manager) {
         int frames = frames();
+        long frameBytes = Math.max(1, byteSize() / Math.max(1, frames));
+        int rangeFrames = (int) Math.max(1, Math.min(frames, RANGE_BYTES / frameBytes));
         if (frames <= rangeFrames) {
             return source.frames(0, frames).toArray(manager);
         }

@@ -1,6 +1,5 @@
 package io.framepack.worker.runtime.checkpoint;
 
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.StorageException;
@@ -8,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +36,7 @@ class CheckpointBlocksTest {
             CheckpointStore store = new CheckpointStore(new DirectoryStore(root), 2);
             for (int k = 1; k <= 6; k++) {
                 CheckpointStore.Saved saved = store.save(CheckpointFixtures.growingVideo(JOB, k, end));
-                long mostNew = (GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES;
+                long mostNew = (GROWTH + CHANGING + BlockPlan.BLOCK_FRAMES) * FRAME_BYTES;
                 assertThat(saved.bytes() - manifestBytes(root, k)).as("bytes written by save %d", k)
                         .isLessThanOrEqualTo(mostNew);
                 assertThat(saved.totalBytes() - manifestBytes(root, k)).isEqualTo(GROWTH * k * FRAME_BYTES);
@@ -50,7 +47,7 @@ class CheckpointBlocksTest {
             }
             // Blocks referenced by the two kept checkpoints remain, and no others.
             int settledNow = 6 * GROWTH - CHANGING;
-            assertThat(files(root, "blocks")).hasSize(settledNow / CheckpointStore.BLOCK_FRAMES);
+            assertThat(files(root, "blocks")).hasSize(settledNow / BlockPlan.BLOCK_FRAMES);
         }
         assertThat(warnings).isEmpty();
     }
@@ -69,7 +66,7 @@ class CheckpointBlocksTest {
 
         assertThat(files(dir, "blocks")).containsAll(blocksBefore);
         assertThat(saved.bytes() - manifestBytes(dir, 5))
-                .isLessThanOrEqualTo((GROWTH + CHANGING + CheckpointStore.BLOCK_FRAMES) * FRAME_BYTES);
+                .isLessThanOrEqualTo((GROWTH + CHANGING + BlockPlan.BLOCK_FRAMES) * FRAME_BYTES);
     }
 
     /** A shared block deleted behind the writer's back: the save that would reference it fails, the next one rewrites it. */
@@ -135,11 +132,7 @@ class CheckpointBlocksTest {
     }
 
     static long manifestBytes(Path root, int section) throws IOException {
-        try (Stream<Path> files = Files.walk(root)) {
-            return Files.size(files.filter(p -> p.getFileName().toString().equals("manifest.json"))
-                    .filter(p -> p.getParent().getFileName().toString().startsWith(String.format("ckpt-%06d-", section)))
-                    .findFirst().orElseThrow());
-        }
+        return Files.size(CheckpointFixtures.manifestOf(root, section));
     }
 
     static List<Path> files(Path root, String sub) throws IOException {

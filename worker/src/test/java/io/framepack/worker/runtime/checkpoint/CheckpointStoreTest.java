@@ -1,7 +1,5 @@
 package io.framepack.worker.runtime.checkpoint;
 
-import ai.djl.ndarray.types.DataType;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.LimitedChannel;
@@ -10,17 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +34,8 @@ class CheckpointStoreTest {
 
         Checkpoint loaded = store.loadLatest(JOB, warnings::add).orElseThrow();
         assertThat(loaded.sectionsCompleted()).isEqualTo(3);
-        assertThat(loaded.state().toString()).isEqualTo(saved.state().toString());
+        assertThat(loaded.settings()).isEqualTo(saved.settings());
+        assertThat(loaded.sectionSeconds()).isEqualTo(saved.sectionSeconds());
         assertThat(loaded.tensors()).containsOnlyKeys("history_latents", "start_latent");
         saved.tensors().forEach((name, tensor) -> {
             StoredTensor back = CheckpointFixtures.whole(loaded.tensors().get(name));
@@ -128,10 +122,23 @@ class CheckpointStoreTest {
 
         Checkpoint loaded = store.loadLatest(JOB, warnings::add).orElseThrow();
         assertThat(loaded.sectionsCompleted()).isEqualTo(1);
-        assertThat(loaded.state().get("totalLatentFrames").asInt()).isEqualTo(9);
+        assertThat(loaded.settings()).containsEntry("totalLatentFrames", 9L);
         assertThat(warnings).hasSize(2).allSatisfy(warning -> assertThat(warning).contains("manifest"));
         assertThat(warnings.get(0)).contains("ckpt-000003-");
         assertThat(warnings.get(1)).contains("ckpt-000002-").contains("manifest fails its SHA-256 check");
+    }
+
+    /** Sealed again after the edit, as a deliberate one would be: values of the wrong kind are still refused. */
+    @Test
+    void resealedSettingsOrSectionTimesOfTheWrongKindAreSkipped() throws IOException {
+        CheckpointStore store = storeWithThreeCheckpoints();
+        CheckpointFixtures.editAndReseal(tensorFile(3, "manifest.json"), json -> ((ObjectNode) json.get("settings")).put("seed", "31337"));
+        CheckpointFixtures.editAndReseal(tensorFile(2, "manifest.json"), json -> json.putArray("sectionSeconds").add("fast"));
+
+        assertThat(store.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
+        assertThat(warnings).hasSize(2);
+        assertThat(warnings.get(0)).contains("ckpt-000003-").contains("setting 'seed' is not a whole number");
+        assertThat(warnings.get(1)).contains("ckpt-000002-").contains("sectionSeconds holds \"fast\", not a number");
     }
 
     @Test
@@ -140,9 +147,9 @@ class CheckpointStoreTest {
         store.save(CheckpointFixtures.checkpoint(JOB, 1));
         store.save(CheckpointFixtures.checkpoint(JOB, 2));
         Path manifest = tensorFile(2, "manifest.json");
-        int newer = CheckpointStore.FORMAT_VERSION + 1;
+        int newer = ManifestCodec.FORMAT_VERSION + 1;
         Files.writeString(manifest, Files.readString(manifest)
-                .replace("\"version\" : " + CheckpointStore.FORMAT_VERSION, "\"version\" : " + newer));
+                .replace("\"version\" : " + ManifestCodec.FORMAT_VERSION, "\"version\" : " + newer));
 
         assertThat(store.loadLatest(JOB, warnings::add).orElseThrow().sectionsCompleted()).isEqualTo(1);
         assertThat(warnings).singleElement().asString().contains("format version " + newer);

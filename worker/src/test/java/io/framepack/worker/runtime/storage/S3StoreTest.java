@@ -127,7 +127,7 @@ class S3StoreTest {
         assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, FrameTensor.SettledEnd.END)).data());
         int settled = 5 * CheckpointFixtures.VIDEO_GROWTH - CheckpointFixtures.VIDEO_CHANGING;
-        assertThat(store.list("blocks/")).hasSize(settled / CheckpointStore.BLOCK_FRAMES);
+        assertThat(store.list("blocks/")).hasSize(CheckpointFixtures.blocksOf(settled));
         assertThat(warnings).isEmpty();
         assertThat(stagedFiles()).isEmpty();
     }

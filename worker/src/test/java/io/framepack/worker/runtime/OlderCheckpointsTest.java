@@ -1,0 +1,67 @@
+package io.framepack.worker.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.output.VideoPublisher;
+import io.framepack.worker.runtime.progress.ProgressEvent;
+import io.framepack.worker.runtime.storage.DirectoryStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A checkpoint an earlier worker wrote (test resources {@code checkpoints/}, see its README) is
+ * resumed by today's worker: the real engine on the tiny model picks it up after its section and
+ * renders the rest, keeping the timings it recorded.
+ */
+class OlderCheckpointsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFormatThreeCheckpointOfTheTinyRenderIsResumedToTheEnd() throws IOException {
+        Path checkpoints = CheckpointFixtures.copyOfStore("checkpoints/format3-tiny-inverted", dir.resolve("ckpt"));
+        RenderSettings settings = new RenderSettings();
+        settings.seconds = 3.6;
+        settings.steps = 3;
+        settings.resolution = DemoModel.RESOLUTION;
+        RenderPlan plan = new RenderPlan(new RenderPlan.Identity("test/tiny-inverted/1", "spec", "model"),
+                new RenderPlan.Inputs("a cat walks", "", DemoModel.image()), settings, new RenderPlan.Outputs("tiny", 1),
+                new RenderPlan.Resources(DemoModel.directory(dir.resolve("cache")), "cpu", null));
+        List<ProgressEvent> events = new ArrayList<>();
+
+        ExitCode code = new JobRunner(plan, new FramePackRenderer(), new CheckpointStore(new DirectoryStore(checkpoints), 2),
+                new VideoPublisher(new DirectoryStore(dir.resolve("out")), plan.identity().jobId()), events::add,
+                Termination.manual(), dir.resolve("scratch")).run();
+
+        assertThat(code).isEqualTo(ExitCode.SUCCESS);
+        assertThat(events).noneMatch(event -> event instanceof ProgressEvent.Warning);
+        assertThat(events).filteredOn(ProgressEvent.JobStarted.class::isInstance).singleElement()
+                .satisfies(started -> assertThat(((ProgressEvent.JobStarted) started).resumedFromSection()).isEqualTo(1));
+        assertThat(events).filteredOn(ProgressEvent.SectionDone.class::isInstance)
+                .extracting(done -> ((ProgressEvent.SectionDone) done).section()).containsExactly(1, 2);
+        ProgressEvent.OutputWritten output = (ProgressEvent.OutputWritten) events.stream()
+                .filter(ProgressEvent.OutputWritten.class::isInstance).findFirst().orElseThrow();
+        assertThat(output.frames()).isEqualTo(109);
+        JsonNode sidecar = JSON.readTree(dir.resolve("out").resolve("tiny.json").toFile());
+        assertThat(sidecar.path("sectionSeconds")).hasSize(3);
+        assertThat(sidecar.path("sectionSeconds").get(0).asDouble()).as("the first section's time, from the checkpoint")
+                .isEqualTo(5.310244333);
+        String written = Files.readString(CheckpointFixtures.manifestOf(checkpoints, 3));
+        assertThat(written.split("\"sectionsCompleted\"", -1)).as("the section count, said once").hasSize(2);
+        assertThat(written).doesNotContain("sections_completed", "noise_draws", "generated_latent_frames");
+    }
+}
