@@ -50,6 +50,6 @@ final class JobCases {
                 : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
                         positive.clipPooled().zerosLike(), false);
         NDArray image = goldens.tensor(FORWARD, "image_embeddings", m);
-        return new Conditioning(positive, negative, image);
+        return Conditioning.onePrompt(positive, negative, image, info.path("sections").asInt());
     }
 }
