@@ -21,7 +21,7 @@ public class TimedPromptSpec {
     public String start;
 
     @Required
-    @Size(max = Formats.PROMPT_MAX)
+    @Size(max = Formats.TIMED_PROMPT_TEXT_MAX)
     @ValidationRule(value = "self.matches(r'" + Formats.NOT_BLANK + "')",
             message = "spec.input.prompts[].text must describe the motion: it is empty or only white space")
     public String text;
@@ -56,8 +56,8 @@ public class TimedPromptSpec {
             }
             if (Formats.isBlank(prompt.text)) {
                 problems.add(entry + ".text: required, and more than white space");
-            } else if (prompt.text.codePointCount(0, prompt.text.length()) > Formats.PROMPT_MAX) {
-                problems.add(entry + ".text: at most " + Formats.PROMPT_MAX + " characters");
+            } else if (prompt.text.codePointCount(0, prompt.text.length()) > Formats.TIMED_PROMPT_TEXT_MAX) {
+                problems.add(entry + ".text: at most " + Formats.TIMED_PROMPT_TEXT_MAX + " characters");
             }
             if (prompt.start == null || !prompt.start.matches(Formats.PROMPT_START)) {
                 problems.add(entry + ".start: must be seconds with the unit, like 0s or 2.5s (at most 3 decimals), got '"

@@ -42,11 +42,13 @@ class TimedPromptSpecTest {
 
     @Test
     void boundsTheCountTheTextAndWhatAMessageShows() {
-        assertThat(TimedPromptSpec.problems(List.of(), 5, FIELD)).containsExactly(FIELD + ": give 1 to 32 prompts (got 0)");
-        assertThat(TimedPromptSpec.problems(Collections.nCopies(33, new TimedPromptSpec("0s", "x")), 5, FIELD))
-                .containsExactly(FIELD + ": give 1 to 32 prompts (got 33)");
-        assertThat(TimedPromptSpec.problems(prompts("0s", "x".repeat(Formats.PROMPT_MAX + 1)), 5, FIELD))
-                .containsExactly(FIELD + "[0].text: at most 4096 characters");
+        assertThat(TimedPromptSpec.problems(List.of(), 5, FIELD)).containsExactly(FIELD + ": give 1 to 16 prompts (got 0)");
+        assertThat(TimedPromptSpec.problems(Collections.nCopies(17, new TimedPromptSpec("0s", "x")), 5, FIELD))
+                .containsExactly(FIELD + ": give 1 to 16 prompts (got 17)");
+        assertThat(TimedPromptSpec.problems(prompts("0s", "\uD83D\uDC83".repeat(Formats.TIMED_PROMPT_TEXT_MAX + 1)), 5, FIELD))
+                .containsExactly(FIELD + "[0].text: at most 512 characters");
+        assertThat(TimedPromptSpec.problems(prompts("0s", "\uD83D\uDC83".repeat(Formats.TIMED_PROMPT_TEXT_MAX)), 5, FIELD))
+                .as("characters are code points, as the API server counts").isEmpty();
         assertThat(TimedPromptSpec.problems(prompts("9".repeat(1000) + "s", "x"), 5, FIELD).get(0))
                 .endsWith("got '9999999999999999...'");
         assertThatThrownBy(() -> new TimedPromptSpec("1e3s", "x").startSeconds()).hasMessageContaining("like 0s or 2.5s");
