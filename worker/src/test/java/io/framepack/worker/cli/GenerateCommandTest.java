@@ -216,6 +216,20 @@ class GenerateCommandTest {
     }
 
     @Test
+    void theDemoRendersTimedBlendedPromptsToAVideoWhoseSidecarListsThem() throws IOException {
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(new FramePackRenderer(), Map.of()).execute("generate",
+                "--demo", "--device", "cpu", "--progress", "json", "--seconds", "2.4", "--steps", "1",
+                "--prompt", "[0s: a cat sits] [1.2s: the cat jumps]", "--prompt-blend-sections", "2",
+                "--out", dir.resolve("timed.mp4").toString()));
+
+        assertThat(output.exitCode()).as(output.toString()).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(dir.resolve("timed.mp4")).isNotEmptyFile();
+        JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("timed.json").toFile());
+        assertThat(sidecar.path("prompts").findValuesAsText("text")).containsExactly("a cat sits", "the cat jumps");
+        assertThat(sidecar.path("promptBlendSections").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void aMalformedTimedPromptOrBlendIsRefusedSayingWhere() {
         StandardOutput unclosed = generate(NO_RENDERER, "--demo", "--prompt", "[0s: a cat] [2s: it jumps");
         assertThat(unclosed.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
