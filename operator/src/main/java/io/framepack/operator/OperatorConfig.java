@@ -1,5 +1,6 @@
 package io.framepack.operator;
 
+import io.framepack.api.worker.WorkerJob;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -53,10 +54,10 @@ public interface OperatorConfig {
         @WithDefault("8Gi")
         String scratchSize();
 
-        @WithDefault("1")
+        @WithDefault(WorkerJob.DEFAULT_CHECKPOINT_EVERY)
         int checkpointEvery();
 
-        @WithDefault("2")
+        @WithDefault(WorkerJob.DEFAULT_KEEP_CHECKPOINTS)
         int keepCheckpoints();
 
         /** Extended resource the GPUs are requested as when a resource names none, e.g. {@code amd.com/gpu}. */

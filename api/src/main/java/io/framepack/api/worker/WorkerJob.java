@@ -34,10 +34,14 @@ public class WorkerJob {
     public String modelDir = WorkerContract.MODEL_MOUNT;
     public Storage output = new Storage();
     public Storage checkpoints = new Storage();
+    /** Text constants, because the operator's config and the command line take their defaults as annotations. */
+    public static final String DEFAULT_CHECKPOINT_EVERY = "1";
+    public static final String DEFAULT_KEEP_CHECKPOINTS = "2";
+
     /** Save a checkpoint after every n-th section (and always after the last). */
-    public Integer checkpointEvery = 1;
+    public Integer checkpointEvery = Integer.valueOf(DEFAULT_CHECKPOINT_EVERY);
     /** Number of checkpoints kept; older ones are deleted after a newer one is complete. */
-    public Integer keepCheckpoints = 2;
+    public Integer keepCheckpoints = Integer.valueOf(DEFAULT_KEEP_CHECKPOINTS);
     /** GPU memory the worker may use, in bytes ({@code spec.resources.gpuMemory}); null: what the device has free. */
     public Long gpuMemoryBytes;
 

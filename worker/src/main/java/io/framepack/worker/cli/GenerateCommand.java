@@ -87,9 +87,9 @@ final class GenerateCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--checkpoint-dir", description = "Default: <out>.checkpoints next to the output.")
     Path checkpointDir;
-    @Option(names = "--checkpoint-every", defaultValue = "1")
+    @Option(names = "--checkpoint-every", defaultValue = WorkerJob.DEFAULT_CHECKPOINT_EVERY)
     int checkpointEvery;
-    @Option(names = "--keep-checkpoints", defaultValue = "2")
+    @Option(names = "--keep-checkpoints", defaultValue = WorkerJob.DEFAULT_KEEP_CHECKPOINTS)
     int keepCheckpoints;
     @Option(names = "--device", description = "cpu or gpu (default: gpu when one is visible).")
     String device;

@@ -90,8 +90,8 @@ final class RunCommand implements Callable<Integer> {
     private Launch.Job prepare(ProgressListener progress) throws IOException {
         Path scratch = Path.of(System.getProperty("java.io.tmpdir"));
         WorkerJob job = readJob(Path.of(env.getOrDefault(WorkerContract.ENV_JOB_FILE, WorkerContract.JOB_FILE)));
-        int checkpointEvery = job.checkpointEvery == null ? 1 : job.checkpointEvery;
-        int keepCheckpoints = job.keepCheckpoints == null ? 2 : job.keepCheckpoints;
+        int checkpointEvery = job.checkpointEvery == null ? Integer.parseInt(WorkerJob.DEFAULT_CHECKPOINT_EVERY) : job.checkpointEvery;
+        int keepCheckpoints = job.keepCheckpoints == null ? Integer.parseInt(WorkerJob.DEFAULT_KEEP_CHECKPOINTS) : job.keepCheckpoints;
         SettingsCheck check = new SettingsCheck().render(job.render, field -> "render." + field);
         if (job.prompts != null) {
             // A missing duration is reported by the render check; the starts are then checked against none.
