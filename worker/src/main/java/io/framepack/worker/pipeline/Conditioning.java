@@ -3,7 +3,6 @@ package io.framepack.worker.pipeline;
 import ai.djl.ndarray.NDArray;
 import io.framepack.worker.text.PromptEmbedding;
 
-import java.util.Collections;
 import java.util.List;
 
 /**
@@ -18,12 +17,6 @@ public record Conditioning(List<PromptEmbedding> sectionPrompts, PromptEmbedding
             throw new IllegalArgumentException("a job needs the prompt of at least one section");
         }
         sectionPrompts = List.copyOf(sectionPrompts);
-    }
-
-    /** The same prompt for each of {@code sections} sections. */
-    public static Conditioning onePrompt(PromptEmbedding positive, PromptEmbedding negative, NDArray imageEmbeddings,
-                                         int sections) {
-        return new Conditioning(Collections.nCopies(sections, positive), negative, imageEmbeddings);
     }
 
     /** The prompt section {@code section} (0-based, generation order) is conditioned on. */
