@@ -178,9 +178,43 @@ class RenderEndToEndTest {
         assertThat(node.podsOf(jobName(done))).hasSize(1);
     }
 
+    /**
+     * Timed, blended prompts through the CRD, the operator's job and the worker: the render
+     * succeeds, and one preempted mid-section resumes to the same checkpoint tensors and MP4.
+     */
+    @Test
+    @Order(6)
+    void timedPromptsRenderAndSurvivePreemption() throws Exception {
+        String timed = """
+                    prompts:
+                    - {start: 0s, text: "a tiny test scene"}
+                    - {start: 1s, text: "the tiny scene turns to night"}
+                    promptBlendSections: 2
+                """;
+        apply("timed-steady", "", Map.of("    prompt: \"a tiny test scene\"\n", timed));
+        VideoGeneration steady = awaitPhase("timed-steady", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(steady.getStatus().sectionsTotal).isEqualTo(2);
+
+        apply("timed-preempted", "", Map.of("    prompt: \"a tiny test scene\"\n", timed));
+        node.preempt(awaitPodRunningAfterSections("timed-preempted", 1), Duration.ofSeconds(20));
+        VideoGeneration resumed = awaitPhase("timed-preempted", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(resumed.getStatus().attempts.preemptions).isEqualTo(1);
+        for (String tensor : List.of("history_latents", "history_pixels")) {
+            assertThat(finalCheckpointTensor("timed-preempted", tensor)).as("%s of the resumed render", tensor)
+                    .isEqualTo(finalCheckpointTensor("timed-steady", tensor));
+        }
+        assertThat(digest(outputVideo("timed-preempted"))).isEqualTo(digest(outputVideo("timed-steady")));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     private static void apply(String name, String imageFile, String... extraSpec) throws IOException {
+        apply(name, imageFile, Map.of(), extraSpec);
+    }
+
+    /** @param edits text of the manifest replaced (e.g. the prompt by timed prompts) */
+    private static void apply(String name, String imageFile, Map<String, String> edits, String... extraSpec)
+            throws IOException {
         String image = imageFile.isEmpty() ? "start.png" : imageFile;
         String yaml = """
                 apiVersion: framepack.io/v1alpha1
@@ -203,6 +237,10 @@ class RenderEndToEndTest {
                     teaCache:
                       enabled: false
                 """.formatted(name, NAMESPACE, image) + String.join("", extraSpec);
+        for (Map.Entry<String, String> edit : edits.entrySet()) {
+            assertThat(yaml).contains(edit.getKey());
+            yaml = yaml.replace(edit.getKey(), edit.getValue());
+        }
         client.load(new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .inNamespace(NAMESPACE).create();
     }
@@ -257,7 +295,7 @@ class RenderEndToEndTest {
      * still uses fails here.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void theOperatorAndTheWorkersUsedOnlyWhatTheirRolesGrant() throws InterruptedException {
         List<ApiCall> calls = cluster.takeRequests().stream().map(ApiCall::of).flatMap(Optional::stream).toList();
         List<PolicyRule> operatorRules = HelmChartTest.render(Map.of("watchNamespaces[0]", NAMESPACE)).stream()

@@ -2,10 +2,13 @@ package io.framepack.operator;
 
 import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.ImageSource;
+import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.v1alpha1.StorageLocation;
+import io.framepack.api.v1alpha1.TimedPromptSpec;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.WorkerResources;
@@ -92,15 +95,33 @@ final class SpecValidator {
         }
     }
 
+    /** One prompt for the whole video, or timed prompts from 0 s in increasing order: never both. */
+    private static void checkPrompts(VideoGenerationSpec spec, List<String> problems) {
+        InputSpec input = spec.input;
+        if (input.prompts != null) {
+            if (input.prompt != null) {
+                problems.add("spec.input: set exactly one of prompt (the whole video) or prompts (timed prompts), not both");
+            }
+            double seconds = spec.render != null && spec.render.seconds != null ? spec.render.seconds
+                    : Double.parseDouble(RenderTable.DEFAULT_SECONDS);
+            problems.addAll(TimedPromptSpec.problems(input.prompts, seconds, "spec.input.prompts"));
+        } else if (Formats.isBlank(input.prompt)) {
+            problems.add("spec.input.prompt: required (or timed prompts in spec.input.prompts), and more than white space");
+        }
+        maxLength("spec.input.prompt", input.prompt, Formats.PROMPT_MAX, problems);
+        if (input.promptBlendSections != null
+                && (input.promptBlendSections < 0 || input.promptBlendSections > Formats.PROMPT_BLEND_SECTIONS_MAX)) {
+            problems.add("spec.input.promptBlendSections: must be between 0 and " + Formats.PROMPT_BLEND_SECTIONS_MAX
+                    + " (got " + input.promptBlendSections + ")");
+        }
+    }
+
     private static void checkInput(VideoGenerationSpec spec, List<String> problems) {
         if (spec.input == null) {
             problems.add("spec.input: required (image and prompt)");
             return;
         }
-        if (Formats.isBlank(spec.input.prompt)) {
-            problems.add("spec.input.prompt: required, and more than white space");
-        }
-        maxLength("spec.input.prompt", spec.input.prompt, Formats.PROMPT_MAX, problems);
+        checkPrompts(spec, problems);
         maxLength("spec.input.negativePrompt", spec.input.negativePrompt, Formats.PROMPT_MAX, problems);
         ImageSource image = spec.input.image;
         if (image == null) {

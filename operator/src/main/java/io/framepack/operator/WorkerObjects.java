@@ -86,7 +86,9 @@ public final class WorkerObjects {
         ResolvedStorage storage = ResolvedStorage.resolve(spec, config.defaults());
         WorkerJob job = new WorkerJob();
         job.jobId = Names.jobId(vg);
-        job.prompt = spec.input.prompt;
+        job.prompt = spec.input.prompt == null ? "" : spec.input.prompt;
+        job.prompts = spec.input.prompts;
+        job.promptBlendSections = spec.input.promptBlendSections;
         job.negativePrompt = spec.input.negativePrompt == null ? "" : spec.input.negativePrompt;
         job.image.url = spec.input.image.url;
         job.image.s3 = spec.input.image.s3;

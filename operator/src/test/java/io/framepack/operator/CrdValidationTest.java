@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -92,7 +93,24 @@ class CrdValidationTest {
 
     static Stream<Arguments> invalidManifests() {
         return Stream.of(
-                edited("no prompt", "    prompt: \"The girl dances gracefully.\"\n", "", ".spec.input.prompt: Required value", true),
+                edited("no prompt", "    prompt: \"The girl dances gracefully.\"\n", "", "set exactly one of prompt", true),
+                edited("prompt and timed prompts", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompt: \"The girl dances.\"\n    prompts: [{start: 0s, text: \"The girl waves.\"}]\n",
+                        "set exactly one of prompt", true),
+                edited("timed prompts not from 0s", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompts: [{start: 1s, text: \"The girl waves.\"}]\n", "the first prompt must start at 0s", true),
+                edited("timed prompt start without its unit", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompts: [{start: 0s, text: a}, {start: \"2\", text: b}]\n", "like 0s or 2.5s", true),
+                edited("blank timed prompt", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompts: [{start: 0s, text: \" \"}]\n", "prompts[].text must describe the motion", true),
+                edited("no timed prompts", "    prompt: \"The girl dances gracefully.\"\n", "    prompts: []\n",
+                        ".spec.input.prompts: at least 1 items", true),
+                edited("17 timed prompts", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompts: [{start: 0s, text: a}" + ", {start: 1s, text: b}".repeat(16) + "]\n",
+                        ".spec.input.prompts: at most 16 items", true),
+                edited("blend over too many sections", "    prompt: \"The girl dances gracefully.\"\n",
+                        "    prompt: \"The girl dances gracefully.\"\n    promptBlendSections: 65\n",
+                        ".spec.input.promptBlendSections: must be at most 64", true),
                 edited("white-space prompt", "The girl dances gracefully.", " \\t\\u3000 ", "prompt must describe the motion", true),
                 edited("no spec", MINIMAL.substring(MINIMAL.indexOf("spec:")), "", ".spec: Required value", true),
                 edited("two image sources", "{url: \"https://example.com/girl.png\"}",
@@ -253,6 +271,17 @@ class CrdValidationTest {
         assertThat(operatorProblems(stored)).isEmpty();
     }
 
+    /** What CEL cannot say of a list (order, the video's end) the operator says, naming the entry. */
+    @Test
+    void timedPromptsOutOfOrderOrPastTheEndAreRefusedByTheOperator() {
+        JsonNode manifest = CrdSchema.yaml(MINIMAL.replace("    prompt: \"The girl dances gracefully.\"\n",
+                "    prompts: [{start: 0s, text: a}, {start: 3s, text: b}, {start: 2s, text: c}, {start: 5s, text: d}]\n"));
+        assertThat(schema.validateCreate(manifest)).isEmpty();
+        assertThat(operatorProblems(manifest)).containsExactly(
+                "spec.input.prompts[2].start: starts must increase strictly, but 2s does not come after 3s",
+                "spec.input.prompts[3].start: 5s is not before the video's end (5.0 s)");
+    }
+
     /**
      * The largest spec admission lets into the job ConfigMap (longest inline image, prompts of
      * control characters that JSON escapes to six bytes each, every S3 string at its longest)
@@ -267,6 +296,18 @@ class CrdValidationTest {
                 .replace("\"The girl dances gracefully.\"", "\"" + "\\u0001".repeat(Formats.PROMPT_MAX) + "\"\n    negativePrompt: \""
                         + "\\u0001".repeat(Formats.PROMPT_MAX) + "\"")
                 + "  output: {s3: " + s3 + "}\n  checkpoints: {s3: " + s3 + "}\n";
+        assertFitsTheJobConfigMap(yaml);
+        StringBuilder timed = new StringBuilder("    prompts:\n");
+        for (int i = 0; i < Formats.TIMED_PROMPTS_MAX; i++) {
+            timed.append("    - {start: ").append(i).append(".001s, text: \"").append("\\u0001".repeat(Formats.TIMED_PROMPT_TEXT_MAX))
+                    .append("\"}\n");
+        }
+        assertFitsTheJobConfigMap(yaml.replaceFirst("    prompt: \"[^\"]*\"\n",
+                        Matcher.quoteReplacement(timed.toString().replaceFirst("0.001s", "0s")))
+                .replace("  input:", "  render: {seconds: 120}\n  input:"));
+    }
+
+    private static void assertFitsTheJobConfigMap(String yaml) {
         JsonNode stored = CrdSchema.yaml(yaml);
         assertThat(schema.validateCreate(stored)).isEmpty();
         VideoGeneration vg = new KubernetesSerialization().convertValue(stored, VideoGeneration.class);

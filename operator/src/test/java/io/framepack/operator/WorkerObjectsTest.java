@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.SpecHash;
+import io.framepack.api.worker.WorkerJob;
 import io.framepack.api.worker.WorkerContract;
 import org.junit.jupiter.api.Test;
 
@@ -149,6 +151,22 @@ class WorkerObjectsTest {
         assertThat(workerEnv(configured, vg))
                 .containsEntry(WorkerContract.URL_ALLOWLIST_ENV, "minio.storage.svc,10.0.0.0/8")
                 .containsEntry(WorkerContract.ENV_S3_AMBIENT_CREDENTIALS, "true");
+    }
+
+    @Test
+    void timedPromptsAndTheirBlendReachTheWorkerJobAndItsSpecHash() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-timed-prompts.yaml");
+        WorkerJob job = objects.workerJob(vg);
+        assertThat(job.prompts).extracting(p -> p.start + " " + p.text).containsExactly(
+                "0s The girl stands still and smiles at the camera.",
+                "2s The girl dances gracefully, with clear movements, full of charm.",
+                "4.5s The girl bows and waves goodbye.");
+        assertThat(job.promptBlendSections).isEqualTo(2);
+        assertThat(job.specHash).isEqualTo(SpecHash.of(job));
+        String timedHash = job.specHash;
+        vg.getSpec().input.prompts.get(2).start = "4s";
+        assertThat(objects.specHash(vg)).as("a moved start is another render").isNotEqualTo(timedHash);
     }
 
     private static Map<String, String> workerEnv(WorkerObjects objects, VideoGeneration vg) {

@@ -38,6 +38,19 @@ public final class Formats {
     /** Contains something other than white space (ASCII and Unicode separators). */
     public static final String NOT_BLANK = "[^\\t\\n\\x0B\\f\\r\\p{Z}]";
     public static final int PROMPT_MAX = 4096;
+    /**
+     * Timed prompts of one render ({@code spec.input.prompts}) and the length of each: bounded so
+     * that the largest admitted spec still fits the job ConfigMap (1 MiB) next to an inline image.
+     */
+    public static final int TIMED_PROMPTS_MAX = 16;
+    public static final int TIMED_PROMPT_TEXT_MAX = 512;
+    /** A timed prompt's start: whole seconds or up to 3 decimals, with the unit, e.g. {@code 2.5s}. */
+    public static final String PROMPT_START = "^[0-9]{1,3}([.][0-9]{1,3})?s$";
+    public static final int PROMPT_START_MAX = 8;
+    /** A start of zero seconds, however written ({@code 0s}, {@code 0.0s}). */
+    public static final String ZERO_START = "^0+([.]0+)?s$";
+    /** Sections a prompt change may be blended over ({@code spec.input.promptBlendSections}). */
+    public static final int PROMPT_BLEND_SECTIONS_MAX = 64;
 
     /** Standard base64 with padding; the length is a multiple of 4 (a separate check). */
     public static final String BASE64 = "^[A-Za-z0-9+/]*={0,2}$";

@@ -1,19 +1,38 @@
 package io.framepack.api.v1alpha1;
 
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** The start image and the text that drives the motion. */
+import java.util.List;
+
+/**
+ * The start image and the text that drives the motion: one prompt for the whole video, or timed
+ * prompts, never both.
+ */
+@ValidationRule(value = "has(self.prompt) != has(self.prompts)",
+        message = "spec.input: set exactly one of prompt (the whole video) or prompts (timed prompts, the first at 0s)")
 public class InputSpec {
     @Required
     public ImageSource image;
 
-    @Required
     @Size(max = Formats.PROMPT_MAX)
     @ValidationRule(value = "self.matches(r'" + Formats.NOT_BLANK + "')",
             message = "spec.input.prompt must describe the motion: it is empty or only white space")
     public String prompt;
+
+    /** Prompts by time, starts strictly increasing (checked by the operator), the first at 0s. */
+    @Size(min = 1, max = Formats.TIMED_PROMPTS_MAX)
+    @ValidationRule(value = "self.size() == 0 || self[0].start.matches(r'" + Formats.ZERO_START + "')",
+            message = "spec.input.prompts: the first prompt must start at 0s")
+    public List<TimedPromptSpec> prompts;
+
+    /** Sections over which a prompt change is blended (FramePack-Studio's prompt blending); 0 or absent: none. */
+    @Min(0)
+    @Max(Formats.PROMPT_BLEND_SECTIONS_MAX)
+    public Integer promptBlendSections;
 
     @Size(max = Formats.PROMPT_MAX)
     public String negativePrompt = "";

@@ -16,8 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The identity of what a render renders: prompts, image and render settings, in one recipe for
- * every render. The operator writes it into the job file and the status; the worker computes it
+ * The identity of what a render renders: prompts (timed ones with their starts, and their blend),
+ * image and render settings, in one recipe for every render. The operator writes it into the job file and the status; the worker computes it
  * again from the job it was given and never trusts the file's copy, or from a local render's
  * command line, so a checkpoint only resumes the render it was made for. The model is not part of
  * it: the worker fingerprints the model files themselves.
@@ -35,22 +35,31 @@ public final class SpecHash {
 
     /** A cluster render's: the image by its source, as the resource names it. */
     public static String of(WorkerJob job) {
-        return of(job.prompt, job.negativePrompt, job.image, job.render);
+        return of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt, job.image,
+                job.render);
     }
 
     /**
      * A local render's: the image by its content (as an inline job of that image), so that a changed
      * file never resumes an old checkpoint.
      */
-    public static String ofLocal(String prompt, String negativePrompt, byte[] image, RenderSettings render) {
+    public static String ofLocal(String prompt, int promptBlendSections, String negativePrompt, byte[] image,
+                                 RenderSettings render) {
         WorkerJob.ImageInput inline = new WorkerJob.ImageInput();
         inline.inline = Base64.getEncoder().encodeToString(image);
-        return of(prompt, negativePrompt, inline, render);
+        return of(prompt, promptBlendSections, negativePrompt, inline, render);
     }
 
-    private static String of(String prompt, String negativePrompt, WorkerJob.ImageInput image, RenderSettings render) {
+    /**
+     * @param prompt the text, or the timed prompts' list; a plain prompt and no blend hash as they
+     *               always did, so older checkpoints still resume
+     */
+    private static String of(Object prompt, Integer promptBlendSections, String negativePrompt,
+                             WorkerJob.ImageInput image, RenderSettings render) {
         Map<String, Object> defining = new LinkedHashMap<>();
         defining.put("prompt", prompt);
+        defining.put("promptBlendSections", promptBlendSections == null || promptBlendSections == 0 ? null
+                : promptBlendSections);
         defining.put("negativePrompt", negativePrompt);
         defining.put("image", image);
         defining.put("render", render);

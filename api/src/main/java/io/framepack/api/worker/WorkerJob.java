@@ -2,6 +2,9 @@ package io.framepack.api.worker;
 
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.api.v1alpha1.TimedPromptSpec;
+
+import java.util.List;
 
 /**
  * Everything the worker's {@code run} command needs for one render, as the operator writes it
@@ -17,7 +20,12 @@ public class WorkerJob {
     /** Hash of everything in the resource that defines the pixels; a checkpoint of another spec is refused. */
     public String specHash;
 
+    /** The prompt of the whole video; ignored when {@link #prompts} is set. */
     public String prompt = "";
+    /** Timed prompts ({@code spec.input.prompts}), or null for {@link #prompt}. */
+    public List<TimedPromptSpec> prompts;
+    /** Sections a prompt change is blended over; null or 0: none. */
+    public Integer promptBlendSections;
     public String negativePrompt = "";
     public ImageInput image = new ImageInput();
     public RenderSettings render = new RenderSettings();

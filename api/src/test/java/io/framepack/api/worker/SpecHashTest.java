@@ -1,9 +1,12 @@
 package io.framepack.api.worker;
 
+import io.framepack.api.v1alpha1.TimedPromptSpec;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +36,26 @@ class SpecHashTest {
         WorkerJob inline = job();
         inline.image.inline = Base64.getEncoder().encodeToString(IMAGE);
 
-        assertThat(SpecHash.ofLocal(inline.prompt, inline.negativePrompt, IMAGE, inline.render)).isEqualTo(SpecHash.of(inline));
+        assertThat(SpecHash.ofLocal(inline.prompt, 0, inline.negativePrompt, IMAGE, inline.render)).isEqualTo(SpecHash.of(inline));
+    }
+
+    @Test
+    void timedPromptsTheirStartsAndTheirBlendArePartOfIt() {
+        WorkerJob plain = job();
+        WorkerJob timed = job();
+        timed.prompts = List.of(new TimedPromptSpec("0s", "a cat"), new TimedPromptSpec("2s", "a cat jumps"));
+        WorkerJob later = job();
+        later.prompts = List.of(new TimedPromptSpec("0s", "a cat"), new TimedPromptSpec("3s", "a cat jumps"));
+        WorkerJob blended = job();
+        blended.prompts = timed.prompts;
+        blended.promptBlendSections = 2;
+        WorkerJob noBlend = job();
+        noBlend.promptBlendSections = 0;
+
+        assertThat(Set.of(SpecHash.of(plain), SpecHash.of(timed), SpecHash.of(later), SpecHash.of(blended))).hasSize(4);
+        assertThat(SpecHash.of(noBlend)).as("no blend is the absent blend").isEqualTo(SpecHash.of(plain));
+        assertThat(SpecHash.ofLocal("[0s: a cat] [2s: a cat jumps]", 2, "", IMAGE, plain.render))
+                .isNotEqualTo(SpecHash.ofLocal("[0s: a cat] [2s: a cat jumps]", 0, "", IMAGE, plain.render));
     }
 
     @Test

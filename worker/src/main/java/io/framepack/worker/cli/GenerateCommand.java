@@ -6,6 +6,9 @@ import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
+import io.framepack.worker.prompt.TimedPrompt;
+import io.framepack.worker.prompt.TimedPromptException;
+import io.framepack.worker.prompt.TimedPromptParser;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
@@ -23,6 +26,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -36,8 +40,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--image", description = "Start image (PNG, JPEG, WebP).")
     Path image;
-    @Option(names = "--prompt", defaultValue = "", description = "What happens in the video.")
+    @Option(names = "--prompt", defaultValue = "", description = "What happens in the video; timed prompts as in"
+            + " FramePack-Studio: '[0s: a cat sits] [2s: the cat jumps] [4s-5s: it lands]'.")
     String prompt;
+    @Option(names = "--prompt-blend-sections", defaultValue = "0", description = "Sections over which a change of timed"
+            + " prompt is blended (default ${DEFAULT-VALUE}: none).")
+    int promptBlendSections;
     @Option(names = "--negative-prompt", defaultValue = "", description = "Only used when --cfg > 1.")
     String negativePrompt;
     // The render settings: one option each, named after the field (see optionName), defaults from the table.
@@ -112,6 +120,7 @@ final class GenerateCommand implements Callable<Integer> {
             new SettingsCheck().render(settings, GenerateCommand::optionName)
                     .text("--prompt", prompt, Formats.PROMPT_MAX)
                     .text("--negative-prompt", negativePrompt, Formats.PROMPT_MAX)
+                    .range("--prompt-blend-sections", promptBlendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
                     .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
                     .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                     .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
@@ -180,9 +189,15 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
         }
         byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
-        String specHash = SpecHash.ofLocal(prompt, negativePrompt, imageBytes, settings);
+        List<TimedPrompt> prompts;
+        try {
+            prompts = TimedPromptParser.parse(prompt);
+        } catch (TimedPromptException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "--prompt: " + e.getMessage(), e);
+        }
+        String specHash = SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, settings);
         return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models)),
-                new RenderPlan.Inputs(prompt, negativePrompt, imageBytes),
+                new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes),
                 settings,
                 new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
                 new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));

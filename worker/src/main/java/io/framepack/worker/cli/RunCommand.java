@@ -10,6 +10,7 @@ import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
+import io.framepack.worker.prompt.TimedPrompt;
 import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderPlan;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 
 /**
@@ -90,9 +92,17 @@ final class RunCommand implements Callable<Integer> {
         WorkerJob job = readJob(Path.of(env.getOrDefault(WorkerContract.ENV_JOB_FILE, WorkerContract.JOB_FILE)));
         int checkpointEvery = job.checkpointEvery == null ? Integer.parseInt(WorkerJob.DEFAULT_CHECKPOINT_EVERY) : job.checkpointEvery;
         int keepCheckpoints = job.keepCheckpoints == null ? Integer.parseInt(WorkerJob.DEFAULT_KEEP_CHECKPOINTS) : job.keepCheckpoints;
-        new SettingsCheck().render(job.render, field -> "render." + field)
-                .text("prompt", job.prompt, Formats.PROMPT_MAX)
-                .text("negativePrompt", job.negativePrompt, Formats.PROMPT_MAX)
+        SettingsCheck check = new SettingsCheck().render(job.render, field -> "render." + field);
+        if (job.prompts != null) {
+            // A missing duration is reported by the render check; the starts are then checked against none.
+            check.timedPrompts("prompts", job.prompts,
+                    job.render.seconds == null ? Double.POSITIVE_INFINITY : job.render.seconds);
+        } else {
+            check.text("prompt", job.prompt, Formats.PROMPT_MAX);
+        }
+        int blendSections = job.promptBlendSections == null ? 0 : job.promptBlendSections;
+        check.text("negativePrompt", job.negativePrompt, Formats.PROMPT_MAX)
+                .range("promptBlendSections", blendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
                 .range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE)
                 .range("keepCheckpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                 .orThrow();
@@ -109,11 +119,22 @@ final class RunCommand implements Callable<Integer> {
         ObjectStore output = Stores.open(job.output, "output", "", uploads);
         RenderPlan plan = new RenderPlan(
                 new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir))),
-                new RenderPlan.Inputs(job.prompt, job.negativePrompt, ImageSources.read(job.image, scratch, download)),
+                new RenderPlan.Inputs(prompts(job), blendSections, job.negativePrompt,
+                        ImageSources.read(job.image, scratch, download)),
                 job.render,
                 new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
                 new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes));
         return new Launch.Job(plan, checkpoints, keepCheckpoints, output, scratch);
+    }
+
+    /** The job's timed prompts (checked), or its one prompt for the whole video. */
+    private static List<TimedPrompt> prompts(WorkerJob job) {
+        if (job.prompts == null) {
+            return List.of(TimedPrompt.whole(job.prompt));
+        }
+        return job.prompts.stream()
+                .map(p -> new TimedPrompt(p.text, p.startSeconds(), OptionalDouble.empty()))
+                .toList();
     }
 
     private Integer attempt() {

@@ -1,6 +1,7 @@
 package io.framepack.worker.cli;
 
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.api.v1alpha1.TimedPromptSpec;
 import io.framepack.worker.runtime.InvalidInputException;
 
 import java.util.ArrayList;
@@ -16,6 +17,12 @@ final class SettingsCheck {
 
     SettingsCheck render(RenderSettings settings, UnaryOperator<String> name) {
         problems.addAll(settings.problems(name));
+        return this;
+    }
+
+    /** Timed prompts, with the API's rules (see {@link TimedPromptSpec#problems}). */
+    SettingsCheck timedPrompts(String name, List<TimedPromptSpec> prompts, double seconds) {
+        problems.addAll(TimedPromptSpec.problems(prompts, seconds, name));
         return this;
     }
 

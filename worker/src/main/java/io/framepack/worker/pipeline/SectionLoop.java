@@ -40,7 +40,7 @@ public final class SectionLoop {
      *
      * @param schedule     its sections, their order and their context
      * @param sampling     how each section is sampled
-     * @param conditioning prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
+     * @param conditioning each section's prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
      * @param noise        the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
      */
     public record Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise) {
@@ -58,6 +58,10 @@ public final class SectionLoop {
 
     /** @param computeManager where sampling runs (its device); the history stays on the CPU */
     public SectionLoop(Job job, Models models, NDManager computeManager) {
+        if (job.conditioning().sectionPrompts().size() != job.schedule().sections()) {
+            throw new IllegalArgumentException("the conditioning has prompts for " + job.conditioning().sectionPrompts().size()
+                    + " sections, the schedule has " + job.schedule().sections());
+        }
         this.schedule = job.schedule();
         this.settings = job.sampling();
         this.conditioning = job.conditioning();
@@ -137,7 +141,7 @@ public final class SectionLoop {
         NDArray latentIndices = SectionIndices.toArray(indices.latent(), device);
         TransformerInputs.PackedContext packed = packed(context, indices, device);
         NDArray guidance = FlowMatchDenoiser.guidance(settings.distilledGuidance(), numerics.precision(), device);
-        VelocityModel positive = model.conditionedOn(latentIndices, packed, pass(conditioning.positive(), guidance));
+        VelocityModel positive = model.conditionedOn(latentIndices, packed, pass(conditioning.positive(section), guidance));
         VelocityModel negative = settings.cfg() == 1.0 ? null
                 : model.conditionedOn(latentIndices, packed, pass(conditioning.negative(), guidance));
         FlowMatchDenoiser denoiser = new FlowMatchDenoiser(positive, negative, settings.cfg(), settings.cfgRescale(),

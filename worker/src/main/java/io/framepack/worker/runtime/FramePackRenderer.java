@@ -22,6 +22,7 @@ import io.framepack.worker.model.ModelDirectoryException;
 import io.framepack.worker.pipeline.Conditioning;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.TransformerVelocity;
+import io.framepack.worker.prompt.PromptTimeline;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.sampling.SeededNoise;
@@ -46,13 +47,14 @@ import io.framepack.worker.vae.SpatialTiling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
  * Opens a {@link FramePackSession} for a plan, as the official demo's job does before its
- * section loop: prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
+ * section loop: each distinct prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
  * VAE encoder, then the packed transformer. The model directory has the layout of
  * {@link Component} and is validated as a whole before anything is loaded, so a missing or
  * truncated file fails the job before any GPU work. Encoders are released before sampling starts.
@@ -80,8 +82,11 @@ public final class FramePackRenderer implements Renderer {
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, memory.cpuEncoders()
                     ? "Encoding the prompt and the start image on the CPU (the encoders do not fit the GPU budget)"
                     : "Encoding the prompt and the start image"));
-            Conditioning conditioning = memory.cpuEncoders() ? conditioningOnCpu(plan, models, image, precision, kernels,
-                    manager) : conditioning(plan, models, image, precision, kernels, manager);
+            PromptTimeline timeline = plan.promptTimeline();
+            Encoded encoded = memory.cpuEncoders() ? encodedOnCpu(plan, timeline, models, image, precision, kernels,
+                    manager) : encoded(plan, timeline, models, image, precision, kernels, manager);
+            Conditioning conditioning = new Conditioning(SectionPrompts.of(timeline, encoded.prompts(),
+                    plan.schedule().sections()), encoded.negative(), encoded.imageEmbeddings());
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
@@ -112,8 +117,12 @@ public final class FramePackRenderer implements Renderer {
         }
     }
 
-    private static Conditioning conditioning(RenderPlan plan, ModelDirectory models, RgbImage image, Precision precision,
-                                             Kernels kernels, NDManager manager) throws IOException {
+    /** The encoders' outputs: each distinct prompt of the timeline, the negative prompt, the image's SigLIP states. */
+    private record Encoded(List<PromptEmbedding> prompts, PromptEmbedding negative, NDArray imageEmbeddings) {
+    }
+
+    private static Encoded encoded(RenderPlan plan, PromptTimeline timeline, ModelDirectory models, RgbImage image,
+                                   Precision precision, Kernels kernels, NDManager manager) throws IOException {
         try (NDManager encoders = manager.newSubManager();
              PromptEncoder prompts = new PromptEncoder(
                      LlamaPromptTokenizer.open(models.path(Component.TOKENIZER), template(models),
@@ -128,37 +137,40 @@ public final class FramePackRenderer implements Renderer {
              SiglipVisionEncoder siglip = load(models.path(Component.IMAGE_ENCODER), kernels, weights ->
                      SiglipVisionEncoder.load(weights, SiglipVisionConfig.read(models.path(Component.IMAGE_ENCODER)
                              .resolve("config.json")), kernels, encoders))) {
-            PromptEmbedding positive = prompts.encode(plan.inputs().prompt(), llama, clip, precision, kernels, manager);
+            List<PromptEmbedding> positives = new ArrayList<>();
+            for (String text : timeline.prompts()) {
+                positives.add(prompts.encode(text, llama, clip, precision, kernels, manager));
+            }
+            PromptEmbedding first = positives.get(0);
             // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
             PromptEmbedding negative = plan.settings().cfg != 1.0
                     ? prompts.encode(plan.inputs().negativePrompt(), llama, clip, precision, kernels, manager)
-                    : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
-                    positive.clipPooled().zerosLike(), false);
+                    : new PromptEmbedding(first.llamaStates().zerosLike(), first.llamaMask(),
+                    first.clipPooled().zerosLike(), false);
             SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
                     models.path(Component.FEATURE_EXTRACTOR).resolve("preprocessor_config.json"));
             NDArray imageStates = siglip.encode(preprocessor.pixelValues(image, encoders));
             imageStates.attach(manager);
-            return new Conditioning(positive, negative, imageStates);
+            return new Encoded(List.copyOf(positives), negative, imageStates);
         }
     }
 
     /**
-     * The conditioning computed with the encoders on the CPU, then copied to {@code manager}'s
-     * device: for budgets that cannot hold the float32 text encoder (LLaMA 8B: 32 GB).
+     * The encoders' outputs computed on the CPU, then copied to {@code manager}'s device: for
+     * budgets that cannot hold the float32 text encoder (LLaMA 8B: 32 GB).
      */
-    private static Conditioning conditioningOnCpu(RenderPlan plan, ModelDirectory models, RgbImage image,
-                                                  Precision precision, Kernels kernels, NDManager manager)
-            throws IOException {
+    private static Encoded encodedOnCpu(RenderPlan plan, PromptTimeline timeline, ModelDirectory models, RgbImage image,
+                                        Precision precision, Kernels kernels, NDManager manager) throws IOException {
         try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
-            Conditioning onCpu = conditioning(plan, models, image, precision, kernels, cpu);
+            Encoded onCpu = encoded(plan, timeline, models, image, precision, kernels, cpu);
             NDArray probe = manager.zeros(new Shape(1));
             UnaryOperator<NDArray> toDevice = x -> {
                 NDArray copy = kernels.copyToDeviceOf(x, probe);
                 copy.attach(manager);
                 return copy;
             };
-            return new Conditioning(onDevice(onCpu.positive(), toDevice), onDevice(onCpu.negative(), toDevice),
-                    toDevice.apply(onCpu.imageEmbeddings()));
+            return new Encoded(onCpu.prompts().stream().map(p -> onDevice(p, toDevice)).toList(),
+                    onDevice(onCpu.negative(), toDevice), toDevice.apply(onCpu.imageEmbeddings()));
         }
     }
 

@@ -1,9 +1,11 @@
 package io.framepack.worker.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.prompt.TimedPrompt;
 import io.framepack.worker.runtime.checkpoint.BackgroundSaves;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
@@ -275,7 +277,18 @@ public final class JobRunner {
 
     private ObjectNode sidecar(int frames, List<Double> timings) {
         ObjectNode sidecar = JSON.createObjectNode();
-        sidecar.put("prompt", plan.inputs().prompt());
+        List<TimedPrompt> prompts = plan.inputs().prompts();
+        if (prompts.size() == 1) {
+            sidecar.put("prompt", prompts.get(0).text());
+        } else {
+            ArrayNode timed = sidecar.putArray("prompts");
+            for (TimedPrompt prompt : prompts) {
+                ObjectNode entry = timed.addObject().put("start", prompt.start());
+                prompt.end().ifPresent(end -> entry.put("end", end));
+                entry.put("text", prompt.text());
+            }
+            sidecar.put("promptBlendSections", plan.inputs().promptBlendSections());
+        }
         sidecar.put("negativePrompt", plan.inputs().negativePrompt());
         sidecar.put("seed", plan.settings().seed);
         sidecar.set("settings", JSON.valueToTree(plan.settings()));

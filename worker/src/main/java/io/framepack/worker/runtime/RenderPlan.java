@@ -3,8 +3,11 @@ package io.framepack.worker.runtime;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.worker.pipeline.SamplingSettings;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.prompt.PromptTimeline;
+import io.framepack.worker.prompt.TimedPrompt;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One render as the worker runs it, built once, from a job file ({@code run}) or a command line
@@ -28,11 +31,24 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
     }
 
     /**
-     * @param prompt         the text prompt, through LLaMA and CLIP
-     * @param negativePrompt encoded only for real classifier-free guidance ({@code cfg} above 1)
-     * @param startImage     the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE
+     * @param prompts             the text prompts with the time each starts (one from 0 s for a plain
+     *                            prompt), through LLaMA and CLIP, each distinct text once
+     * @param promptBlendSections sections over which a prompt change is blended, 0 for none
+     * @param negativePrompt      encoded only for real classifier-free guidance ({@code cfg} above 1)
+     * @param startImage          the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE
      */
-    public record Inputs(String prompt, String negativePrompt, byte[] startImage) {
+    public record Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage) {
+        public Inputs {
+            if (prompts.isEmpty()) {
+                throw new InvalidInputException(InvalidInputException.INPUT, "a render needs at least one prompt");
+            }
+            prompts = List.copyOf(prompts);
+        }
+
+        /** One prompt for the whole video. */
+        public Inputs(String prompt, String negativePrompt, byte[] startImage) {
+            this(List.of(TimedPrompt.whole(prompt)), 0, negativePrompt, startImage);
+        }
     }
 
     /**
@@ -64,6 +80,11 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
         int sections = SectionSchedule.sectionCount(settings.seconds, window);
         return settings.variant == RenderSettings.Variant.f1
                 ? SectionSchedule.f1(sections, window) : SectionSchedule.inverted(sections, window);
+    }
+
+    /** Which prompt, or blend of two, conditions each section of {@link #schedule()}. */
+    public PromptTimeline promptTimeline() {
+        return PromptTimeline.of(inputs.prompts(), settings.seconds, schedule(), inputs.promptBlendSections());
     }
 
     /** Each section's sampler: steps, distilled guidance, real CFG and its rescale. */

@@ -6,6 +6,7 @@ import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
+import io.framepack.worker.prompt.TimedPrompt;
 import io.framepack.worker.runtime.DemoModel;
 import io.framepack.worker.runtime.FramePackRenderer;
 import io.framepack.worker.runtime.InvalidInputException;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -194,12 +196,49 @@ class GenerateCommandTest {
         expected.teaCache.enabled = false;
         expected.teaCache.threshold = 0.2;
         assertThat(plan.settings()).usingRecursiveComparison().isEqualTo(expected);
-        assertThat(plan.inputs().prompt()).isEqualTo("a cat");
-        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.ofLocal("a cat", "", DemoModel.image(), expected));
+        assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a cat"));
+        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.ofLocal("a cat", 0, "", DemoModel.image(), expected));
         assertThat(plan.identity().jobId()).isEqualTo("local/" + plan.identity().specHash());
         assertThat(plan.outputs()).isEqualTo(new RenderPlan.Outputs("planned", 2));
         assertThat(plan.resources().device()).isEqualTo("cpu");
         assertThat(plan.resources().gpuMemoryBytes()).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void timedPromptsAndTheirBlendReachThePlanAndItsHash() {
+        String text = "[0s: a cat sits] [2s-3s: the cat jumps] it lands";
+        RenderPlan plan = planned("--prompt", text, "--prompt-blend-sections", "2");
+
+        assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a cat sits"), TimedPrompt.whole("it lands"),
+                new TimedPrompt("the cat jumps", 2, OptionalDouble.of(3)));
+        assertThat(plan.inputs().promptBlendSections()).isEqualTo(2);
+        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.ofLocal(text, 2, "", DemoModel.image(), plan.settings()));
+    }
+
+    @Test
+    void theDemoRendersTimedBlendedPromptsToAVideoWhoseSidecarListsThem() throws IOException {
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(new FramePackRenderer(), Map.of()).execute("generate",
+                "--demo", "--device", "cpu", "--progress", "json", "--seconds", "2.4", "--steps", "1",
+                "--prompt", "[0s: a cat sits] [1.2s: the cat jumps]", "--prompt-blend-sections", "2",
+                "--out", dir.resolve("timed.mp4").toString()));
+
+        assertThat(output.exitCode()).as(output.toString()).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(dir.resolve("timed.mp4")).isNotEmptyFile();
+        JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("timed.json").toFile());
+        assertThat(sidecar.path("prompts").findValuesAsText("text")).containsExactly("a cat sits", "the cat jumps");
+        assertThat(sidecar.path("promptBlendSections").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aMalformedTimedPromptOrBlendIsRefusedSayingWhere() {
+        StandardOutput unclosed = generate(NO_RENDERER, "--demo", "--prompt", "[0s: a cat] [2s: it jumps");
+        assertThat(unclosed.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(unclosed).get("message").asText())
+                .isEqualTo("--prompt: '[' at character 12 is never closed with ']'");
+
+        StandardOutput blend = generate(NO_RENDERER, "--prompt", "a cat", "--prompt-blend-sections", "65");
+        assertThat(lastEvent(blend).get("message").asText())
+                .isEqualTo("invalid settings: --prompt-blend-sections: must be between 0 and 64 (got 65)");
     }
 
     @Test

@@ -9,11 +9,13 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.framepack.api.v1alpha1.S3Location;
+import io.framepack.api.v1alpha1.TimedPromptSpec;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerJob;
 import io.framepack.api.worker.WorkerProgress;
+import io.framepack.worker.prompt.TimedPrompt;
 import io.framepack.worker.runtime.RandomWalkRenderer;
 import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
@@ -37,7 +39,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -169,11 +173,42 @@ class RunCommandTest {
         RenderPlan plan = opened[0];
         assertThat(plan.identity().jobId()).isEqualTo(job.jobId);
         assertThat(plan.identity().specHash()).as("computed from the job, not the file's copy").isEqualTo(SpecHash.of(job));
-        assertThat(plan.inputs().prompt()).isEqualTo("a sunset");
+        assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"));
         assertThat(plan.inputs().startImage()).containsExactly(1, 2, 3);
         assertThat(plan.settings()).usingRecursiveComparison().isEqualTo(job.render);
         assertThat(plan.outputs()).isEqualTo(new RenderPlan.Outputs("sunset", 2));
         assertThat(plan.resources()).isEqualTo(new RenderPlan.Resources(dir.resolve("models"), null, 22L << 30));
+    }
+
+    @Test
+    void timedPromptsOfTheJobReachThePlanInsteadOfItsPrompt() throws IOException {
+        WorkerJob job = job();
+        job.prompts = List.of(new TimedPromptSpec("0s", "a sunset"), new TimedPromptSpec("1.5s", "the night falls"));
+        job.promptBlendSections = 3;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+        RenderPlan[] opened = new RenderPlan[1];
+        Renderer walk = new RandomWalkRenderer(1);
+
+        assertThat(new WorkerCli((plan, progress) -> {
+            opened[0] = plan;
+            return walk.open(plan, progress);
+        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(opened[0].inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"),
+                new TimedPrompt("the night falls", 1.5, OptionalDouble.empty()));
+        assertThat(opened[0].inputs().promptBlendSections()).isEqualTo(3);
+        assertThat(opened[0].identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+    }
+
+    @Test
+    void badTimedPromptsInTheJobFileAreNamed() throws IOException {
+        WorkerJob job = job();
+        job.prompts = List.of(new TimedPromptSpec("0s", "a sunset"), new TimedPromptSpec("0s", "the night"));
+        job.promptBlendSections = -1;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).contains("prompts[1].start: starts must increase strictly")
+                .contains("promptBlendSections: must be between 0 and 64 (got -1)");
     }
 
     @Test

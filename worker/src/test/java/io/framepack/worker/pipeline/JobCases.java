@@ -7,6 +7,8 @@ import io.framepack.worker.GoldenCases;
 import io.framepack.worker.sampling.NoiseSource;
 import io.framepack.worker.text.PromptEmbedding;
 
+import java.util.Collections;
+
 /** The settings and conditioning of a golden job case, as the section loop takes them. */
 final class JobCases {
     private static final String FORWARD = "transformer_forward_case";
@@ -50,6 +52,6 @@ final class JobCases {
                 : new PromptEmbedding(positive.llamaStates().zerosLike(), positive.llamaMask(),
                         positive.clipPooled().zerosLike(), false);
         NDArray image = goldens.tensor(FORWARD, "image_embeddings", m);
-        return new Conditioning(positive, negative, image);
+        return new Conditioning(Collections.nCopies(info.path("sections").asInt(), positive), negative, image);
     }
 }

@@ -2,6 +2,7 @@ package io.framepack.worker.runtime;
 
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
+import io.framepack.worker.prompt.TimedPromptParser;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.JsonLinesProgress;
@@ -18,6 +19,10 @@ import java.time.Duration;
  * half-written (announced as {@code {"event":"stalled"}}) until the process is killed.
  */
 public final class RenderProcessMain {
+    /** {@code tiny-timed}: three sections of three prompts, each change blended over two sections. */
+    private static final RenderPlan.Inputs TIMED_PROMPTS = new RenderPlan.Inputs(
+            TimedPromptParser.parse("[0s: a cat walks] [1.2s: the cat jumps] [2.4s: it lands]"), 2, "", DemoModel.image());
+
     private RenderProcessMain() {
     }
 
@@ -36,13 +41,15 @@ public final class RenderProcessMain {
         Path models = null;
         if (renderer.startsWith("tiny-")) {
             // The bundled tiny model: 3 sections of 3 steps at 64-pixel scale.
-            settings.variant = RenderSettings.Variant.valueOf(renderer.substring("tiny-".length()));
+            settings.variant = renderer.equals("tiny-f1") ? RenderSettings.Variant.f1 : RenderSettings.Variant.inverted;
             settings.seconds = 3.6;
             settings.steps = 3;
             settings.resolution = DemoModel.RESOLUTION;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
-        RenderPlan plan = TinyPlans.of(renderer, settings, models, null);
+        RenderPlan plan = renderer.equals("tiny-timed")
+                ? TinyPlans.of(renderer, settings, TIMED_PROMPTS, models, null)
+                : TinyPlans.of(renderer, settings, models, null);
         ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
                 new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
@@ -50,7 +57,10 @@ public final class RenderProcessMain {
         System.exit(code.code);
     }
 
-    /** {@code walk} ({@link RandomWalkSession}), or {@code tiny-inverted} / {@code tiny-f1}: the real renderer on the demo model. */
+    /**
+     * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
+     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts).
+     */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {
             // Slow enough steps that a signal lands inside a section.

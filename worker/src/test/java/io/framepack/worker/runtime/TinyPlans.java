@@ -10,8 +10,11 @@ final class TinyPlans {
     }
 
     static RenderPlan of(String name, RenderSettings settings, Path models, Long gpuMemoryBytes) {
-        return new RenderPlan(new RenderPlan.Identity("test/" + name + "/1", "spec", "model"),
-                new RenderPlan.Inputs("a cat walks", "", DemoModel.image()), settings,
+        return of(name, settings, new RenderPlan.Inputs("a cat walks", "", DemoModel.image()), models, gpuMemoryBytes);
+    }
+
+    static RenderPlan of(String name, RenderSettings settings, RenderPlan.Inputs inputs, Path models, Long gpuMemoryBytes) {
+        return new RenderPlan(new RenderPlan.Identity("test/" + name + "/1", "spec", "model"), inputs, settings,
                 new RenderPlan.Outputs(name, 1), new RenderPlan.Resources(models, "cpu", gpuMemoryBytes));
     }
 }
