@@ -5,6 +5,7 @@ import ai.djl.util.cuda.CudaUtils;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.model.ModelDirectory;
+import io.framepack.worker.pipeline.SectionSchedule;
 import io.framepack.worker.runtime.FramePackRenderer;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderPlan;
@@ -136,7 +137,7 @@ public final class RenderBench {
             return;
         }
         double total = (System.nanoTime() - started) / 1e9;
-        double videoSeconds = frames / 30.0;
+        double videoSeconds = frames / (double) SectionSchedule.FRAMES_PER_SECOND;
         double sampling = sections.stream().mapToDouble(s -> s[0]).sum();
         double decode = sections.stream().mapToDouble(s -> s[1]).sum();
         out.println("phases: " + String.join(", ", phases));

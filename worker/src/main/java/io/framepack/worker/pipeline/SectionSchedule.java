@@ -34,6 +34,9 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
         this.window = window;
     }
 
+    /** Frames per second of the video: the official demo's fixed rate, which its section count and the MP4 both use. */
+    public static final int FRAMES_PER_SECOND = 30;
+
     /**
      * The official section count for a duration: {@code round(seconds·30 / (4·window))} with
      * Python's round-half-to-even, at least 1.
@@ -42,7 +45,7 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
         if (!(seconds > 0) || Double.isInfinite(seconds) || window < 1) {
             throw new IllegalArgumentException("invalid duration " + seconds + " s or window " + window);
         }
-        return (int) Math.max(Math.rint(seconds * 30 / (window * 4)), 1);
+        return (int) Math.max(Math.rint(seconds * FRAMES_PER_SECOND / (window * 4)), 1);
     }
 
     public static SectionSchedule inverted(int sections, int window) {

@@ -25,7 +25,7 @@ import java.util.List;
  * </ol>
  */
 public final class PromptTimeline {
-    private static final double FPS = 30;
+    private static final double FPS = SectionSchedule.FRAMES_PER_SECOND;
 
     private final List<PromptSpan> spans;
     private final List<String> prompts;

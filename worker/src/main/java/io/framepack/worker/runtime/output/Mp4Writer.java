@@ -1,6 +1,7 @@
 package io.framepack.worker.runtime.output;
 
 import ai.djl.ndarray.NDArray;
+import io.framepack.worker.pipeline.SectionSchedule;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.StorageException;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -31,7 +32,7 @@ import java.nio.file.StandardOpenOption;
  * to SSE2, which every x86-64 CPU has and which encodes exactly as its C code does.
  */
 public final class Mp4Writer {
-    public static final int FPS = 30;
+    public static final int FPS = SectionSchedule.FRAMES_PER_SECOND;
     /** x264's instruction-set option: SSE2 on x86-64, its C code elsewhere (the same bytes). */
     static final String X264_CPU = isX86() ? "SSE2" : "0";
 
