@@ -123,34 +123,53 @@ final class SpecValidator {
         }
         checkPrompts(spec, problems);
         maxLength("spec.input.negativePrompt", spec.input.negativePrompt, Formats.PROMPT_MAX, problems);
-        ImageSource image = spec.input.image;
-        if (image == null) {
+        if (spec.input.image == null) {
             problems.add("spec.input.image: required");
-            return;
+        } else {
+            checkImage("spec.input.image", spec.input.image, problems);
         }
+        if (spec.input.endImage != null) {
+            checkImage("spec.input.endImage", spec.input.endImage, problems);
+            if (spec.render != null && spec.render.variant == RenderSettings.Variant.f1) {
+                problems.add("spec.input.endImage: needs render.variant inverted (F1 renders forward from the start image"
+                        + " and has no end frame)");
+            }
+            if (spec.input.image != null && spec.input.image.inline != null && spec.input.endImage.inline != null
+                    && spec.input.image.inline.length() + spec.input.endImage.inline.length() > Formats.INLINE_IMAGE_MAX) {
+                problems.add("spec.input: inline start and end images together must stay within " + Formats.INLINE_IMAGE_MAX
+                        + " base64 characters (both travel in the job ConfigMap); put one on a PVC, S3 or a URL");
+            }
+        } else if (spec.input.endImageStrength != null) {
+            problems.add("spec.input.endImageStrength: needs spec.input.endImage");
+        }
+        range("spec.input.endImageStrength", spec.input.endImageStrength, 0, 1, problems);
+    }
+
+    /** An image source ({@code field} is spec.input.image or spec.input.endImage): exactly one, each well formed. */
+    private static void checkImage(String field, ImageSource image, List<String> problems) {
         long sources = Stream.of(image.url, image.pvc, image.s3, image.inline).filter(s -> s != null).count();
         if (sources != 1) {
-            problems.add("spec.input.image: set exactly one of url, pvc, s3 or inline (found " + sources + ")");
+            problems.add(field + ": set exactly one of url, pvc, s3 or inline (found " + sources + ")");
         }
         if (image.url != null && !isHttpUrl(image.url)) {
-            problems.add("spec.input.image.url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
+            problems.add(field + ".url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
                     + Formats.URL_MAX + " characters");
         }
         if (image.pvc != null) {
-            checkPvc("spec.input.image.pvc", image.pvc, problems);
+            checkPvc(field + ".pvc", image.pvc, problems);
             if (image.pvc.path == null || image.pvc.path.isEmpty()) {
-                problems.add("spec.input.image.pvc.path: must name the image file");
+                problems.add(field + ".pvc.path: must name the image file");
             }
         }
         if (image.s3 != null) {
-            checkS3("spec.input.image.s3", image.s3, problems);
+            checkS3(field + ".s3", image.s3, problems);
             if (image.s3.prefix == null || image.s3.prefix.isEmpty()) {
-                problems.add("spec.input.image.s3.prefix: must hold the object key");
+                problems.add(field + ".s3.prefix: must hold the object key");
             }
         }
         if (image.inline != null && (image.inline.isEmpty() || image.inline.length() % 4 != 0
                 || image.inline.length() > Formats.INLINE_IMAGE_MAX || !Formats.matches(Formats.BASE64, image.inline))) {
-            problems.add("spec.input.image.inline: must be standard base64 with padding, at most " + Formats.INLINE_IMAGE_MAX + " characters");
+            problems.add(field + ".inline: must be standard base64 with padding, at most " + Formats.INLINE_IMAGE_MAX + " characters");
         }
     }
 

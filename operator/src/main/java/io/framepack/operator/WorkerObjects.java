@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.StorageLocation;
@@ -90,11 +91,10 @@ public final class WorkerObjects {
         job.prompts = spec.input.prompts;
         job.promptBlendSections = spec.input.promptBlendSections;
         job.negativePrompt = spec.input.negativePrompt == null ? "" : spec.input.negativePrompt;
-        job.image.url = spec.input.image.url;
-        job.image.s3 = spec.input.image.s3;
-        job.image.inline = spec.input.image.inline;
-        if (spec.input.image.pvc != null) {
-            job.image.file = WorkerContract.INPUT_MOUNT + "/" + spec.input.image.pvc.path;
+        job.image = imageInput(spec.input.image, WorkerContract.INPUT_MOUNT);
+        if (spec.input.endImage != null) {
+            job.endImage = imageInput(spec.input.endImage, WorkerContract.END_IMAGE_MOUNT);
+            job.endImageStrength = spec.input.endImageStrength;
         }
         job.render = spec.render;
         job.output = workerStorage(storage.output(), WorkerContract.OUTPUT_MOUNT);
@@ -107,6 +107,18 @@ public final class WorkerObjects {
                     .setScale(0, RoundingMode.FLOOR).longValueExact();
         }
         return job;
+    }
+
+    /** An image as the worker reads it: a PVC's file under {@code mount}, where the pod mounts that claim. */
+    private static WorkerJob.ImageInput imageInput(ImageSource source, String mount) {
+        WorkerJob.ImageInput image = new WorkerJob.ImageInput();
+        image.url = source.url;
+        image.s3 = source.s3;
+        image.inline = source.inline;
+        if (source.pvc != null) {
+            image.file = mount + "/" + source.pvc.path;
+        }
+        return image;
     }
 
     private static WorkerJob.Storage workerStorage(StorageLocation location, String mount) {
@@ -233,6 +245,9 @@ public final class WorkerObjects {
         if (spec.input.image.pvc != null) {
             // The image path stays in the job file; the claim root is mounted so the path resolves as given.
             addPvc("input", spec.input.image.pvc, WorkerContract.INPUT_MOUNT, true, false, volumes, mounts);
+        }
+        if (spec.input.endImage != null && spec.input.endImage.pvc != null) {
+            addPvc("input-end", spec.input.endImage.pvc, WorkerContract.END_IMAGE_MOUNT, true, false, volumes, mounts);
         }
         if (storage.output().pvc != null) {
             addPvc("output", storage.output().pvc, WorkerContract.OUTPUT_MOUNT, false, true, volumes, mounts);

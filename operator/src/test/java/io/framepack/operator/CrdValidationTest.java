@@ -36,6 +36,8 @@ class CrdValidationTest {
                 image: {url: "https://example.com/girl.png"}
                 prompt: "The girl dances gracefully."
             """;
+    /** Where an input field is added after the prompt. */
+    private static final String END_AT = "    prompt: \"The girl dances gracefully.\"\n";
     private static final String IMMUTABLE = "is immutable (it cannot be changed, added or removed after creation;"
             + " only spec.suspend can): delete the VideoGeneration and create it again";
     private static CrdSchema schema;
@@ -117,13 +119,13 @@ class CrdValidationTest {
                         "{url: \"https://example.com/girl.png\", inline: \"iVBORw0KGgo=\"}", "exactly one of url, pvc, s3 or inline", true),
                 edited("no image source", "{url: \"https://example.com/girl.png\"}", "{}", "exactly one of url, pvc, s3 or inline", true),
                 edited("image pvc without a file", "{url: \"https://example.com/girl.png\"}", "{pvc: {claimName: inputs}}",
-                        "image.pvc.path must name the image file", true),
+                        ".spec.input.image.pvc: the image pvc.path must name the image file", true),
                 edited("path escapes the volume", "{url: \"https://example.com/girl.png\"}", "{pvc: {claimName: inputs, path: ../secret.png}}",
                         "must not contain '..'", true),
                 edited("not a URL", "https://example.com/girl.png", "ftp://example.com/girl.png",
-                        ".spec.input.image.url: spec.input.image.url must be an http:// or https:// URL", true),
+                        ".spec.input.image.url: the image url must be an http:// or https:// URL", true),
                 edited("text smuggled after a newline", "\"https://example.com/girl.png\"", "\"https://example.com/girl.png\\nrm -rf\"",
-                        ".spec.input.image.url: spec.input.image.url must be an http:// or https:// URL", true),
+                        ".spec.input.image.url: the image url must be an http:// or https:// URL", true),
                 edited("URL with a space", "https://example.com/girl.png", "https://example.com/a girl.png", "must be an http:// or https:// URL", true),
                 edited("inline image not base64", "{url: \"https://example.com/girl.png\"}", "{inline: \"abc\"}",
                         "inline must be standard base64", true),
@@ -131,6 +133,27 @@ class CrdValidationTest {
                         "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX + 4) + "\"}", ".spec.input.image.inline: at most 917504 characters", true),
                 edited("name too long for the derived objects", "name: minimal", "name: " + "n".repeat(53),
                         "<root>: metadata.name must have at most 52 characters (the worker Job, its pods and ConfigMaps are named after it), got 53", true),
+                edited("end image with two sources", END_AT, END_AT + "    endImage: {url: \"https://example.com/end.png\", inline: \"iVBORw0KGgo=\"}\n",
+                        ".spec.input.endImage: an image needs exactly one of url, pvc, s3 or inline", true),
+                edited("end image pvc without a file", END_AT, END_AT + "    endImage: {pvc: {claimName: inputs}}\n",
+                        ".spec.input.endImage.pvc: the image pvc.path must name the image file", true),
+                edited("end image not a URL", END_AT, END_AT + "    endImage: {url: \"ftp://example.com/end.png\"}\n",
+                        ".spec.input.endImage.url: the image url must be an http:// or https:// URL", true),
+                edited("end image strength above 1", END_AT, END_AT + "    endImage: {url: \"https://example.com/end.png\"}\n"
+                        + "    endImageStrength: 1.5\n", ".spec.input.endImageStrength: must be at most 1.0", true),
+                edited("end image strength without an end image", END_AT, END_AT + "    endImageStrength: 0.5\n",
+                        "spec.input.endImageStrength needs spec.input.endImage", true),
+                Arguments.of("end image with F1", MINIMAL.replace(END_AT, END_AT + "    endImage: {url: \"https://example.com/end.png\"}\n")
+                        + "  render: {variant: f1}\n", ".spec.input.endImage: spec.input.endImage needs"
+                        + " render.variant inverted: F1 renders forward", true),
+                Arguments.of("end image with another credentials Secret", MINIMAL.replace(END_AT, END_AT
+                                + "    endImage: {s3: {bucket: inputs, prefix: end.png, credentialsSecret: b}}\n")
+                        + "  output: {s3: {bucket: videos, credentialsSecret: a}}\n",
+                        "spec.input.endImage.s3 must name the same credentialsSecret as the other S3 locations", true),
+                edited("inline start and end images too large together", "{url: \"https://example.com/girl.png\"}",
+                        "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX / 2 + 4) + "\"}\n    endImage: {inline: \""
+                                + "A".repeat(Formats.INLINE_IMAGE_MAX / 2) + "\"}",
+                        "inline start and end images together must stay within 917504 base64 characters", true),
                 withSpec("zero steps", "render: {steps: 0}", ".spec.render.steps: must be at least 1.0", true),
                 withSpec("unknown variant", "render: {variant: f2}", ".spec.render.variant: must be one of", false),
                 withSpec("too long", "render: {seconds: 600}", ".spec.render.seconds: must be at most 120.0", true),
@@ -225,6 +248,10 @@ class CrdValidationTest {
                 edited("name of 52 characters", "name: minimal", "name: " + "n".repeat(52), "", true),
                 edited("largest inline image", "{url: \"https://example.com/girl.png\"}",
                         "{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX) + "\"}", "", true),
+                edited("end image on another claim, with a strength", END_AT, END_AT
+                        + "    endImage: {pvc: {claimName: other-inputs, path: images/end.png}}\n    endImageStrength: 0.5\n", "", true),
+                edited("end image by URL at full strength", END_AT, END_AT
+                        + "    endImage: {url: \"https://example.com/end.png\"}\n    endImageStrength: 1\n", "", true),
                 withSpec("steps written as 25.0", "render: {steps: 25.0}", "", true),
                 withSpec("quantities", "resources: {memory: 96Gi, cpu: 500m, gpuResourceName: nvidia.com/mig-3g.40gb}", "", true),
                 withSpec("a GPU memory budget", "resources: {gpuMemory: 22Gi}", "", true),
@@ -297,6 +324,9 @@ class CrdValidationTest {
                         + "\\u0001".repeat(Formats.PROMPT_MAX) + "\"")
                 + "  output: {s3: " + s3 + "}\n  checkpoints: {s3: " + s3 + "}\n";
         assertFitsTheJobConfigMap(yaml);
+        String half = "A".repeat(Formats.INLINE_IMAGE_MAX / 2);
+        assertFitsTheJobConfigMap(yaml.replace("{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX) + "\"}",
+                "{inline: \"" + half + "\"}\n    endImage: {inline: \"" + half + "\"}\n    endImageStrength: 0.5"));
         StringBuilder timed = new StringBuilder("    prompts:\n");
         for (int i = 0; i < Formats.TIMED_PROMPTS_MAX; i++) {
             timed.append("    - {start: ").append(i).append(".001s, text: \"").append("\\u0001".repeat(Formats.TIMED_PROMPT_TEXT_MAX))

@@ -169,6 +169,50 @@ class WorkerObjectsTest {
         assertThat(objects.specHash(vg)).as("a moved start is another render").isNotEqualTo(timedHash);
     }
 
+    @Test
+    void theEndImageIsMountedOnItsOwnAndReachesTheWorkerJobAndItsSpecHash() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-end-image.yaml");
+        WorkerJob job = objects.workerJob(vg);
+        assertThat(job.image.file).isEqualTo(WorkerContract.INPUT_MOUNT + "/images/dancer.png");
+        assertThat(job.endImage.file).isEqualTo(WorkerContract.END_IMAGE_MOUNT + "/poses/bow.png");
+        assertThat(job.endImageStrength).isEqualTo(0.8);
+        assertThat(job.specHash).isEqualTo(SpecHash.of(job));
+
+        PodSpec pod = objects.job(vg).getSpec().getTemplate().getSpec();
+        Volume end = pod.getVolumes().stream().filter(v -> v.getName().equals("input-end")).findFirst().orElseThrow();
+        assertThat(end.getPersistentVolumeClaim().getClaimName()).isEqualTo("framepack-poses");
+        assertThat(end.getPersistentVolumeClaim().getReadOnly()).isTrue();
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(mount -> {
+            assertThat(mount.getName()).isEqualTo("input-end");
+            assertThat(mount.getMountPath()).isEqualTo(WorkerContract.END_IMAGE_MOUNT);
+            assertThat(mount.getReadOnly()).isTrue();
+            assertThat(mount.getSubPath()).isNull();
+        });
+
+        String ended = job.specHash;
+        vg.getSpec().input.endImageStrength = 0.5;
+        assertThat(objects.specHash(vg)).as("another strength is another render").isNotEqualTo(ended);
+        vg.getSpec().input.endImage = null;
+        vg.getSpec().input.endImageStrength = null;
+        assertThat(objects.workerJob(vg).endImage).isNull();
+        assertThat(objects.job(vg).getSpec().getTemplate().getSpec().getVolumes()).noneMatch(v -> v.getName().equals("input-end"));
+    }
+
+    @Test
+    void anEndImageOnS3BringsTheOneCredentialsSecret() throws IOException {
+        VideoGeneration vg = example("videogeneration-end-image.yaml");
+        vg.getSpec().input.endImage.pvc = null;
+        vg.getSpec().input.endImage.s3 = new io.framepack.api.v1alpha1.S3Location();
+        vg.getSpec().input.endImage.s3.bucket = "poses";
+        vg.getSpec().input.endImage.s3.prefix = "bow.png";
+        vg.getSpec().input.endImage.s3.credentialsSecret = "s3-poses";
+        Container worker = new WorkerObjects(TestConfig.withDefaults()).job(vg).getSpec().getTemplate().getSpec()
+                .getContainers().get(0);
+        assertThat(worker.getEnv()).filteredOn(e -> e.getName().equals(WorkerContract.ENV_S3_ACCESS_KEY))
+                .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("s3-poses"));
+    }
+
     private static Map<String, String> workerEnv(WorkerObjects objects, VideoGeneration vg) {
         return objects.job(vg).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));

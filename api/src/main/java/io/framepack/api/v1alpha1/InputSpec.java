@@ -10,13 +10,33 @@ import java.util.List;
 
 /**
  * The start image and the text that drives the motion: one prompt for the whole video, or timed
- * prompts, never both.
+ * prompts, never both. Optionally the image the video ends on.
  */
 @ValidationRule(value = "has(self.prompt) != has(self.prompts)",
         message = "spec.input: set exactly one of prompt (the whole video) or prompts (timed prompts, the first at 0s)")
+@ValidationRule(value = "!has(self.endImageStrength) || has(self.endImage)",
+        message = "spec.input.endImageStrength needs spec.input.endImage")
+@ValidationRule(value = "!has(self.endImage) || !has(self.endImage.inline) || !has(self.image) || !has(self.image.inline)"
+        + " || self.image.inline.size() + self.endImage.inline.size() <= " + Formats.INLINE_IMAGE_MAX,
+        message = "spec.input: inline start and end images together must stay within " + Formats.INLINE_IMAGE_MAX
+                + " base64 characters (both travel in the job ConfigMap); put one on a PVC, S3 or a URL")
 public class InputSpec {
+    /** {@link #endImageStrength} when absent: the end latent as it is (diffusers' last_image). */
+    public static final double DEFAULT_END_IMAGE_STRENGTH = 1.0;
+
     @Required
     public ImageSource image;
+
+    /**
+     * The image the video ends on, from the same sources as {@link #image}; inverted sampling only
+     * (F1 renders forward and is refused).
+     */
+    public ImageSource endImage;
+
+    /** FramePack-Studio's end-frame strength: the end latent is multiplied by it; 1 when absent. */
+    @Min(0)
+    @Max(1)
+    public Double endImageStrength;
 
     @Size(max = Formats.PROMPT_MAX)
     @ValidationRule(value = "self.matches(r'" + Formats.NOT_BLANK + "')",

@@ -48,11 +48,24 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " || self.output.s3.credentialsSecret == self.checkpoints.s3.credentialsSecret)",
         message = "the S3 locations (input image, output, checkpoints) must all name the same credentialsSecret, or none:"
                 + " the worker gets one set of S3 credentials")
+@ValidationRule(value = "!has(self.input) || !has(self.input.endImage) || !has(self.render) || !has(self.render.variant)"
+        + " || self.render.variant != 'f1'",
+        message = "spec.input.endImage needs render.variant inverted: F1 renders forward from the start image and has no"
+                + " end frame (neither diffusers nor FramePack-Studio support one)", fieldPath = ".input.endImage")
+@ValidationRule(value = "!" + VideoGenerationSpec.END_IMAGE_SECRET
+        + " || ((!" + VideoGenerationSpec.IMAGE_SECRET + " || self.input.image.s3.credentialsSecret == self.input.endImage.s3.credentialsSecret)"
+        + " && (!" + VideoGenerationSpec.OUTPUT_SECRET + " || self.output.s3.credentialsSecret == self.input.endImage.s3.credentialsSecret)"
+        + " && (!" + VideoGenerationSpec.CHECKPOINT_SECRET
+        + " || self.checkpoints.s3.credentialsSecret == self.input.endImage.s3.credentialsSecret))",
+        message = "spec.input.endImage.s3 must name the same credentialsSecret as the other S3 locations, or none:"
+                + " the worker gets one set of S3 credentials")
 public class VideoGenerationSpec implements LenientDeserializer.Unreadable {
     static final String IMMUTABLE = "is immutable (it cannot be changed, added or removed after creation; only spec.suspend can):"
             + " delete the VideoGeneration and create it again";
     static final String IMAGE_SECRET = "(has(self.input) && has(self.input.image) && has(self.input.image.s3)"
             + " && has(self.input.image.s3.credentialsSecret))";
+    static final String END_IMAGE_SECRET = "(has(self.input) && has(self.input.endImage) && has(self.input.endImage.s3)"
+            + " && has(self.input.endImage.s3.credentialsSecret))";
     static final String OUTPUT_SECRET = "(has(self.output) && has(self.output.s3) && has(self.output.s3.credentialsSecret))";
     static final String CHECKPOINT_SECRET = "(has(self.checkpoints) && has(self.checkpoints.s3)"
             + " && has(self.checkpoints.s3.credentialsSecret))";

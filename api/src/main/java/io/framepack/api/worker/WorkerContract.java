@@ -14,6 +14,8 @@ public final class WorkerContract {
     public static final String OUTPUT_MOUNT = "/output";
     public static final String CHECKPOINT_MOUNT = "/checkpoints";
     public static final String INPUT_MOUNT = "/input";
+    /** Where the end image's claim is mounted (its own mount: it may be another claim than the start image's). */
+    public static final String END_IMAGE_MOUNT = "/input-end";
     /** Writable scratch space (the root filesystem is read-only). */
     public static final String SCRATCH_MOUNT = "/tmp";
 

@@ -28,6 +28,10 @@ public class WorkerJob {
     public Integer promptBlendSections;
     public String negativePrompt = "";
     public ImageInput image = new ImageInput();
+    /** The image the video ends on ({@code spec.input.endImage}), or null for none. */
+    public ImageInput endImage;
+    /** Its strength, 0 to 1; null: {@link io.framepack.api.v1alpha1.InputSpec#DEFAULT_END_IMAGE_STRENGTH}. */
+    public Double endImageStrength;
     public RenderSettings render = new RenderSettings();
 
     /** Directory holding the official Hugging Face folders (see the worker's model layout). */
@@ -45,7 +49,7 @@ public class WorkerJob {
     /** GPU memory the worker may use, in bytes ({@code spec.resources.gpuMemory}); null: what the device has free. */
     public Long gpuMemoryBytes;
 
-    /** Start image, exactly one field set. */
+    /** An image (start or end), exactly one field set. */
     public static class ImageInput {
         public String url;
         /** A file on a mounted volume. */

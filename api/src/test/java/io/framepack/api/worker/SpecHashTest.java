@@ -59,6 +59,35 @@ class SpecHashTest {
     }
 
     @Test
+    void theEndImageAndItsStrengthArePartOfIt() {
+        WorkerJob plain = job();
+        WorkerJob ended = job();
+        ended.endImage = new WorkerJob.ImageInput();
+        ended.endImage.url = "https://images.example.com/cat-asleep.png";
+        WorkerJob otherEnd = job();
+        otherEnd.endImage = new WorkerJob.ImageInput();
+        otherEnd.endImage.url = "https://images.example.com/cat-awake.png";
+        WorkerJob weaker = job();
+        weaker.endImage = ended.endImage;
+        weaker.endImageStrength = 0.5;
+        WorkerJob fullStrength = job();
+        fullStrength.endImage = ended.endImage;
+        fullStrength.endImageStrength = 1.0;
+
+        assertThat(Set.of(SpecHash.of(plain), SpecHash.of(ended), SpecHash.of(otherEnd), SpecHash.of(weaker))).hasSize(4);
+        assertThat(SpecHash.of(fullStrength)).as("strength 1 is the absent strength").isEqualTo(SpecHash.of(ended));
+        byte[] end = "another image".getBytes(StandardCharsets.UTF_8);
+        WorkerJob inline = job();
+        inline.image.inline = Base64.getEncoder().encodeToString(IMAGE);
+        inline.endImage = new WorkerJob.ImageInput();
+        inline.endImage.inline = Base64.getEncoder().encodeToString(end);
+        inline.endImageStrength = 0.5;
+        assertThat(SpecHash.ofLocal("a cat", 0, "", IMAGE, end, 0.5, inline.render)).isEqualTo(SpecHash.of(inline));
+        assertThat(SpecHash.ofLocal("a cat", 0, "", IMAGE, null, 0.5, inline.render))
+                .as("no end image: its strength is not hashed").isEqualTo(SpecHash.ofLocal("a cat", 0, "", IMAGE, inline.render));
+    }
+
+    @Test
     void whatDoesNotDefineThePixelsIsNotPartOfIt() {
         WorkerJob job = job();
         job.image.url = "https://images.example.com/cat.png";

@@ -29,6 +29,7 @@ public final class SectionLoop {
     private final SamplingSettings settings;
     private final Conditioning conditioning;
     private final NoiseSource noise;
+    private final EndFrame endFrame;
     private final TransformerVelocity model;
     private final Numerics numerics;
     private final VideoDecoder decoder;
@@ -42,8 +43,14 @@ public final class SectionLoop {
      * @param sampling     how each section is sampled
      * @param conditioning each section's prompt (and negative prompt when {@code cfg ≠ 1}) and SigLIP states
      * @param noise        the job's noise, e.g. {@link io.framepack.worker.sampling.SeededNoise}
+     * @param endFrame     the image the video ends on (inverted schedule only), or null
      */
-    public record Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise) {
+    public record Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise,
+                      EndFrame endFrame) {
+        /** A job without an end frame. */
+        public Job(SectionSchedule schedule, SamplingSettings sampling, Conditioning conditioning, NoiseSource noise) {
+            this(schedule, sampling, conditioning, noise, null);
+        }
     }
 
     /**
@@ -62,10 +69,16 @@ public final class SectionLoop {
             throw new IllegalArgumentException("the conditioning has prompts for " + job.conditioning().sectionPrompts().size()
                     + " sections, the schedule has " + job.schedule().sections());
         }
+        if (job.endFrame() != null && !job.schedule().growsAtStart()) {
+            // Neither reference has one: diffusers refuses last_image for F1, FramePack-Studio's F1 branch never runs.
+            throw new IllegalArgumentException("an end frame needs inverted sampling (F1 renders forward from the start"
+                    + " image and has no end to anchor)");
+        }
         this.schedule = job.schedule();
         this.settings = job.sampling();
         this.conditioning = job.conditioning();
         this.noise = job.noise();
+        this.endFrame = job.endFrame();
         this.model = models.transformer();
         this.numerics = models.numerics();
         this.decoder = models.decoder();
@@ -113,14 +126,16 @@ public final class SectionLoop {
             for (NDArray array : state.tensors().values()) {
                 array.tempAttach(cpu);
             }
+            if (endFrame != null) {
+                endFrame.latent().tempAttach(cpu);
+            }
             NDArray start = state.startLatent().toType(DataType.FLOAT32, false);
             Shape startShape = start.getShape();
             Shape latentShape = new Shape(startShape.get(0), LATENT_CHANNELS, schedule.window(), startShape.get(3),
                     startShape.get(4));
             NDArray sectionNoise = noise.draw(section, latentShape, device);
 
-            NDArray sampled = sample(section, sectionNoise, schedule.context(state.historyLatents(), start), device,
-                    listener);
+            NDArray sampled = sample(section, sectionNoise, context(state, start, section), device, listener);
             requireFinite(sampled, section, "latents");
             NDArray sampledCpu = sampled.toDevice(Device.cpu(), false);
             sampledCpu.attach(cpu);
@@ -133,6 +148,12 @@ public final class SectionLoop {
         }
         state.advance(extension.history(), extension.addedFrames(), pixels);
         listener.onSectionDone(section, schedule.sections(), state);
+    }
+
+    /** The schedule's context for the next section, with the end frame where it enters. */
+    private SectionSchedule.ContextLatents context(SectionLoopState state, NDArray start, int section) {
+        SectionSchedule.ContextLatents context = schedule.context(state.historyLatents(), start);
+        return endFrame == null ? context : endFrame.applyTo(context, section);
     }
 
     private NDArray sample(int section, NDArray sectionNoise, SectionSchedule.ContextLatents context, NDManager device,

@@ -13,6 +13,8 @@
  *       ({@link io.framepack.worker.pipeline.GenerationListener}, which stops the job by throwing);</li>
  *   <li>{@link io.framepack.worker.pipeline.SectionLoopState} — everything carried between
  *       sections, as named tensors and scalars for checkpoints and exact resume;</li>
+ *   <li>{@link io.framepack.worker.pipeline.EndFrame} — the image the video ends on (inverted
+ *       schedule only): the first section's 1× context, as diffusers places {@code last_image};</li>
  *   <li>{@link io.framepack.worker.pipeline.Conditioning}, {@link io.framepack.worker.pipeline.VideoDecoder},
  *       {@link io.framepack.worker.pipeline.TransformerVelocity} — the encoders', VAE's and
  *       transformer's side of the loop: the models know nothing of the pipeline, which adapts them.</li>
