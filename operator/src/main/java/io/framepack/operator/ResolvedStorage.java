@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocation checkpoints) {
 
     static ResolvedStorage resolve(VideoGenerationSpec spec, OperatorConfig.Defaults defaults) {
-        PvcLocation model = spec.model != null ? spec.model.pvc : pvc(defaults.modelClaim(), defaults.modelPath());
+        PvcLocation model = spec.model != null && spec.model.pvc != null ? spec.model.pvc
+                : pvc(defaults.modelClaim(), defaults.modelPath());
         StorageLocation output = spec.output != null ? spec.output : storage(defaults.outputClaim(), defaults.outputPath());
         StorageLocation checkpoints = spec.checkpoints != null ? spec.checkpoints
                 : storage(defaults.checkpointClaim(), defaults.checkpointPath());

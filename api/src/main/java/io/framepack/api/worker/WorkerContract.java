@@ -14,6 +14,8 @@ public final class WorkerContract {
     public static final String OUTPUT_MOUNT = "/output";
     public static final String CHECKPOINT_MOUNT = "/checkpoints";
     public static final String INPUT_MOUNT = "/input";
+    /** LoRA volumes: each claim the LoRAs name at {@code /loras/<n>}, n counting the distinct claims from 0. */
+    public static final String LORA_MOUNT = "/loras";
     /** Writable scratch space (the root filesystem is read-only). */
     public static final String SCRATCH_MOUNT = "/tmp";
 
