@@ -3,6 +3,7 @@ package io.framepack.operator;
 import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
+import io.framepack.api.v1alpha1.LoraSource;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.RenderTable;
@@ -57,6 +58,7 @@ final class SpecValidator {
         } else {
             checkPvc("spec.model.pvc", storage.model(), problems);
         }
+        checkLoras(spec, problems);
         checkStorage("spec.output", storage.output(), problems);
         checkStorage("spec.checkpoints", storage.checkpoints(), problems);
         checkCredentials(spec, storage, problems);
@@ -170,6 +172,37 @@ final class SpecValidator {
         if (image.inline != null && (image.inline.isEmpty() || image.inline.length() % 4 != 0
                 || image.inline.length() > Formats.INLINE_IMAGE_MAX || !Formats.matches(Formats.BASE64, image.inline))) {
             problems.add(field + ".inline: must be standard base64 with padding, at most " + Formats.INLINE_IMAGE_MAX + " characters");
+        }
+    }
+
+    /** Up to {@link Formats#LORAS_MAX} LoRAs, each a file in a claim or an S3 object, scales within the bound. */
+    private static void checkLoras(VideoGenerationSpec spec, List<String> problems) {
+        if (spec.model == null || spec.model.loras == null) {
+            return;
+        }
+        List<LoraSource> loras = spec.model.loras;
+        if (loras.isEmpty() || loras.size() > Formats.LORAS_MAX) {
+            problems.add("spec.model.loras: from 1 to " + Formats.LORAS_MAX + " LoRAs (got " + loras.size() + ")");
+        }
+        for (int i = 0; i < loras.size(); i++) {
+            String field = "spec.model.loras[" + i + "]";
+            LoraSource lora = loras.get(i);
+            if (lora == null || (lora.pvc == null) == (lora.s3 == null)) {
+                problems.add(field + ": set exactly one of pvc or s3");
+                continue;
+            }
+            if (lora.pvc != null) {
+                checkPvc(field + ".pvc", lora.pvc, problems);
+                if (lora.pvc.path == null || lora.pvc.path.isEmpty()) {
+                    problems.add(field + ".pvc.path: must name the LoRA file");
+                }
+            } else {
+                checkS3(field + ".s3", lora.s3, problems);
+                if (lora.s3.prefix == null || lora.s3.prefix.isEmpty()) {
+                    problems.add(field + ".s3.prefix: must hold the object key");
+                }
+            }
+            range(field + ".scale", lora.scale, -Formats.LORA_SCALE_MAX, Formats.LORA_SCALE_MAX, problems);
         }
     }
 

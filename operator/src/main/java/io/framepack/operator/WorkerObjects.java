@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.framepack.api.v1alpha1.ImageSource;
+import io.framepack.api.v1alpha1.LoraSource;
 import io.framepack.api.v1alpha1.PvcLocation;
 import io.framepack.api.v1alpha1.Scheduling;
 import io.framepack.api.v1alpha1.StorageLocation;
@@ -97,6 +98,7 @@ public final class WorkerObjects {
             job.endImageStrength = spec.input.endImageStrength;
         }
         job.render = spec.render;
+        job.loras = workerLoras(spec);
         job.output = workerStorage(storage.output(), WorkerContract.OUTPUT_MOUNT);
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
@@ -119,6 +121,37 @@ public final class WorkerObjects {
             image.file = mount + "/" + source.pvc.path;
         }
         return image;
+    }
+
+    /** Each LoRA as a file under its claim's mount ({@link #loraClaims}) or its S3 object, with its scale. */
+    private static List<WorkerJob.Lora> workerLoras(VideoGenerationSpec spec) {
+        if (spec.model == null || spec.model.loras == null) {
+            return null;
+        }
+        List<String> claims = loraClaims(spec);
+        List<WorkerJob.Lora> loras = new ArrayList<>();
+        for (LoraSource source : spec.model.loras) {
+            WorkerJob.Lora lora = new WorkerJob.Lora();
+            if (source.pvc != null) {
+                lora.file = loraMount(claims.indexOf(source.pvc.claimName)) + "/" + source.pvc.path;
+            }
+            lora.s3 = source.s3;
+            lora.scale = source.scale == null ? 1.0 : source.scale;
+            loras.add(lora);
+        }
+        return loras;
+    }
+
+    /** The distinct claims the LoRAs name, in order of first use: each is mounted once, whole, read-only. */
+    private static List<String> loraClaims(VideoGenerationSpec spec) {
+        if (spec.model == null || spec.model.loras == null) {
+            return List.of();
+        }
+        return spec.model.loras.stream().filter(l -> l.pvc != null).map(l -> l.pvc.claimName).distinct().toList();
+    }
+
+    private static String loraMount(int claim) {
+        return WorkerContract.LORA_MOUNT + "/" + claim;
     }
 
     private static WorkerJob.Storage workerStorage(StorageLocation location, String mount) {
@@ -248,6 +281,12 @@ public final class WorkerObjects {
         }
         if (spec.input.endImage != null && spec.input.endImage.pvc != null) {
             addPvc("input-end", spec.input.endImage.pvc, WorkerContract.END_IMAGE_MOUNT, true, false, volumes, mounts);
+        }
+        List<String> loraClaims = loraClaims(spec);
+        for (int i = 0; i < loraClaims.size(); i++) {
+            PvcLocation claim = new PvcLocation();
+            claim.claimName = loraClaims.get(i);
+            addPvc("lora-" + i, claim, loraMount(i), true, false, volumes, mounts);
         }
         if (storage.output().pvc != null) {
             addPvc("output", storage.output().pvc, WorkerContract.OUTPUT_MOUNT, false, true, volumes, mounts);

@@ -113,6 +113,19 @@ class CrdValidationTest {
                 edited("blend over too many sections", "    prompt: \"The girl dances gracefully.\"\n",
                         "    prompt: \"The girl dances gracefully.\"\n    promptBlendSections: 65\n",
                         ".spec.input.promptBlendSections: must be at most 64", true),
+                withSpec("LoRA with two sources", "model: {loras: [{pvc: {claimName: m, path: a.safetensors},"
+                        + " s3: {bucket: loras, prefix: a.safetensors}}]}", "each LoRA needs exactly one of pvc or s3", true),
+                withSpec("LoRA without a source", "model: {loras: [{scale: 0.5}]}", "each LoRA needs exactly one of pvc or s3",
+                        true),
+                withSpec("LoRA claim without a file", "model: {loras: [{pvc: {claimName: m}}]}",
+                        "loras[].pvc.path must name the LoRA file", true),
+                withSpec("LoRA object without a key", "model: {loras: [{s3: {bucket: loras}}]}",
+                        "loras[].s3.prefix must hold the object key", true),
+                withSpec("LoRA scale past 4", "model: {loras: [{pvc: {claimName: m, path: a}, scale: 4.5}]}",
+                        ".spec.model.loras[0].scale: must be at most 4", true),
+                withSpec("no LoRAs", "model: {loras: []}", ".spec.model.loras: at least 1 items", true),
+                withSpec("five LoRAs", "model: {loras: [" + String.join(", ", java.util.Collections.nCopies(5,
+                        "{pvc: {claimName: m, path: a}}")) + "]}", ".spec.model.loras: at most 4 items", true),
                 edited("white-space prompt", "The girl dances gracefully.", " \\t\\u3000 ", "prompt must describe the motion", true),
                 edited("no spec", MINIMAL.substring(MINIMAL.indexOf("spec:")), "", ".spec: Required value", true),
                 edited("two image sources", "{url: \"https://example.com/girl.png\"}",
@@ -327,6 +340,9 @@ class CrdValidationTest {
         String half = "A".repeat(Formats.INLINE_IMAGE_MAX / 2);
         assertFitsTheJobConfigMap(yaml.replace("{inline: \"" + "A".repeat(Formats.INLINE_IMAGE_MAX) + "\"}",
                 "{inline: \"" + half + "\"}\n    endImage: {inline: \"" + half + "\"}\n    endImageStrength: 0.5"));
+        String lora = "    - {s3: " + s3 + ", scale: -3.999999999}\n";
+        assertFitsTheJobConfigMap(yaml + "  model:\n    pvc: {claimName: " + "m".repeat(Formats.DNS_SUBDOMAIN_MAX) + ", path: \""
+                + "\\u0001".repeat(Formats.PATH_MAX) + "\"}\n    loras:\n" + lora.repeat(Formats.LORAS_MAX));
         StringBuilder timed = new StringBuilder("    prompts:\n");
         for (int i = 0; i < Formats.TIMED_PROMPTS_MAX; i++) {
             timed.append("    - {start: ").append(i).append(".001s, text: \"").append("\\u0001".repeat(Formats.TIMED_PROMPT_TEXT_MAX))
@@ -335,6 +351,23 @@ class CrdValidationTest {
         assertFitsTheJobConfigMap(yaml.replaceFirst("    prompt: \"[^\"]*\"\n",
                         Matcher.quoteReplacement(timed.toString().replaceFirst("0.001s", "0s")))
                 .replace("  input:", "  render: {seconds: 120}\n  input:"));
+    }
+
+    /** LoRAs without a model claim use the operator's default model volume; both sources pass admission and the operator. */
+    @Test
+    void lorasWithTheDefaultModelVolumeAreAccepted() {
+        JsonNode manifest = CrdSchema.yaml(MINIMAL + "  model:\n    loras:\n    - {pvc: {claimName: loras, path: style.safetensors},"
+                + " scale: -0.5}\n    - {s3: {bucket: loras, prefix: motion.safetensors}}\n");
+        assertThat(schema.validateCreate(manifest)).isEmpty();
+        assertThat(operatorProblems(manifest)).isEmpty();
+    }
+
+    @Test
+    void aLorasS3SecretMustBeTheOtherS3LocationsSecret() {
+        String s3 = "{bucket: videos, prefix: out, credentialsSecret: one}";
+        JsonNode manifest = CrdSchema.yaml(MINIMAL + "  output: {s3: " + s3 + "}\n  model:\n    loras:\n"
+                + "    - {s3: {bucket: loras, prefix: a.safetensors, credentialsSecret: two}}\n");
+        assertThat(operatorProblems(manifest)).contains("spec: all S3 locations must use the same credentialsSecret (found [one, two])");
     }
 
     private static void assertFitsTheJobConfigMap(String yaml) {

@@ -213,6 +213,41 @@ class WorkerObjectsTest {
                 .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("s3-poses"));
     }
 
+    @Test
+    void loraClaimsAreMountedOnceReadOnlyAndTheJobNamesEachLoraInOrder() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-lora.yaml");
+        WorkerJob job = objects.workerJob(vg);
+        assertThat(job.loras).hasSize(2);
+        assertThat(job.loras.get(0).file).isEqualTo(WorkerContract.LORA_MOUNT + "/0/loras/anime-style.safetensors");
+        assertThat(job.loras.get(0).s3).isNull();
+        assertThat(job.loras.get(0).scale).isEqualTo(0.8);
+        assertThat(job.loras.get(1).file).isNull();
+        assertThat(job.loras.get(1).s3.prefix).isEqualTo("motion/smooth-dance.safetensors");
+        assertThat(job.loras.get(1).scale).isEqualTo(0.5);
+
+        PodSpec pod = objects.job(vg).getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().startsWith("lora-")).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("framepack-models"))
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getReadOnly()).isTrue());
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).filteredOn(m -> m.getName().equals("lora-0"))
+                .singleElement().satisfies(m -> {
+                    assertThat(m.getMountPath()).isEqualTo(WorkerContract.LORA_MOUNT + "/0");
+                    assertThat(m.getReadOnly()).isTrue();
+                    assertThat(m.getSubPath()).as("the claim root: the job names the file under it").isNull();
+                });
+        // The S3 LoRA's Secret is the worker's S3 credentials (the only S3 location of this render).
+        assertThat(pod.getContainers().get(0).getEnv()).filteredOn(e -> e.getName().equals(WorkerContract.ENV_S3_ACCESS_KEY))
+                .singleElement().satisfies(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("framepack-s3"));
+
+        vg.getSpec().model.loras.get(1).pvc = vg.getSpec().model.loras.get(0).pvc;
+        vg.getSpec().model.loras.get(1).s3 = null;
+        assertThat(objects.workerJob(vg).loras.get(1).file).as("the same claim, mounted once")
+                .isEqualTo(WorkerContract.LORA_MOUNT + "/0/loras/anime-style.safetensors");
+        vg.getSpec().model.loras = null;
+        assertThat(objects.workerJob(vg).loras).isNull();
+    }
+
     private static Map<String, String> workerEnv(WorkerObjects objects, VideoGeneration vg) {
         return objects.job(vg).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));

@@ -51,6 +51,13 @@ public final class Formats {
     public static final String ZERO_START = "^0+([.]0+)?s$";
     /** Sections a prompt change may be blended over ({@code spec.input.promptBlendSections}). */
     public static final int PROMPT_BLEND_SECTIONS_MAX = 64;
+    /**
+     * LoRAs of one render ({@code spec.model.loras}): 4 keep the largest admitted spec inside the job
+     * ConfigMap's 1 MiB (8 made it about 1.05 MB, with every string at its longest).
+     */
+    public static final int LORAS_MAX = 4;
+    /** The largest LoRA multiplier, either sign: shared LoRAs are used between about -2 and 2. */
+    public static final int LORA_SCALE_MAX = 4;
 
     /** Standard base64 with padding; the length is a multiple of 4 (a separate check). */
     public static final String BASE64 = "^[A-Za-z0-9+/]*={0,2}$";

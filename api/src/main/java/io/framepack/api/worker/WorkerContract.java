@@ -16,6 +16,8 @@ public final class WorkerContract {
     public static final String INPUT_MOUNT = "/input";
     /** Where the end image's claim is mounted (its own mount: it may be another claim than the start image's). */
     public static final String END_IMAGE_MOUNT = "/input-end";
+    /** LoRA volumes: each claim the LoRAs name at {@code /loras/<n>}, n counting the distinct claims from 0. */
+    public static final String LORA_MOUNT = "/loras";
     /** Writable scratch space (the root filesystem is read-only). */
     public static final String SCRATCH_MOUNT = "/tmp";
 

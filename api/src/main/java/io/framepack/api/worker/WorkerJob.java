@@ -36,6 +36,8 @@ public class WorkerJob {
 
     /** Directory holding the official Hugging Face folders (see the worker's model layout). */
     public String modelDir = WorkerContract.MODEL_MOUNT;
+    /** LoRAs merged into the transformer at load, in order ({@code spec.model.loras}); null: none. */
+    public List<Lora> loras;
     public Storage output = new Storage();
     public Storage checkpoints = new Storage();
     /** Text constants, because the operator's config and the command line take their defaults as annotations. */
@@ -57,6 +59,13 @@ public class WorkerJob {
         public S3Location s3;
         /** Base64 image bytes. */
         public String inline;
+    }
+
+    /** A LoRA file on a mounted volume or an S3 object ({@code prefix} the whole key), exactly one set, and its multiplier. */
+    public static class Lora {
+        public String file;
+        public S3Location s3;
+        public double scale = 1.0;
     }
 
     /** A directory (mounted volume) or an S3 prefix, exactly one set. */

@@ -31,7 +31,7 @@ public class WorkerProgress {
     public Checkpoint lastCheckpoint;
     public Output output;
     public String message;
-    /** Machine-readable reason when {@link State#Failed}: InvalidInput, InvalidModel, CheckpointMismatch, Error. */
+    /** Machine-readable reason when {@link State#Failed}: InvalidInput, InvalidModel, InvalidLora, CheckpointMismatch, Error. */
     public String reason;
     public String updatedAt;
 

@@ -40,8 +40,8 @@ final class BoundedReads {
      * reader thread is left behind): for reads whose own timeouts do not bound the whole (a pipe,
      * a network volume, an object store trickling its body).
      */
-    static byte[] withDeadline(String what, Duration deadline, Callable<byte[]> reading) throws IOException {
-        FutureTask<byte[]> read = new FutureTask<>(reading);
+    static <T> T withDeadline(String what, Duration deadline, Callable<T> reading) throws IOException {
+        FutureTask<T> read = new FutureTask<>(reading);
         Thread reader = new Thread(read, "read " + what);
         reader.setDaemon(true);
         reader.start();

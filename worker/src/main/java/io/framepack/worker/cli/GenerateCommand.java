@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -80,6 +81,10 @@ final class GenerateCommand implements Callable<Integer> {
     double teaCacheThreshold;
     @Option(names = "--model-dir", description = "Directory with the official Hugging Face model folders.")
     Path modelDir;
+    @Option(names = "--lora", paramLabel = "FILE[:SCALE]", description = "A LoRA of the transformer (safetensors,"
+            + " diffusers/PEFT or kohya/musubi-tuner names) merged at load with its multiplier (default 1, from -4 to 4);"
+            + " repeat for up to 4, merged in order.")
+    List<String> loras = new ArrayList<>();
     @Option(names = "--demo", description = "Use the tiny random-weights model bundled with the worker: the whole "
             + "pipeline on a CPU in seconds; the video is noise.")
     boolean demo;
@@ -195,12 +200,15 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (TimedPromptException e) {
             throw new InvalidInputException(InvalidInputException.INPUT, "--prompt: " + e.getMessage(), e);
         }
+        LoraSources.checkCount("--lora", loras.size());
+        List<RenderPlan.Lora> scaledLoras = loras.stream().map(LoraSources::parse).toList();
         String specHash = SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, settings);
-        return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models)),
+        return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models, scaledLoras)),
                 new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes),
                 settings,
                 new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
-                new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));
+                new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)),
+                        scaledLoras));
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -12,10 +12,19 @@ import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.storage.ObjectStore;
+import io.framepack.worker.tensor.Sha256;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
 
 /** What both commands share once their settings are checked: signals, stores, the runner, the exit code. */
 final class Launch {
@@ -54,12 +63,34 @@ final class Launch {
         return runner.run();
     }
 
-    static String modelId(Path modelDir) {
+    /**
+     * The model's identity for checkpoints: the model directory's, then each LoRA's SHA-256 and
+     * scale in merge order, so a resume with other LoRAs (or none, or another order) is refused.
+     * Without LoRAs it is the directory's alone, as before LoRAs existed.
+     */
+    static String modelId(Path modelDir, List<RenderPlan.Lora> loras) {
+        StringBuilder id = new StringBuilder();
         try {
-            return ModelDirectory.at(modelDir).identity();
+            id.append(ModelDirectory.at(modelDir).identity());
         } catch (IOException e) {
             throw new InvalidInputException(InvalidInputException.MODEL, "cannot read model directory " + modelDir + ": "
                     + e.getMessage(), e);
         }
+        for (RenderPlan.Lora lora : loras) {
+            id.append(" + LoRA ").append(sha256(lora.file())).append(" x").append(lora.scale());
+        }
+        return id.toString();
+    }
+
+    private static String sha256(Path file) {
+        MessageDigest digest = Sha256.newDigest();
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(InvalidInputException.LORA, "LoRA file " + file + " does not exist", e);
+        } catch (IOException e) {
+            throw new InvalidInputException(InvalidInputException.LORA, "cannot read LoRA file " + file + ": " + e, e);
+        }
+        return "sha256:" + HexFormat.of().formatHex(digest.digest());
     }
 }

@@ -117,13 +117,15 @@ final class RunCommand implements Callable<Integer> {
         Path uploads = JobRunner.uploadStaging(scratch, job.jobId);
         ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, uploads);
         ObjectStore output = Stores.open(job.output, "output", "", uploads);
+        List<RenderPlan.Lora> loras = LoraSources.resolve(job.loras, scratch);
         RenderPlan plan = new RenderPlan(
-                new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir))),
+                new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir), loras)),
                 new RenderPlan.Inputs(prompts(job), blendSections, job.negativePrompt,
                         ImageSources.read(job.image, scratch, download)),
                 job.render,
                 new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
-                new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes));
+                new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes,
+                        loras));
         return new Launch.Job(plan, checkpoints, keepCheckpoints, output, scratch);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.WeightTransform;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.Arrays;
@@ -23,7 +24,7 @@ import java.util.function.Function;
  * Remembers which keys were read, so weights the config does not use can be named.
  *
  * <p>Every checkpoint value of every model enters through {@link #read}: the one place where a
- * transform of stored weights per key (merging a LoRA) belongs.
+ * transform of stored weights per key (merging a LoRA, {@link WeightTransform}) is applied.
  */
 public final class Parameters {
     private final String model;
@@ -35,15 +36,17 @@ public final class Parameters {
     private final String prefix;
     /** Full keys read so far, shared by every scope of one model. */
     private final Set<String> read;
+    private final WeightTransform transform;
 
     private Parameters(String model, Weights weights, NDManager manager, SafetensorsWeights headers, String prefix,
-                       Set<String> read) {
+                       Set<String> read, WeightTransform transform) {
         this.model = model;
         this.weights = weights;
         this.manager = manager;
         this.headers = headers;
         this.prefix = prefix;
         this.read = read;
+        this.transform = transform;
     }
 
     /**
@@ -51,12 +54,17 @@ public final class Parameters {
      * {@code manager}; {@code model} names the model in error messages, e.g. "VAE".
      */
     public static Parameters of(String model, Weights weights, NDManager manager) {
-        return new Parameters(model, weights, manager, null, "", new HashSet<>());
+        return of(model, weights, manager, WeightTransform.NONE);
+    }
+
+    /** As {@link #of(String, Weights, NDManager)}, each value changed by {@code transform} as it is read. */
+    public static Parameters of(String model, Weights weights, NDManager manager, WeightTransform transform) {
+        return new Parameters(model, weights, manager, null, "", new HashSet<>(), transform);
     }
 
     /** Only the keys and shapes of {@code weights}' headers: every read checks and returns null. */
     public static Parameters shapesOnly(String model, SafetensorsWeights weights) {
-        return new Parameters(model, weights, null, weights, "", new HashSet<>());
+        return new Parameters(model, weights, null, weights, "", new HashSet<>(), WeightTransform.NONE);
     }
 
     /**
@@ -76,12 +84,12 @@ public final class Parameters {
 
     /** The parameters of sub-module {@code name}, e.g. {@code scope("encoder.layers.3")}. */
     public Parameters scope(String name) {
-        return new Parameters(model, weights, manager, headers, prefix + name + ".", read);
+        return new Parameters(model, weights, manager, headers, prefix + name + ".", read, transform);
     }
 
     /** The same parameters, their values attached to {@code other} (and on its device) instead. */
     public Parameters on(NDManager other) {
-        return headers != null ? this : new Parameters(model, weights, other, null, prefix, read);
+        return headers != null ? this : new Parameters(model, weights, other, null, prefix, read, transform);
     }
 
     /** The manager values are attached to; null when only the headers are read. */
@@ -123,6 +131,11 @@ public final class Parameters {
         Shape stored;
         if (headers != null) {
             stored = new Shape(headers.shape(key));
+        } else if (transform.changes(key)) {
+            // In float32 from the stored value, rounded to the compute precision once at the end.
+            NDArray changed = transform.apply(key, weights.getFloat32(key, manager));
+            value = float32 ? changed : weights.inComputePrecision(changed);
+            stored = value.getShape();
         } else {
             value = float32 ? weights.getFloat32(key, manager) : weights.get(key, manager);
             stored = value.getShape();

@@ -16,6 +16,9 @@ import io.framepack.worker.image.SiglipPreprocessor;
 import io.framepack.worker.image.SiglipVisionConfig;
 import io.framepack.worker.image.SiglipVisionEncoder;
 import io.framepack.worker.image.StartImage;
+import io.framepack.worker.lora.LoraException;
+import io.framepack.worker.lora.LoraFile;
+import io.framepack.worker.lora.LoraMerge;
 import io.framepack.worker.model.Component;
 import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.model.ModelDirectoryException;
@@ -30,6 +33,7 @@ import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorFormatException;
 import io.framepack.worker.text.ClipPromptTokenizer;
 import io.framepack.worker.text.ClipTextConfig;
 import io.framepack.worker.text.ClipTextEncoder;
@@ -46,6 +50,7 @@ import io.framepack.worker.vae.SpatialTiling;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -76,6 +81,8 @@ public final class FramePackRenderer implements Renderer {
                 precision, kernels)) {
             TransformerConfig transformerConfig = TransformerConfig.read(models.path(Component.TRANSFORMER)
                     .resolve("config.json"));
+            // Read and matched against the transformer before any encoder runs: a LoRA that does not fit fails fast.
+            LoraMerge loras = loras(plan.resources().loras(), transformerWeights, manager);
             MemoryPlan memory = MemoryPlan.choose(budget, encoderBytes(models, kernels),
                     parameterBytes(transformerWeights, precision), transformerConfig.innerDim(), image.height(),
                     image.width(), settings.latentWindowSize);
@@ -91,7 +98,7 @@ public final class FramePackRenderer implements Renderer {
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
-            PackedTransformer transformer = PackedTransformer.load(transformerWeights, transformerConfig, kernels,
+            PackedTransformer transformer = PackedTransformer.load(transformerWeights, loras, transformerConfig, kernels,
                     manager, memory.transformer());
             progress.on(new ProgressEvent.MemoryPlanned(memory.tier(),
                     memory.describe(transformer.residentBlocks(), transformer.blockCount())));
@@ -114,6 +121,25 @@ public final class FramePackRenderer implements Renderer {
                 throw new InvalidInputException(InvalidInputException.INPUT, "invalid render settings: " + e.getMessage(), e);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The LoRAs as one merge, their factors on {@code manager}; a file that is no LoRA of this
+     * transformer is the render's input error, naming the first key at fault.
+     */
+    private static LoraMerge loras(List<RenderPlan.Lora> loras, SafetensorsWeights transformer, NDManager manager)
+            throws IOException {
+        List<LoraMerge.ScaledLora> scaled = new ArrayList<>();
+        try {
+            for (RenderPlan.Lora lora : loras) {
+                scaled.add(new LoraMerge.ScaledLora(LoraFile.read(lora.file(), manager), lora.scale()));
+            }
+            return LoraMerge.of(transformer.keys(), key -> new Shape(transformer.shape(key)), scaled);
+        } catch (LoraException | TensorFormatException e) {
+            throw new InvalidInputException(InvalidInputException.LORA, "LoRA: " + e.getMessage(), e);
+        } catch (NoSuchFileException e) {
+            throw new InvalidInputException(InvalidInputException.LORA, "LoRA file " + e.getFile() + " does not exist", e);
         }
     }
 

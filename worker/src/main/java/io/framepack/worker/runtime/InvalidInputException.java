@@ -9,6 +9,8 @@ public class InvalidInputException extends RuntimeException {
     /** Machine-readable reasons, as in {@link io.framepack.api.worker.WorkerProgress#reason}. */
     public static final String INPUT = "InvalidInput";
     public static final String MODEL = "InvalidModel";
+    /** A LoRA that is no safetensors file, or does not fit the transformer. */
+    public static final String LORA = "InvalidLora";
 
     private final String reason;
 

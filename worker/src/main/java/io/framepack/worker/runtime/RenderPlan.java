@@ -67,8 +67,21 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
      * @param modelDir       the official Hugging Face folders
      * @param device         "cpu", "gpu", or null for the GPU when one is visible
      * @param gpuMemoryBytes the GPU memory budget, or null for what the device has free (see {@link MemoryPlan})
+     * @param loras          merged into the transformer at load, in this order
      */
-    public record Resources(Path modelDir, String device, Long gpuMemoryBytes) {
+    public record Resources(Path modelDir, String device, Long gpuMemoryBytes, List<Lora> loras) {
+        public Resources {
+            loras = List.copyOf(loras);
+        }
+
+        /** Without LoRAs. */
+        public Resources(Path modelDir, String device, Long gpuMemoryBytes) {
+            this(modelDir, device, gpuMemoryBytes, List.of());
+        }
+    }
+
+    /** A LoRA file (safetensors) and the multiplier it is merged with. */
+    public record Lora(Path file, double scale) {
     }
 
     /**

@@ -142,12 +142,18 @@ public final class SafetensorsWeights implements Weights, AutoCloseable {
         if (!raw.getDataType().isFloating()) {
             return raw;
         }
-        if (precision == Precision.BFLOAT16) {
-            NDArray rounded = kernels.toBfloat16(raw);
-            raw.close();
-            return rounded;
-        }
-        return toFloat32(raw);
+        return precision == Precision.BFLOAT16 ? toBfloat16(raw) : toFloat32(raw);
+    }
+
+    @Override
+    public NDArray inComputePrecision(NDArray float32) {
+        return precision == Precision.BFLOAT16 ? toBfloat16(float32) : float32;
+    }
+
+    private NDArray toBfloat16(NDArray raw) {
+        NDArray rounded = kernels.toBfloat16(raw);
+        raw.close();
+        return rounded;
     }
 
     @Override

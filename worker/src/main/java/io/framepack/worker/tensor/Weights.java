@@ -18,6 +18,12 @@ public interface Weights {
     /** The parameter {@code key} widened to float32, whatever the file and compute precision. */
     NDArray getFloat32(String key, NDManager manager);
 
+    /**
+     * A float32 array (a weight changed by a {@link WeightTransform}) in the store's compute
+     * precision; {@code float32} is closed when rounding made a new array.
+     */
+    NDArray inComputePrecision(NDArray float32);
+
     boolean contains(String key);
 
     Set<String> keys();

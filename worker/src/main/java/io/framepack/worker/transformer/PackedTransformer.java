@@ -12,6 +12,7 @@ import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.WeightTransform;
 import io.framepack.worker.tensor.Weights;
 
 import java.io.IOException;
@@ -95,8 +96,17 @@ public final class PackedTransformer implements AutoCloseable {
      */
     public static PackedTransformer load(Weights weights, TransformerConfig config, Kernels kernels, NDManager parent,
                                          BlockResidency residency) {
+        return load(weights, WeightTransform.NONE, config, kernels, parent, residency);
+    }
+
+    /**
+     * As {@link #load(Weights, TransformerConfig, Kernels, NDManager, BlockResidency)}, each weight
+     * changed by {@code transform} as it is read (LoRAs merged at load).
+     */
+    public static PackedTransformer load(Weights weights, WeightTransform transform, TransformerConfig config,
+                                         Kernels kernels, NDManager parent, BlockResidency residency) {
         Numerics numerics = new Numerics(weights.precision(), kernels);
-        return build(manager -> ParameterReader.of(weights, manager), config, numerics, parent, residency);
+        return build(manager -> ParameterReader.of(weights, transform, manager), config, numerics, parent, residency);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.framepack.worker.tensor.Numerics;
 import io.framepack.worker.tensor.Precision;
 import io.framepack.worker.tensor.SafetensorsWeights;
 import io.framepack.worker.tensor.TensorFormatException;
+import io.framepack.worker.tensor.WeightTransform;
 import io.framepack.worker.tensor.Weights;
 
 import java.util.Map;
@@ -52,9 +53,12 @@ final class ParameterReader {
         this(source, "", precision, new long[1]);
     }
 
-    /** Parameters from a checkpoint, in its store's compute precision, attached to {@code manager}. */
-    static ParameterReader of(Weights weights, NDManager manager) {
-        return new ParameterReader(new Stored(Parameters.of(MODEL, weights, manager)), weights.precision());
+    /**
+     * Parameters from a checkpoint, each changed by {@code transform} as it is read, in its store's
+     * compute precision, attached to {@code manager}.
+     */
+    static ParameterReader of(Weights weights, WeightTransform transform, NDManager manager) {
+        return new ParameterReader(new Stored(Parameters.of(MODEL, weights, manager, transform)), weights.precision());
     }
 
     /**

@@ -246,4 +246,79 @@ class GenerateCommandTest {
         assertThat(planned().settings().resolution).isEqualTo(DemoModel.RESOLUTION);
         assertThat(planned("--resolution", "320").settings().resolution).isEqualTo(320);
     }
+
+    private static final Path CREATIVE = Path.of("src/test/resources/goldens/creative");
+
+    @Test
+    void loraOptionsReachThePlanInOrderAndTheModelIdentityNamesEach() {
+        String kohya = CREATIVE.resolve("lora1_kohya.safetensors").toString();
+        String second = CREATIVE.resolve("lora2_kohya.safetensors").toString();
+        RenderPlan plan = planned("--lora", kohya + ":0.8", "--lora", second + ":-0.5", "--lora", kohya);
+
+        assertThat(plan.resources().loras()).containsExactly(new RenderPlan.Lora(Path.of(kohya), 0.8),
+                new RenderPlan.Lora(Path.of(second), -0.5), new RenderPlan.Lora(Path.of(kohya), 1.0));
+        String plain = planned().identity().modelId();
+        assertThat(plan.identity().modelId()).startsWith(plain + " + LoRA sha256:").endsWith(" x1.0")
+                .contains(" x0.8 + LoRA sha256:", " x-0.5 + LoRA sha256:");
+        assertThat(planned("--lora", kohya + ":0.5").identity().modelId())
+                .isNotEqualTo(planned("--lora", kohya + ":0.8").identity().modelId());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "lora1_kohya.safetensors:4.5|--lora src/test/resources/goldens/creative/lora1_kohya.safetensors:4.5: the scale"
+                    + " must be between -4 and 4, got 4.5",
+            "missing.safetensors|LoRA file missing.safetensors does not exist"})
+    void aBadLoraOptionIsAnInputError(String option, String message) {
+        String value = option.startsWith("missing") ? option : CREATIVE.resolve(option).toString();
+        StandardOutput output = generate(NO_RENDERER, "--demo", "--lora", value);
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(output).get("message").asText()).isEqualTo(message);
+    }
+
+    @Test
+    void moreThanFourLorasAreRefused() {
+        String lora = CREATIVE.resolve("lora1_kohya.safetensors").toString();
+        StandardOutput output = generate(NO_RENDERER, "--demo", "--lora", lora, "--lora", lora, "--lora", lora,
+                "--lora", lora, "--lora", lora);
+        assertThat(lastEvent(output).get("message").asText()).isEqualTo("--lora: at most 4 LoRAs, got 5");
+    }
+
+    @Test
+    void aLoraOfAnotherModelFailsTheRenderNamingItsFirstKey() throws IOException {
+        Path foreign = dir.resolve("foreign.safetensors");
+        byte[] bytes = Files.readAllBytes(CREATIVE.resolve("lora1_kohya.safetensors"));
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("lora_unet_transformer_blocks_0_attn_to_q", "lora_unet_transformer_blocks_9_attn_to_q");
+        Files.write(foreign, text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(new FramePackRenderer(), Map.of()).execute("generate",
+                "--demo", "--device", "cpu", "--progress", "json", "--seconds", "1", "--steps", "1",
+                "--lora", foreign.toString(), "--out", dir.resolve("foreign.mp4").toString()));
+
+        assertThat(output.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        JsonNode failed = lastEvent(output);
+        assertThat(failed.get("reason").asText()).isEqualTo(InvalidInputException.LORA);
+        assertThat(failed.get("message").asText()).isEqualTo("LoRA: " + foreign
+                + ": key lora_unet_transformer_blocks_9_attn_to_q.alpha matches no weight of the model");
+    }
+
+    @Test
+    void theDemoRendersWithALoraMergedIntoItsTransformer() throws IOException {
+        String lora = CREATIVE.resolve("lora1_kohya.safetensors") + ":2";
+        for (String name : List.of("plain", "lora")) {
+            List<String> args = new ArrayList<>(List.of("generate", "--demo", "--device", "cpu", "--progress", "none",
+                    "--seconds", "1", "--steps", "2", "--out", dir.resolve(name + ".mp4").toString()));
+            if (name.equals("lora")) {
+                args.addAll(List.of("--lora", lora));
+            }
+            assertThat(new WorkerCli(new FramePackRenderer(), Map.of()).execute(args.toArray(String[]::new)))
+                    .isEqualTo(ExitCode.SUCCESS.code);
+        }
+        assertThat(dir.resolve("lora.mp4")).isNotEmptyFile();
+        // The merged weights change the video: same seed, prompt and image, other pixels.
+        assertThat(Files.readAllBytes(dir.resolve("lora.mp4"))).isNotEqualTo(Files.readAllBytes(dir.resolve("plain.mp4")));
+        assertThat(new ObjectMapper().readTree(dir.resolve("lora.json").toFile()).path("modelId").asText())
+                .contains(" + LoRA sha256:").endsWith(" x2.0");
+    }
 }

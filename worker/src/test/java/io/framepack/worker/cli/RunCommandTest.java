@@ -19,6 +19,7 @@ import io.framepack.worker.prompt.TimedPrompt;
 import io.framepack.worker.runtime.RandomWalkRenderer;
 import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
+import io.framepack.worker.runtime.storage.S3Store;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -289,5 +290,69 @@ class RunCommandTest {
         String help = StandardOutput.of(() -> new WorkerCli(new RandomWalkRenderer(1), env).execute("--help")).text();
         assertThat(help).contains("Exit codes:").contains("65").contains("75")
                 .contains("generate").contains("run");
+    }
+
+    private static final Path LORA = Path.of("src/test/resources/goldens/creative/lora1_kohya.safetensors");
+
+    /** The job's LoRAs: a mounted file, and the same file as an S3 object. */
+    private WorkerJob jobWithLoras(double s3Scale) throws IOException {
+        WorkerJob job = job();
+        try (S3Store bucket = S3Store.connect(Stores.withPrefix(job.output.s3, ""), dir)) {
+            bucket.upload("loras/style.safetensors", LORA);
+        }
+        WorkerJob.Lora mounted = new WorkerJob.Lora();
+        mounted.file = LORA.toString();
+        mounted.scale = 0.8;
+        WorkerJob.Lora downloaded = new WorkerJob.Lora();
+        downloaded.s3 = new S3Location();
+        downloaded.s3.bucket = "videos";
+        downloaded.s3.prefix = "loras/style.safetensors";
+        downloaded.s3.endpoint = S3.getUri().toString();
+        downloaded.s3.pathStyle = true;
+        downloaded.scale = s3Scale;
+        job.loras = List.of(mounted, downloaded);
+        return job;
+    }
+
+    @Test
+    void theJobsLorasReachThePlanAnS3OneDownloadedAndBothInTheModelIdentity() throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), jobWithLoras(-0.5));
+        RenderPlan[] opened = new RenderPlan[1];
+        Renderer walk = new RandomWalkRenderer(1);
+
+        assertThat(new WorkerCli((plan, progress) -> {
+            opened[0] = plan;
+            return walk.open(plan, progress);
+        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+
+        List<RenderPlan.Lora> loras = opened[0].resources().loras();
+        assertThat(loras).hasSize(2);
+        assertThat(loras.get(0)).isEqualTo(new RenderPlan.Lora(LORA, 0.8));
+        assertThat(loras.get(1).scale()).isEqualTo(-0.5);
+        assertThat(Files.readAllBytes(loras.get(1).file())).isEqualTo(Files.readAllBytes(LORA));
+        String modelId = opened[0].identity().modelId();
+        String sha = modelId.substring(modelId.indexOf(" + LoRA ") + 8, modelId.indexOf(" x0.8"));
+        assertThat(modelId).endsWith(" + LoRA " + sha + " x0.8 + LoRA " + sha + " x-0.5");
+    }
+
+    @Test
+    void aResumeWithOtherLorasIsRefused() throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), jobWithLoras(-0.5));
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        JSON.writeValue(dir.resolve("job.json").toFile(), jobWithLoras(0.5));
+
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().reason).isEqualTo("CheckpointMismatch");
+        assertThat(progress().message).contains("made with different model files").contains(" x-0.5, now ");
+    }
+
+    @Test
+    void aMissingS3LoraIsAnInputError() throws IOException {
+        WorkerJob job = jobWithLoras(1);
+        job.loras.get(1).s3.prefix = "loras/none.safetensors";
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+
+        assertThat(new WorkerCli(new RandomWalkRenderer(1), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).isEqualTo("LoRA s3://videos/loras/none.safetensors does not exist");
     }
 }

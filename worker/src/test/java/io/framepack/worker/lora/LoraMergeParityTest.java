@@ -48,30 +48,30 @@ class LoraMergeParityTest {
 
     @Test
     void kohyaNamesWithAlphaMergeAsMusubiTuner() throws IOException {
-        Map<String, NDArray> merged = LoraMerge.merge(base, List.of(scaled("lora1_kohya", 0.8)));
+        Map<String, NDArray> merged = merged(base, List.of(scaled("lora1_kohya", 0.8)));
         assertMerged(merged, "merged_one.");
     }
 
     @Test
     void diffusersNamesMergeAsFramePackStudiosAdapters() throws IOException {
-        Map<String, NDArray> merged = LoraMerge.merge(base, List.of(scaled("lora1_diffusers", 0.8)));
+        Map<String, NDArray> merged = merged(base, List.of(scaled("lora1_diffusers", 0.8)));
         assertMerged(merged, "merged_one.");
     }
 
     @Test
     void twoLorasAddUpOnTheLayerTheyShare() throws IOException {
-        Map<String, NDArray> merged = LoraMerge.merge(base, List.of(scaled("lora1_kohya", 0.8), scaled("lora2_kohya", -0.5)));
+        Map<String, NDArray> merged = merged(base, List.of(scaled("lora1_kohya", 0.8), scaled("lora2_kohya", -0.5)));
         assertMerged(merged, "merged_two.");
     }
 
     @Test
     void aModuleTheModelLacksIsNamed() throws IOException {
         Path lora = renamed("lora1_kohya", "lora_unet_transformer_blocks_0_attn_to_q", "lora_unet_transformer_blocks_7_attn_to_q");
-        assertThatThrownBy(() -> LoraMerge.merge(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(lora, manager), 1))))
+        assertThatThrownBy(() -> merged(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(lora, manager), 1))))
                 .isInstanceOf(LoraException.class)
                 .hasMessageContaining("key lora_unet_transformer_blocks_7_attn_to_q.alpha matches no weight of the model");
         Path diffusers = renamed("lora1_diffusers", "transformer.transformer_blocks.0.attn.to_q", "transformer.transformer_blocks.0.attn.to_z");
-        assertThatThrownBy(() -> LoraMerge.merge(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(diffusers, manager), 1))))
+        assertThatThrownBy(() -> merged(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(diffusers, manager), 1))))
                 .isInstanceOf(LoraException.class)
                 .hasMessageContaining("key transformer.transformer_blocks.0.attn.to_z.lora_A.weight matches no weight");
     }
@@ -79,7 +79,7 @@ class LoraMergeParityTest {
     @Test
     void aLoraForOtherShapesIsNamed() throws IOException {
         Path lora = renamed("lora1_kohya", "single_transformer_blocks_1_proj_out", "single_transformer_blocks_1_proj_mlp");
-        assertThatThrownBy(() -> LoraMerge.merge(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(lora, manager), 1))))
+        assertThatThrownBy(() -> merged(base, List.of(new LoraMerge.ScaledLora(LoraFile.read(lora, manager), 1))))
                 .isInstanceOf(LoraException.class)
                 .hasMessageContaining("key lora_unet_single_transformer_blocks_1_proj_mlp.alpha makes a 32x160 update")
                 .hasMessageContaining("single_transformer_blocks.1.proj_mlp.weight is (128, 32)");
@@ -90,7 +90,7 @@ class LoraMergeParityTest {
         Map<String, NDArray> clashing = new LinkedHashMap<>(base);
         clashing.put("transformer_blocks_0.attn.to_q.weight", base.get("transformer_blocks.0.attn.to_q.weight"));
         LoraFile lora = LoraFile.read(CREATIVE.resolve("lora1_kohya.safetensors"), manager);
-        assertThatThrownBy(() -> LoraMerge.merge(clashing, List.of(new LoraMerge.ScaledLora(lora, 1))))
+        assertThatThrownBy(() -> merged(clashing, List.of(new LoraMerge.ScaledLora(lora, 1))))
                 .isInstanceOf(LoraException.class)
                 .hasMessageContaining("key lora_unet_transformer_blocks_0_attn_to_q.alpha fits more than one weight");
     }
@@ -106,6 +106,16 @@ class LoraMergeParityTest {
                 .hasMessageContaining("key lora_unet_transformer_blocks_0_attn_to_k.lora_up.weight has no down (A) partner");
         assertThatThrownBy(() -> LoraFile.read(TRANSFORMER, manager)).isInstanceOf(LoraException.class)
                 .hasMessageContaining("is not a LoRA weight of the transformer");
+    }
+
+    /** Every weight the LoRAs change, merged by the per-key hook the model loader calls, in float32. */
+    private static Map<String, NDArray> merged(Map<String, NDArray> model, List<LoraMerge.ScaledLora> loras) {
+        LoraMerge merge = LoraMerge.of(model.keySet(), key -> model.get(key).getShape(), loras);
+        Map<String, NDArray> merged = new LinkedHashMap<>();
+        for (String key : merge.changedKeys()) {
+            merged.put(key, merge.apply(key, model.get(key).duplicate()));
+        }
+        return merged;
     }
 
     private void assertMerged(Map<String, NDArray> merged, String prefix) throws IOException {

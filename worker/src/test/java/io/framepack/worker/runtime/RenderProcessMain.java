@@ -11,6 +11,7 @@ import io.framepack.worker.runtime.storage.LimitedChannel;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * A render in its own process, for tests that kill it: JSON-lines progress on stdout, SIGTERM
@@ -22,6 +23,9 @@ public final class RenderProcessMain {
     /** {@code tiny-timed}: three sections of three prompts, each change blended over two sections. */
     private static final RenderPlan.Inputs TIMED_PROMPTS = new RenderPlan.Inputs(
             TimedPromptParser.parse("[0s: a cat walks] [1.2s: the cat jumps] [2.4s: it lands]"), 2, "", DemoModel.image());
+
+    /** {@code tiny-lora}: two LoRAs of the creative goldens, stacked on one layer, merged at load. */
+    private static final Path LORAS = Path.of("src/test/resources/goldens/creative").toAbsolutePath();
 
     private RenderProcessMain() {
     }
@@ -47,9 +51,14 @@ public final class RenderProcessMain {
             settings.resolution = DemoModel.RESOLUTION;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
-        RenderPlan plan = renderer.equals("tiny-timed")
-                ? TinyPlans.of(renderer, settings, TIMED_PROMPTS, models, null)
-                : TinyPlans.of(renderer, settings, models, null);
+        RenderPlan plan = switch (renderer) {
+            case "tiny-timed" -> TinyPlans.of(renderer, settings, TIMED_PROMPTS, models, null);
+            case "tiny-lora" -> TinyPlans.of(renderer, settings, new RenderPlan.Inputs("a cat walks", "", DemoModel.image()),
+                    new RenderPlan.Resources(models, "cpu", null, List.of(
+                            new RenderPlan.Lora(LORAS.resolve("lora1_kohya.safetensors"), 0.8),
+                            new RenderPlan.Lora(LORAS.resolve("lora2_kohya.safetensors"), -0.5))));
+            default -> TinyPlans.of(renderer, settings, models, null);
+        };
         ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
                 new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
@@ -59,7 +68,7 @@ public final class RenderProcessMain {
 
     /**
      * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
-     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts).
+     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-lora} (inverted, two LoRAs).
      */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {

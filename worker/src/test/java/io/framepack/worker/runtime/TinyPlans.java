@@ -14,7 +14,11 @@ final class TinyPlans {
     }
 
     static RenderPlan of(String name, RenderSettings settings, RenderPlan.Inputs inputs, Path models, Long gpuMemoryBytes) {
+        return of(name, settings, inputs, new RenderPlan.Resources(models, "cpu", gpuMemoryBytes));
+    }
+
+    static RenderPlan of(String name, RenderSettings settings, RenderPlan.Inputs inputs, RenderPlan.Resources resources) {
         return new RenderPlan(new RenderPlan.Identity("test/" + name + "/1", "spec", "model"), inputs, settings,
-                new RenderPlan.Outputs(name, 1), new RenderPlan.Resources(models, "cpu", gpuMemoryBytes));
+                new RenderPlan.Outputs(name, 1), resources);
     }
 }
