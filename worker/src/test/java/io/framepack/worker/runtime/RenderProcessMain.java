@@ -23,6 +23,9 @@ public final class RenderProcessMain {
     private static final RenderPlan.Inputs TIMED_PROMPTS = new RenderPlan.Inputs(
             TimedPromptParser.parse("[0s: a cat walks] [1.2s: the cat jumps] [2.4s: it lands]"), 2, "", DemoModel.image());
 
+    /** {@code tiny-end}: the inverted render ending on a gradient image at strength 0.8. */
+    private static final RenderPlan.Inputs END_IMAGE = TinyPlans.withEndImage(96, 64, 0.8);
+
     private RenderProcessMain() {
     }
 
@@ -47,9 +50,11 @@ public final class RenderProcessMain {
             settings.resolution = DemoModel.RESOLUTION;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
-        RenderPlan plan = renderer.equals("tiny-timed")
-                ? TinyPlans.of(renderer, settings, TIMED_PROMPTS, models, null)
-                : TinyPlans.of(renderer, settings, models, null);
+        RenderPlan plan = switch (renderer) {
+            case "tiny-timed" -> TinyPlans.of(renderer, settings, TIMED_PROMPTS, models, null);
+            case "tiny-end" -> TinyPlans.of(renderer, settings, END_IMAGE, models, null);
+            default -> TinyPlans.of(renderer, settings, models, null);
+        };
         ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
                 new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
@@ -59,7 +64,7 @@ public final class RenderProcessMain {
 
     /**
      * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
-     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts).
+     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-end} (inverted, an end image).
      */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {
