@@ -1,6 +1,7 @@
 package io.framepack.worker.cli;
 
 import io.framepack.api.v1alpha1.Formats;
+import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.v1alpha1.RenderTable;
 import io.framepack.api.worker.SpecHash;
@@ -18,6 +19,7 @@ import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -41,6 +43,12 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--image", description = "Start image (PNG, JPEG, WebP).")
     Path image;
+    @Option(names = "--end-image", paramLabel = "FILE|URL", description = "Image the video ends on (inverted sampling"
+            + " only), resized to the start image's bucket: a file, or an http(s) URL.")
+    String endImage;
+    @Option(names = "--end-image-strength", paramLabel = "S", description = "What the end image's latent is multiplied"
+            + " by, 0 to 1 (FramePack-Studio's end-frame strength; default 1: as it is).")
+    Double endImageStrength;
     @Option(names = "--prompt", defaultValue = "", description = "What happens in the video; timed prompts as in"
             + " FramePack-Studio: '[0s: a cat sits] [2s: the cat jumps] [4s-5s: it lands]'.")
     String prompt;
@@ -121,8 +129,17 @@ final class GenerateCommand implements Callable<Integer> {
             case none -> event -> { };
         };
         RenderSettings settings = settings();
+        if (endImage == null && endImageStrength != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--end-image-strength needs --end-image");
+        }
+        if (endImage != null && variant == RenderSettings.Variant.f1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--end-image needs --variant inverted: F1 renders"
+                    + " forward from the start image and has no end frame");
+        }
         try {
             new SettingsCheck().render(settings, GenerateCommand::optionName)
+                    // Its strength's bounds; F1 with an end image is a usage error, answered above.
+                    .endImage("--end-image", "--end-image-strength", endImageStrength, null)
                     .text("--prompt", prompt, Formats.PROMPT_MAX)
                     .text("--negative-prompt", negativePrompt, Formats.PROMPT_MAX)
                     .range("--prompt-blend-sections", promptBlendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
@@ -194,6 +211,8 @@ final class GenerateCommand implements Callable<Integer> {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
         }
         byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
+        byte[] endImageBytes = endImage == null ? null : endImageBytes();
+        double strength = endImageStrength == null ? InputSpec.DEFAULT_END_IMAGE_STRENGTH : endImageStrength;
         List<TimedPrompt> prompts;
         try {
             prompts = TimedPromptParser.parse(prompt);
@@ -202,13 +221,30 @@ final class GenerateCommand implements Callable<Integer> {
         }
         LoraSources.checkCount("--lora", loras.size());
         List<RenderPlan.Lora> scaledLoras = loras.stream().map(LoraSources::parse).toList();
-        String specHash = SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, settings);
+        String specHash = SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, endImageBytes,
+                endImageStrength, settings);
         return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models, scaledLoras)),
-                new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes),
+                new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes, endImageBytes, strength),
                 settings,
                 new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
                 new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)),
                         scaledLoras));
+    }
+
+    /**
+     * {@code --end-image}'s bytes: downloaded when it is an http(s) URL (with the cluster's URL policy,
+     * {@code FRAMEPACK_URL_ALLOWLIST} opening private addresses), else read as a file.
+     */
+    private byte[] endImageBytes() throws IOException {
+        String scheme = endImage.contains("://") ? endImage.substring(0, endImage.indexOf("://")).toLowerCase(Locale.ROOT) : "";
+        WorkerJob.ImageInput source = new WorkerJob.ImageInput();
+        if (scheme.equals("http") || scheme.equals("https")) {
+            source.url = endImage;
+        } else {
+            source.file = endImage;
+        }
+        return ImageSources.readEndImage(source, Path.of(System.getProperty("java.io.tmpdir")),
+                new ImageDownload(UrlPolicy.allowing(System.getenv(WorkerContract.URL_ALLOWLIST_ENV)), ImageDownload.Limits.DEFAULT));
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -13,7 +13,7 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * The start image's bytes from wherever the job says it is: a file, inline base64, S3, or a URL.
+ * An image's bytes (the start image's, the end image's) from wherever the job says it is: a file, inline base64, S3, or a URL.
  * No source is read past {@link ImageDecoder#MAX_FILE_BYTES}: not a huge file, a device, an
  * endless object or response.
  */
@@ -45,6 +45,18 @@ final class ImageSources {
             return s3(image, scratch, S3_DEADLINE);
         }
         return download.get(image.url);
+    }
+
+    /**
+     * The end image's bytes, read as the start image's; an invalid one says that it is the end image
+     * (a failed read keeps its own exception, which names the file, object or URL).
+     */
+    static byte[] readEndImage(WorkerJob.ImageInput image, Path scratch, ImageDownload download) throws IOException {
+        try {
+            return read(image, scratch, download);
+        } catch (InvalidInputException e) {
+            throw new InvalidInputException(e.reason(), "end image: " + e.getMessage(), e);
+        }
     }
 
     static byte[] file(Path file) throws IOException {

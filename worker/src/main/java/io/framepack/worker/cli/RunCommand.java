@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.framepack.api.v1alpha1.Formats;
+import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.api.worker.SpecHash;
 import io.framepack.api.worker.WorkerContract;
@@ -101,6 +102,9 @@ final class RunCommand implements Callable<Integer> {
             check.text("prompt", job.prompt, Formats.PROMPT_MAX);
         }
         int blendSections = job.promptBlendSections == null ? 0 : job.promptBlendSections;
+        if (job.endImage != null) {
+            check.endImage("endImage", "endImageStrength", job.endImageStrength, job.render.variant);
+        }
         check.text("negativePrompt", job.negativePrompt, Formats.PROMPT_MAX)
                 .range("promptBlendSections", blendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
                 .range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE)
@@ -121,7 +125,9 @@ final class RunCommand implements Callable<Integer> {
         RenderPlan plan = new RenderPlan(
                 new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir), loras)),
                 new RenderPlan.Inputs(prompts(job), blendSections, job.negativePrompt,
-                        ImageSources.read(job.image, scratch, download)),
+                        ImageSources.read(job.image, scratch, download),
+                        job.endImage == null ? null : ImageSources.readEndImage(job.endImage, scratch, download),
+                        job.endImageStrength == null ? InputSpec.DEFAULT_END_IMAGE_STRENGTH : job.endImageStrength),
                 job.render,
                 new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
                 new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes,

@@ -26,6 +26,20 @@ final class SettingsCheck {
         return this;
     }
 
+    /**
+     * An end image's strength (0 to 1) and sampling: inverted only, F1 has no end frame. {@code name}
+     * names the end image's setting, {@code strengthName} its strength's.
+     */
+    SettingsCheck endImage(String name, String strengthName, Double strength, RenderSettings.Variant variant) {
+        if (strength != null && !(strength >= 0 && strength <= 1)) {
+            problems.add(strengthName + ": must be between 0 and 1 (got " + strength + ")");
+        }
+        if (variant == RenderSettings.Variant.f1) {
+            problems.add(name + ": needs inverted sampling (F1 renders forward from the start image and has no end frame)");
+        }
+        return this;
+    }
+
     SettingsCheck range(String name, long value, long min, long max) {
         if (value < min || value > max) {
             problems.add(name + ": must be between " + min + " and " + max + " (got " + value + ")");

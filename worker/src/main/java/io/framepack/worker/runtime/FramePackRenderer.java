@@ -23,6 +23,7 @@ import io.framepack.worker.model.Component;
 import io.framepack.worker.model.ModelDirectory;
 import io.framepack.worker.model.ModelDirectoryException;
 import io.framepack.worker.pipeline.Conditioning;
+import io.framepack.worker.pipeline.EndFrame;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.prompt.PromptTimeline;
@@ -60,11 +61,13 @@ import java.util.function.UnaryOperator;
 /**
  * Opens a {@link FramePackSession} for a plan, as the official demo's job does before its
  * section loop: each distinct prompt through LLaMA and CLIP, start image into its bucket, through SigLIP and the
- * VAE encoder, then the packed transformer. The model directory has the layout of
- * {@link Component} and is validated as a whole before anything is loaded, so a missing or
+ * VAE encoder (an end image into the same bucket, through the VAE encoder), then the packed
+ * transformer. The model directory has the layout of {@link Component} and is validated as a whole before anything is loaded, so a missing or
  * truncated file fails the job before any GPU work. Encoders are released before sampling starts.
  */
 public final class FramePackRenderer implements Renderer {
+    /** Mixed into the seed for the end image's posterior sample, so it does not repeat the start image's noise. */
+    private static final long END_IMAGE_NOISE = 0x454e445f494d4147L; // "END_IMAG"
 
     @Override
     public RenderSession open(RenderPlan plan, ProgressListener progress) throws IOException {
@@ -75,6 +78,7 @@ public final class FramePackRenderer implements Renderer {
         MemoryPlan.Budget budget = MemoryPlan.Budget.of(plan.resources().gpuMemoryBytes(), device);
         Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
         RgbImage image = startImage(plan.inputs().startImage(), settings.resolution);
+        RgbImage endImage = plan.inputs().endImage() == null ? null : endImage(plan.inputs().endImage(), image);
         NDManager manager = NDManager.newBaseManager(device);
         Kernels kernels = Kernels.load();
         try (SafetensorsWeights transformerWeights = SafetensorsWeights.open(models.path(Component.TRANSFORMER),
@@ -98,12 +102,16 @@ public final class FramePackRenderer implements Renderer {
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
             NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
+            // Its posterior is sampled as the start image's, from a noise stream of its own.
+            EndFrame endFrame = endImage == null ? null : new EndFrame(vae.encodeStartLatent(pixels(endImage, manager), false,
+                    settings.seed ^ END_IMAGE_NOISE), plan.inputs().endImageStrength());
             PackedTransformer transformer = PackedTransformer.load(transformerWeights, loras, transformerConfig, kernels,
                     manager, memory.transformer());
             progress.on(new ProgressEvent.MemoryPlanned(memory.tier(),
                     memory.describe(transformer.residentBlocks(), transformer.blockCount())));
             SectionLoop loop = new SectionLoop(
-                    new SectionLoop.Job(plan.schedule(), plan.sampling(), conditioning, new SeededNoise(settings.seed)),
+                    new SectionLoop.Job(plan.schedule(), plan.sampling(), conditioning, new SeededNoise(settings.seed),
+                            endFrame),
                     new SectionLoop.Models(new TransformerVelocity(transformer, plan.teaCacheThreshold()),
                             new Numerics(precision, kernels), vae::decode), manager);
             return new FramePackSession(loop, vae, startLatent, settings.steps, manager,
@@ -256,12 +264,7 @@ public final class FramePackRenderer implements Renderer {
      * demo model) the 640 bucket scaled to it, in multiples of 16 pixels.
      */
     static RgbImage startImage(byte[] bytes, int resolution) {
-        RgbImage decoded;
-        try {
-            decoded = new ImageDecoder().decode(bytes, "the start image");
-        } catch (ImageInputException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
-        }
+        RgbImage decoded = decoded(bytes, "the start image");
         if (resolution == 640) {
             return StartImage.toBucket(decoded);
         }
@@ -269,6 +272,22 @@ public final class FramePackRenderer implements Renderer {
         int width = Math.max(16, bucket.width() * resolution / 640 / 16 * 16);
         int height = Math.max(16, bucket.height() * resolution / 640 / 16 * 16);
         return StartImage.resizeAndCenterCrop(decoded, width, height);
+    }
+
+    /**
+     * The end image in the start image's bucket (its latent must have the start latent's size), cut
+     * as the start image is: diffusers and FramePack-Studio both resize it to the start's size.
+     */
+    static RgbImage endImage(byte[] bytes, RgbImage start) {
+        return StartImage.resizeAndCenterCrop(decoded(bytes, "the end image"), start.width(), start.height());
+    }
+
+    private static RgbImage decoded(byte[] bytes, String what) {
+        try {
+            return new ImageDecoder().decode(bytes, what);
+        } catch (ImageInputException e) {
+            throw new InvalidInputException(InvalidInputException.INPUT, e.getMessage(), e);
+        }
     }
 
     /** Pixels {@code [1,3,1,H,W]}: {@code u8 / 127.5 − 1} in float32, as the demo feeds the VAE. */

@@ -290,6 +290,10 @@ public final class JobRunner {
             sidecar.put("promptBlendSections", plan.inputs().promptBlendSections());
         }
         sidecar.put("negativePrompt", plan.inputs().negativePrompt());
+        if (plan.inputs().endImage() != null) {
+            // The image itself is in the spec hash; its strength is what a reader cannot see in the video.
+            sidecar.put("endImageStrength", plan.inputs().endImageStrength());
+        }
         sidecar.put("seed", plan.settings().seed);
         sidecar.set("settings", JSON.valueToTree(plan.settings()));
         sidecar.put("specHash", plan.identity().specHash());

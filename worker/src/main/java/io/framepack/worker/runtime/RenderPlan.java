@@ -1,5 +1,6 @@
 package io.framepack.worker.runtime;
 
+import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.worker.pipeline.SamplingSettings;
 import io.framepack.worker.pipeline.SectionSchedule;
@@ -36,13 +37,21 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
      * @param promptBlendSections sections over which a prompt change is blended, 0 for none
      * @param negativePrompt      encoded only for real classifier-free guidance ({@code cfg} above 1)
      * @param startImage          the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE
+     * @param endImage            the last frame's encoded bytes, through the VAE only (inverted sampling), or null
+     * @param endImageStrength    what the end latent is multiplied by, 0 to 1 (1: as it is)
      */
-    public record Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage) {
+    public record Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage,
+                         byte[] endImage, double endImageStrength) {
         public Inputs {
             if (prompts.isEmpty()) {
                 throw new InvalidInputException(InvalidInputException.INPUT, "a render needs at least one prompt");
             }
             prompts = List.copyOf(prompts);
+        }
+
+        /** Without an end image. */
+        public Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage) {
+            this(prompts, promptBlendSections, negativePrompt, startImage, null, InputSpec.DEFAULT_END_IMAGE_STRENGTH);
         }
 
         /** One prompt for the whole video. */

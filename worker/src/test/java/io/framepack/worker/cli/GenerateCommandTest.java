@@ -242,6 +242,69 @@ class GenerateCommandTest {
     }
 
     @Test
+    void theEndImageAndItsStrengthReachThePlanAndItsHashByContent() throws IOException {
+        byte[] end = DemoModel.image();
+        Path file = Files.write(dir.resolve("end.png"), end);
+        RenderPlan plan = planned("--prompt", "a cat", "--end-image", file.toString(), "--end-image-strength", "0.5");
+
+        assertThat(plan.inputs().endImage()).isEqualTo(end);
+        assertThat(plan.inputs().endImageStrength()).isEqualTo(0.5);
+        assertThat(plan.identity().specHash())
+                .isEqualTo(SpecHash.ofLocal("a cat", 0, "", DemoModel.image(), end, 0.5, plan.settings()));
+        RenderPlan full = planned("--prompt", "a cat", "--end-image", file.toString());
+        assertThat(full.inputs().endImageStrength()).isEqualTo(1.0);
+        assertThat(full.identity().specHash()).isNotEqualTo(plan.identity().specHash())
+                .isNotEqualTo(planned("--prompt", "a cat").identity().specHash());
+    }
+
+    @Test
+    void theDemoRendersToAnEndImage() throws IOException {
+        Path end = Files.write(dir.resolve("end.png"), DemoModel.image());
+        StandardOutput output = StandardOutput.of(() -> new WorkerCli(new FramePackRenderer(), Map.of()).execute("generate",
+                "--demo", "--device", "cpu", "--progress", "json", "--seconds", "2.4", "--steps", "1",
+                "--end-image", end.toString(), "--end-image-strength", "0.5", "--out", dir.resolve("ended.mp4").toString()));
+
+        assertThat(output.exitCode()).as(output.toString()).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(dir.resolve("ended.mp4")).isNotEmptyFile();
+        assertThat(new ObjectMapper().readTree(dir.resolve("ended.json").toFile()).path("endImageStrength").asDouble())
+                .isEqualTo(0.5);
+    }
+
+    @Test
+    void anEndImageWithF1OrAStrengthAloneIsAUsageErrorAndABadStrengthOrImageAnInputError() throws IOException {
+        Path end = Files.write(dir.resolve("end.png"), DemoModel.image());
+        assertThat(usageError("--end-image", end.toString(), "--variant", "f1"))
+                .contains("--end-image needs --variant inverted: F1 renders forward");
+        assertThat(usageError("--end-image-strength", "0.5")).contains("--end-image-strength needs --end-image");
+
+        StandardOutput strong = generate(NO_RENDERER, "--end-image", end.toString(), "--end-image-strength", "1.5");
+        assertThat(strong.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(strong).get("message").asText())
+                .isEqualTo("invalid settings: --end-image-strength: must be between 0 and 1 (got 1.5)");
+
+        StandardOutput missing = generate(NO_RENDERER, "--demo", "--end-image", dir.resolve("none.png").toString());
+        assertThat(missing.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(missing).get("message").asText()).contains(dir.resolve("none.png").toString());
+
+        StandardOutput internal = generate(NO_RENDERER, "--demo", "--end-image", "http://127.0.0.1:9/end.png");
+        assertThat(internal.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(lastEvent(internal).get("message").asText()).startsWith("end image: image URL http://127.0.0.1:9/");
+    }
+
+    /** What a command line that exits with the usage code prints on standard error. */
+    private String usageError(String... options) {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(generate(NO_RENDERER, options).exitCode()).isEqualTo(ExitCode.USAGE.code);
+        } finally {
+            System.setErr(original);
+        }
+        return err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Test
     void theDemoRendersAtItsModelsResolutionUnlessOneIsGiven() {
         assertThat(planned().settings().resolution).isEqualTo(DemoModel.RESOLUTION);
         assertThat(planned("--resolution", "320").settings().resolution).isEqualTo(320);

@@ -201,6 +201,48 @@ class RunCommandTest {
     }
 
     @Test
+    void theEndImageOfTheJobAndItsStrengthReachThePlanAndItsHash() throws IOException {
+        WorkerJob job = job();
+        job.endImage = new WorkerJob.ImageInput();
+        job.endImage.file = Files.write(dir.resolve("end.png"), new byte[] {4, 5, 6}).toString();
+        job.endImageStrength = 0.25;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+        RenderPlan[] opened = new RenderPlan[1];
+        Renderer walk = new RandomWalkRenderer(1);
+
+        assertThat(new WorkerCli((plan, progress) -> {
+            opened[0] = plan;
+            return walk.open(plan, progress);
+        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        assertThat(opened[0].inputs().endImage()).containsExactly(4, 5, 6);
+        assertThat(opened[0].inputs().endImageStrength()).isEqualTo(0.25);
+        assertThat(opened[0].identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+    }
+
+    @Test
+    void anEndImageWithF1OrABadStrengthOrSourceIsNamed() throws IOException {
+        WorkerJob job = job();
+        job.endImage = new WorkerJob.ImageInput();
+        job.endImage.inline = "AAAA";
+        job.endImageStrength = 2.0;
+        job.render.variant = io.framepack.api.v1alpha1.RenderSettings.Variant.f1;
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).contains("endImageStrength: must be between 0 and 1 (got 2.0)")
+                .contains("endImage: needs inverted sampling (F1 renders forward");
+
+        WorkerJob twoSources = job();
+        twoSources.endImage = new WorkerJob.ImageInput();
+        twoSources.endImage.inline = "AAAA";
+        twoSources.endImage.url = "https://images.example.com/end.png";
+        JSON.writeValue(dir.resolve("job.json").toFile(), twoSources);
+        assertThat(new WorkerCli(new RandomWalkRenderer(3), env).execute("run")).isEqualTo(ExitCode.INVALID_INPUT.code);
+        assertThat(progress().message).isEqualTo("end image: the job must name exactly one image source (file, inline, s3 or url),"
+                + " it names 2");
+    }
+
+    @Test
     void badTimedPromptsInTheJobFileAreNamed() throws IOException {
         WorkerJob job = job();
         job.prompts = List.of(new TimedPromptSpec("0s", "a sunset"), new TimedPromptSpec("0s", "the night"));

@@ -27,6 +27,9 @@ public final class RenderProcessMain {
     /** {@code tiny-lora}: two LoRAs of the creative goldens, stacked on one layer, merged at load. */
     private static final Path LORAS = Path.of("src/test/resources/goldens/creative").toAbsolutePath();
 
+    /** {@code tiny-end}: the inverted render ending on a gradient image at strength 0.8. */
+    private static final RenderPlan.Inputs END_IMAGE = TinyPlans.withEndImage(96, 64, 0.8);
+
     private RenderProcessMain() {
     }
 
@@ -57,6 +60,7 @@ public final class RenderProcessMain {
                     new RenderPlan.Resources(models, "cpu", null, List.of(
                             new RenderPlan.Lora(LORAS.resolve("lora1_kohya.safetensors"), 0.8),
                             new RenderPlan.Lora(LORAS.resolve("lora2_kohya.safetensors"), -0.5))));
+            case "tiny-end" -> TinyPlans.of(renderer, settings, END_IMAGE, models, null);
             default -> TinyPlans.of(renderer, settings, models, null);
         };
         ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
@@ -68,7 +72,8 @@ public final class RenderProcessMain {
 
     /**
      * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
-     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-lora} (inverted, two LoRAs).
+     * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-lora} (inverted, two LoRAs),
+     * {@code tiny-end} (inverted, an end image).
      */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {
