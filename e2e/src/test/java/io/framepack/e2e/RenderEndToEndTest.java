@@ -196,17 +196,60 @@ class RenderEndToEndTest {
         assertThat(steady.getStatus().sectionsTotal).isEqualTo(2);
 
         apply("timed-preempted", "", Map.of("    prompt: \"a tiny test scene\"\n", timed));
-        node.preempt(awaitPodRunningAfterSections("timed-preempted", 1), Duration.ofSeconds(20));
-        VideoGeneration resumed = awaitPhase("timed-preempted", VideoGenerationStatus.Phase.Succeeded, vg -> { });
-        assertThat(resumed.getStatus().attempts.preemptions).isEqualTo(1);
-        for (String tensor : List.of("history_latents", "history_pixels")) {
-            assertThat(finalCheckpointTensor("timed-preempted", tensor)).as("%s of the resumed render", tensor)
-                    .isEqualTo(finalCheckpointTensor("timed-steady", tensor));
-        }
-        assertThat(digest(outputVideo("timed-preempted"))).isEqualTo(digest(outputVideo("timed-steady")));
+        assertResumesAfterPreemptionAs("timed-preempted", "timed-steady");
+    }
+
+    /**
+     * Two LoRAs (two claims, one the model's) through the CRD, the operator's mounts and the worker's merge
+     * at load: the render succeeds, one preempted mid-section resumes to the same checkpoint tensors and MP4,
+     * and a LoRA of another model fails at once naming its first key.
+     */
+    @Test
+    @Order(6)
+    void lorasMergeAtLoadAndSurvivePreemption() throws Exception {
+        Path golden = Repo.root().resolve("worker/src/test/resources/goldens/creative");
+        Files.createDirectories(node.claim("framepack-models").resolve("loras"));
+        Files.copy(golden.resolve("lora1_kohya.safetensors"), node.claim("framepack-models").resolve("loras/style.safetensors"));
+        Files.copy(golden.resolve("lora2_kohya.safetensors"), node.claim("framepack-loras").resolve("motion.safetensors"));
+        String loras = """
+                  model:
+                    loras:
+                    - {pvc: {claimName: framepack-models, path: loras/style.safetensors}, scale: 2}
+                    - {pvc: {claimName: framepack-loras, path: motion.safetensors}, scale: -0.5}
+                """;
+        apply("lora-steady", "", loras);
+        awaitPhase("lora-steady", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+
+        apply("lora-preempted", "", loras);
+        assertResumesAfterPreemptionAs("lora-preempted", "lora-steady");
+
+        byte[] bytes = Files.readAllBytes(golden.resolve("lora1_kohya.safetensors"));
+        String foreign = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .replace("lora_unet_transformer_blocks_0_attn_to_q", "lora_unet_transformer_blocks_9_attn_to_q");
+        Files.write(node.claim("framepack-loras").resolve("foreign.safetensors"),
+                foreign.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        apply("lora-foreign", "", "  model:\n    loras: [{pvc: {claimName: framepack-loras, path: foreign.safetensors}}]\n");
+        VideoGeneration failed = awaitPhase("lora-foreign", VideoGenerationStatus.Phase.Failed, vg -> { });
+        assertThat(node.podsOf(jobName(failed))).hasSize(1);
+        assertThat(failed.getStatus().message).contains("lora_unet_transformer_blocks_9_attn_to_q.alpha matches no weight");
     }
 
     // --- helpers -------------------------------------------------------------------------------
+
+    /**
+     * Preempts the just-applied render mid-section once it has a checkpoint, and checks that it resumes
+     * to the final checkpoint tensors and MP4 of the uninterrupted render {@code steady}.
+     */
+    private static void assertResumesAfterPreemptionAs(String preempted, String steady) throws Exception {
+        node.preempt(awaitPodRunningAfterSections(preempted, 1), Duration.ofSeconds(20));
+        VideoGeneration resumed = awaitPhase(preempted, VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(resumed.getStatus().attempts.preemptions).isEqualTo(1);
+        for (String tensor : List.of("history_latents", "history_pixels")) {
+            assertThat(finalCheckpointTensor(preempted, tensor)).as("%s of the resumed render", tensor)
+                    .isEqualTo(finalCheckpointTensor(steady, tensor));
+        }
+        assertThat(digest(outputVideo(preempted))).isEqualTo(digest(outputVideo(steady)));
+    }
 
     private static void apply(String name, String imageFile, String... extraSpec) throws IOException {
         apply(name, imageFile, Map.of(), extraSpec);

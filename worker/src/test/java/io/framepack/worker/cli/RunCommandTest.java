@@ -162,16 +162,7 @@ class RunCommandTest {
         job.checkpointEvery = 2;
         job.render.steps = 3;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
-        RenderPlan[] opened = new RenderPlan[1];
-        Renderer walk = new RandomWalkRenderer(1);
-
-        int code = new WorkerCli((plan, progress) -> {
-            opened[0] = plan;
-            return walk.open(plan, progress);
-        }, env).execute("run");
-
-        assertThat(code).isEqualTo(ExitCode.SUCCESS.code);
-        RenderPlan plan = opened[0];
+        RenderPlan plan = planOfSuccessfulRun();
         assertThat(plan.identity().jobId()).isEqualTo(job.jobId);
         assertThat(plan.identity().specHash()).as("computed from the job, not the file's copy").isEqualTo(SpecHash.of(job));
         assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"));
@@ -187,17 +178,11 @@ class RunCommandTest {
         job.prompts = List.of(new TimedPromptSpec("0s", "a sunset"), new TimedPromptSpec("1.5s", "the night falls"));
         job.promptBlendSections = 3;
         JSON.writeValue(dir.resolve("job.json").toFile(), job);
-        RenderPlan[] opened = new RenderPlan[1];
-        Renderer walk = new RandomWalkRenderer(1);
-
-        assertThat(new WorkerCli((plan, progress) -> {
-            opened[0] = plan;
-            return walk.open(plan, progress);
-        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
-        assertThat(opened[0].inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"),
+        RenderPlan plan = planOfSuccessfulRun();
+        assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"),
                 new TimedPrompt("the night falls", 1.5, OptionalDouble.empty()));
-        assertThat(opened[0].inputs().promptBlendSections()).isEqualTo(3);
-        assertThat(opened[0].identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+        assertThat(plan.inputs().promptBlendSections()).isEqualTo(3);
+        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
     }
 
     @Test
@@ -334,6 +319,17 @@ class RunCommandTest {
                 .contains("generate").contains("run");
     }
 
+    /** Runs the job file with a one-section walk and returns the plan the renderer was opened with. */
+    private RenderPlan planOfSuccessfulRun() {
+        RenderPlan[] opened = new RenderPlan[1];
+        Renderer walk = new RandomWalkRenderer(1);
+        assertThat(new WorkerCli((plan, progress) -> {
+            opened[0] = plan;
+            return walk.open(plan, progress);
+        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
+        return opened[0];
+    }
+
     private static final Path LORA = Path.of("src/test/resources/goldens/creative/lora1_kohya.safetensors");
 
     /** The job's LoRAs: a mounted file, and the same file as an S3 object. */
@@ -359,20 +355,14 @@ class RunCommandTest {
     @Test
     void theJobsLorasReachThePlanAnS3OneDownloadedAndBothInTheModelIdentity() throws IOException {
         JSON.writeValue(dir.resolve("job.json").toFile(), jobWithLoras(-0.5));
-        RenderPlan[] opened = new RenderPlan[1];
-        Renderer walk = new RandomWalkRenderer(1);
+        RenderPlan plan = planOfSuccessfulRun();
 
-        assertThat(new WorkerCli((plan, progress) -> {
-            opened[0] = plan;
-            return walk.open(plan, progress);
-        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
-
-        List<RenderPlan.Lora> loras = opened[0].resources().loras();
+        List<RenderPlan.Lora> loras = plan.resources().loras();
         assertThat(loras).hasSize(2);
         assertThat(loras.get(0)).isEqualTo(new RenderPlan.Lora(LORA, 0.8));
         assertThat(loras.get(1).scale()).isEqualTo(-0.5);
         assertThat(Files.readAllBytes(loras.get(1).file())).isEqualTo(Files.readAllBytes(LORA));
-        String modelId = opened[0].identity().modelId();
+        String modelId = plan.identity().modelId();
         String sha = modelId.substring(modelId.indexOf(" + LoRA ") + 8, modelId.indexOf(" x0.8"));
         assertThat(modelId).endsWith(" + LoRA " + sha + " x0.8 + LoRA " + sha + " x-0.5");
     }
