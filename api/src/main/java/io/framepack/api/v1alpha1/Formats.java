@@ -51,6 +51,10 @@ public final class Formats {
     public static final String ZERO_START = "^0+([.]0+)?s$";
     /** Sections a prompt change may be blended over ({@code spec.input.promptBlendSections}). */
     public static final int PROMPT_BLEND_SECTIONS_MAX = 64;
+    /** A video extension's 1x context frames, FramePack-Studio's range (its default: 5). */
+    public static final int VIDEO_CONTEXT_FRAMES_MIN = 2;
+    public static final int VIDEO_CONTEXT_FRAMES_MAX = 10;
+    public static final int VIDEO_CONTEXT_FRAMES_DEFAULT = 5;
 
     /** Standard base64 with padding; the length is a multiple of 4 (a separate check). */
     public static final String BASE64 = "^[A-Za-z0-9+/]*={0,2}$";

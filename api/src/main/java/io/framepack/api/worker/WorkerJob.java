@@ -28,6 +28,10 @@ public class WorkerJob {
     public Integer promptBlendSections;
     public String negativePrompt = "";
     public ImageInput image = new ImageInput();
+    /** The MP4 the render extends ({@code spec.input.video}; never inline), or null for a render from {@link #image}. */
+    public ImageInput video;
+    /** The video extension's 1x context frames; null: {@link io.framepack.api.v1alpha1.Formats#VIDEO_CONTEXT_FRAMES_DEFAULT}. */
+    public Integer videoContextFrames;
     public RenderSettings render = new RenderSettings();
 
     /** Directory holding the official Hugging Face folders (see the worker's model layout). */
