@@ -20,11 +20,12 @@ record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocatio
     }
 
     /**
-     * The credentials Secrets the S3 locations name, in the order input image, output, checkpoints
+     * The credentials Secrets the S3 locations name, in the order input image, input video, output, checkpoints
      * (one per location that names one; the spec may not be validated yet).
      */
     Stream<String> s3CredentialsSecrets(VideoGenerationSpec spec) {
         return Stream.of(spec.input == null || spec.input.image == null ? null : spec.input.image.s3,
+                        spec.input == null || spec.input.video == null ? null : spec.input.video.s3,
                         output == null ? null : output.s3,
                         checkpoints == null ? null : checkpoints.s3)
                 .map(s3 -> s3 == null ? null : s3.credentialsSecret)
