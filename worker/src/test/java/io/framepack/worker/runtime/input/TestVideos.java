@@ -45,6 +45,7 @@ public final class TestVideos {
         recorder.setPixelFormat(pixelFormat);
         recorder.setFrameRate(30);
         recorder.setVideoOption("crf", "10");
+        recorder.setVideoOption("threads", "1");
         if (movflags != null) {
             recorder.setOption("movflags", movflags);
         }
