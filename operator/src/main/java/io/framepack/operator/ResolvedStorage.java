@@ -22,7 +22,7 @@ record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocatio
     }
 
     /**
-     * The credentials Secrets the S3 locations name, in the order input image, end image, output, checkpoints,
+     * The credentials Secrets the S3 locations name, in the order input image, end image, input video, output, checkpoints,
      * LoRAs (one per location that names one; the spec may not be validated yet).
      */
     Stream<String> s3CredentialsSecrets(VideoGenerationSpec spec) {
@@ -30,6 +30,7 @@ record ResolvedStorage(PvcLocation model, StorageLocation output, StorageLocatio
                 : spec.model.loras.stream().map(lora -> lora == null ? null : lora.s3);
         return Stream.concat(Stream.of(spec.input == null || spec.input.image == null ? null : spec.input.image.s3,
                         spec.input == null || spec.input.endImage == null ? null : spec.input.endImage.s3,
+                        spec.input == null || spec.input.video == null ? null : spec.input.video.s3,
                         output == null ? null : output.s3,
                         checkpoints == null ? null : checkpoints.s3), loras)
                 .map(s3 -> s3 == null ? null : s3.credentialsSecret)

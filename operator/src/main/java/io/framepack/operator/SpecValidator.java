@@ -12,6 +12,7 @@ import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.TimedPromptSpec;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationSpec;
+import io.framepack.api.v1alpha1.VideoSource;
 import io.framepack.api.v1alpha1.WorkerResources;
 
 import java.util.ArrayList;
@@ -125,8 +126,10 @@ final class SpecValidator {
         }
         checkPrompts(spec, problems);
         maxLength("spec.input.negativePrompt", spec.input.negativePrompt, Formats.PROMPT_MAX, problems);
-        if (spec.input.image == null) {
-            problems.add("spec.input.image: required");
+        if ((spec.input.image == null) == (spec.input.video == null)) {
+            problems.add("spec.input: set exactly one of image (the start frame) or video (an MP4 the render extends)");
+        } else if (spec.input.video != null) {
+            checkVideo(spec, problems);
         } else {
             checkImage("spec.input.image", spec.input.image, problems);
         }
@@ -205,6 +208,43 @@ final class SpecValidator {
             range(field + ".scale", lora.scale, -Formats.LORA_SCALE_MAX, Formats.LORA_SCALE_MAX, problems);
         }
     }
+
+    /** The video's source as the image's, but inline; its context frames; forward sampling, the only kind that extends. */
+    private static void checkVideo(VideoGenerationSpec spec, List<String> problems) {
+        VideoSource video = spec.input.video;
+        long sources = Stream.of(video.url, video.pvc, video.s3).filter(s -> s != null).count();
+        if (sources != 1) {
+            problems.add("spec.input.video: set exactly one of url, pvc or s3 (found " + sources + ")");
+        }
+        if (video.url != null && !isHttpUrl(video.url)) {
+            problems.add("spec.input.video.url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
+                    + Formats.URL_MAX + " characters");
+        }
+        if (video.pvc != null) {
+            checkPvc("spec.input.video.pvc", video.pvc, problems);
+            if (video.pvc.path == null || video.pvc.path.isEmpty()) {
+                problems.add("spec.input.video.pvc.path: must name the MP4 file");
+            }
+        }
+        if (video.s3 != null) {
+            checkS3("spec.input.video.s3", video.s3, problems);
+            if (video.s3.prefix == null || video.s3.prefix.isEmpty()) {
+                problems.add("spec.input.video.s3.prefix: must hold the object key");
+            }
+        }
+        Integer context = spec.input.videoContextFrames;
+        if (context != null && (context < Formats.VIDEO_CONTEXT_FRAMES_MIN || context > Formats.VIDEO_CONTEXT_FRAMES_MAX)) {
+            problems.add("spec.input.videoContextFrames: must be between " + Formats.VIDEO_CONTEXT_FRAMES_MIN + " and "
+                    + Formats.VIDEO_CONTEXT_FRAMES_MAX + " (got " + context + ")");
+        }
+        if (spec.render == null || spec.render.variant != RenderSettings.Variant.f1) {
+            problems.add(VIDEO_NEEDS_F1);
+        }
+    }
+
+    /** The worker's refusal too (exit 65), said before any pod runs. */
+    static final String VIDEO_NEEDS_F1 = "spec.input.video: extending a video samples forward from its end:"
+            + " set spec.render.variant to f1 (inverted sampling renders the end first)";
 
     private static void checkRender(RenderSettings render, List<String> problems) {
         if (render != null) {

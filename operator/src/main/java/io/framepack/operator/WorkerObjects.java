@@ -92,10 +92,22 @@ public final class WorkerObjects {
         job.prompts = spec.input.prompts;
         job.promptBlendSections = spec.input.promptBlendSections;
         job.negativePrompt = spec.input.negativePrompt == null ? "" : spec.input.negativePrompt;
-        job.image = imageInput(spec.input.image, WorkerContract.INPUT_MOUNT);
+        if (spec.input.image != null) {
+            job.image = imageInput(spec.input.image, WorkerContract.INPUT_MOUNT);
+        }
         if (spec.input.endImage != null) {
             job.endImage = imageInput(spec.input.endImage, WorkerContract.END_IMAGE_MOUNT);
             job.endImageStrength = spec.input.endImageStrength;
+        }
+        if (spec.input.video != null) {
+            // In place of the image: its claim is the one mounted at the input mount.
+            job.video = new WorkerJob.ImageInput();
+            job.video.url = spec.input.video.url;
+            job.video.s3 = spec.input.video.s3;
+            if (spec.input.video.pvc != null) {
+                job.video.file = WorkerContract.INPUT_MOUNT + "/" + spec.input.video.pvc.path;
+            }
+            job.videoContextFrames = spec.input.videoContextFrames;
         }
         job.render = spec.render;
         job.loras = workerLoras(spec);
@@ -275,9 +287,10 @@ public final class WorkerObjects {
         volumes.add(apiAccessVolume());
         mounts.add(new VolumeMountBuilder().withName(API_ACCESS_VOLUME).withMountPath(API_ACCESS_DIR).withReadOnly(true).build());
         addPvc("model", storage.model(), WorkerContract.MODEL_MOUNT, true, true, volumes, mounts);
-        if (spec.input.image.pvc != null) {
-            // The image path stays in the job file; the claim root is mounted so the path resolves as given.
-            addPvc("input", spec.input.image.pvc, WorkerContract.INPUT_MOUNT, true, false, volumes, mounts);
+        PvcLocation input = spec.input.image != null ? spec.input.image.pvc : spec.input.video.pvc;
+        if (input != null) {
+            // The image's (or video's) path stays in the job file; the claim root is mounted so the path resolves as given.
+            addPvc("input", input, WorkerContract.INPUT_MOUNT, true, false, volumes, mounts);
         }
         if (spec.input.endImage != null && spec.input.endImage.pvc != null) {
             addPvc("input-end", spec.input.endImage.pvc, WorkerContract.END_IMAGE_MOUNT, true, false, volumes, mounts);

@@ -311,6 +311,41 @@ class CrdValidationTest {
         assertThat(operatorProblems(stored)).isEmpty();
     }
 
+    /** A video in place of the image: the CRD and the operator say the same of every wrong use. */
+    @Test
+    void aVideoToExtendReplacesTheImageAndNeedsForwardSampling() {
+        String image = "    image: {url: \"https://example.com/girl.png\"}\n";
+        String video = "    video: {url: \"https://example.com/girl.mp4\"}\n";
+        JsonNode extension = CrdSchema.yaml(MINIMAL.replace(image, video) + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(extension)).isEmpty();
+        assertThat(operatorProblems(extension)).isEmpty();
+
+        JsonNode inverted = CrdSchema.yaml(MINIMAL.replace(image, video) + "  render: {variant: inverted}\n");
+        assertThat(schema.validateCreate(inverted)).anySatisfy(e -> assertThat(e).contains("set spec.render.variant to f1"));
+        assertThat(operatorProblems(inverted)).containsExactly(SpecValidator.VIDEO_NEEDS_F1);
+        assertThat(schema.validateCreate(CrdSchema.yaml(MINIMAL.replace(image, video))))
+                .as("the default variant is inverted").anySatisfy(e -> assertThat(e).contains("set spec.render.variant to f1"));
+
+        JsonNode both = CrdSchema.yaml(MINIMAL.replace(image, image + video) + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(both)).anySatisfy(e -> assertThat(e).contains("set exactly one of image"));
+        assertThat(operatorProblems(both)).containsExactly(
+                "spec.input: set exactly one of image (the start frame) or video (an MP4 the render extends)");
+        JsonNode neither = CrdSchema.yaml(MINIMAL.replace(image, "") + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(neither)).anySatisfy(e -> assertThat(e).contains("set exactly one of image"));
+
+        JsonNode inline = CrdSchema.yaml(MINIMAL.replace(image, "    video: {inline: \"AAAA\"}\n") + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(inline)).isNotEmpty();
+        JsonNode context = CrdSchema.yaml(MINIMAL.replace(image, video + "    videoContextFrames: 11\n")
+                + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(context)).anySatisfy(e -> assertThat(e).contains("videoContextFrames"));
+        assertThat(operatorProblems(context)).containsExactly("spec.input.videoContextFrames: must be between 2 and 10 (got 11)");
+        JsonNode twoSources = CrdSchema.yaml(MINIMAL.replace(image,
+                "    video: {url: \"https://example.com/girl.mp4\", pvc: {claimName: inputs, path: a.mp4}}\n")
+                + "  render: {variant: f1}\n");
+        assertThat(schema.validateCreate(twoSources)).anySatisfy(e -> assertThat(e).contains("exactly one of url, pvc or s3"));
+        assertThat(operatorProblems(twoSources)).containsExactly("spec.input.video: set exactly one of url, pvc or s3 (found 2)");
+    }
+
     /** What CEL cannot say of a list (order, the video's end) the operator says, naming the entry. */
     @Test
     void timedPromptsOutOfOrderOrPastTheEndAreRefusedByTheOperator() {

@@ -248,6 +248,24 @@ class WorkerObjectsTest {
         assertThat(objects.workerJob(vg).loras).isNull();
     }
 
+    @Test
+    void aVideoToExtendReachesTheWorkerJobItsHashAndTheInputMount() throws IOException {
+        WorkerObjects objects = new WorkerObjects(TestConfig.withDefaults());
+        VideoGeneration vg = example("videogeneration-video-extension.yaml");
+        WorkerJob job = objects.workerJob(vg);
+        assertThat(job.video.file).isEqualTo(WorkerContract.INPUT_MOUNT + "/videos/dancer.mp4");
+        assertThat(job.videoContextFrames).isEqualTo(5);
+        assertThat(job.image.file).isNull();
+        assertThat(job.specHash).isEqualTo(SpecHash.of(job));
+        assertThat(objects.job(vg).getSpec().getTemplate().getSpec().getVolumes())
+                .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                .extracting(v -> v.getPersistentVolumeClaim().getClaimName()).contains("framepack-inputs");
+
+        String hash = job.specHash;
+        vg.getSpec().input.videoContextFrames = 3;
+        assertThat(objects.workerJob(vg).specHash).isNotEqualTo(hash);
+    }
+
     private static Map<String, String> workerEnv(WorkerObjects objects, VideoGeneration vg) {
         return objects.job(vg).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
                 .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));

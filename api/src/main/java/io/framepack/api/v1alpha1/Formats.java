@@ -58,6 +58,10 @@ public final class Formats {
     public static final int LORAS_MAX = 4;
     /** The largest LoRA multiplier, either sign: shared LoRAs are used between about -2 and 2. */
     public static final int LORA_SCALE_MAX = 4;
+    /** A video extension's 1x context frames, FramePack-Studio's range (its default: 5). */
+    public static final int VIDEO_CONTEXT_FRAMES_MIN = 2;
+    public static final int VIDEO_CONTEXT_FRAMES_MAX = 10;
+    public static final int VIDEO_CONTEXT_FRAMES_DEFAULT = 5;
 
     /** Standard base64 with padding; the length is a multiple of 4 (a separate check). */
     public static final String BASE64 = "^[A-Za-z0-9+/]*={0,2}$";

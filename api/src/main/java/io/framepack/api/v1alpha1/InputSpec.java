@@ -2,18 +2,20 @@ package io.framepack.api.v1alpha1;
 
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
 
 /**
- * The start image and the text that drives the motion: one prompt for the whole video, or timed
- * prompts, never both. Optionally the image the video ends on.
+/**
+ * The start image (or a video to extend) and the text that drives the motion: one prompt for the
+ * whole video, or timed prompts, never both. Optionally the image the video ends on.
  */
 @ValidationRule(value = "has(self.prompt) != has(self.prompts)",
         message = "spec.input: set exactly one of prompt (the whole video) or prompts (timed prompts, the first at 0s)")
+@ValidationRule(value = "has(self.image) != has(self.video)",
+        message = "spec.input: set exactly one of image (the start frame) or video (an MP4 the render extends)")
 @ValidationRule(value = "!has(self.endImageStrength) || has(self.endImage)",
         message = "spec.input.endImageStrength needs spec.input.endImage")
 @ValidationRule(value = "!has(self.endImage) || !has(self.endImage.inline) || !has(self.image) || !has(self.image.inline)"
@@ -24,8 +26,16 @@ public class InputSpec {
     /** {@link #endImageStrength} when absent: the end latent as it is (diffusers' last_image). */
     public static final double DEFAULT_END_IMAGE_STRENGTH = 1.0;
 
-    @Required
+    /** The start frame; absent when the render extends {@link #video}. */
     public ImageSource image;
+
+    /** An MP4 the render continues forward (FramePack-Studio's video extension; render.variant f1). */
+    public VideoSource video;
+
+    /** FramePack-Studio's "number of context frames" of a video extension: the 1x context, start latent included. */
+    @Min(Formats.VIDEO_CONTEXT_FRAMES_MIN)
+    @Max(Formats.VIDEO_CONTEXT_FRAMES_MAX)
+    public Integer videoContextFrames;
 
     /**
      * The image the video ends on, from the same sources as {@link #image}; inverted sampling only

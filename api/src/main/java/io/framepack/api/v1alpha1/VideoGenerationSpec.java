@@ -59,6 +59,10 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " || self.checkpoints.s3.credentialsSecret == self.input.endImage.s3.credentialsSecret))",
         message = "spec.input.endImage.s3 must name the same credentialsSecret as the other S3 locations, or none:"
                 + " the worker gets one set of S3 credentials")
+@ValidationRule(value = "!has(self.input) || !has(self.input.video)"
+        + " || (has(self.render) && has(self.render.variant) && self.render.variant == 'f1')",
+        message = "spec.input.video: extending a video samples forward from its end: set spec.render.variant to f1"
+                + " (inverted sampling renders the end first)")
 public class VideoGenerationSpec implements LenientDeserializer.Unreadable {
     static final String IMMUTABLE = "is immutable (it cannot be changed, added or removed after creation; only spec.suspend can):"
             + " delete the VideoGeneration and create it again";

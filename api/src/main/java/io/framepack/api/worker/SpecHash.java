@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.framepack.api.v1alpha1.Formats;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.RenderSettings;
+
+import java.nio.charset.StandardCharsets;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -18,7 +21,7 @@ import java.util.Map;
 
 /**
  * The identity of what a render renders: prompts (timed ones with their starts, and their blend),
- * image, end image and its strength, and render settings, in one recipe for every render. The operator writes it into the job file and the status; the worker computes it
+ * image (or the video it extends), end image and its strength, and render settings, in one recipe for every render. The operator writes it into the job file and the status; the worker computes it
  * again from the job it was given and never trusts the file's copy, or from a local render's
  * command line, so a checkpoint only resumes the render it was made for. The model is not part of
  * it: the worker fingerprints the model files themselves.
@@ -36,8 +39,46 @@ public final class SpecHash {
 
     /** A cluster render's: the image by its source, as the resource names it. */
     public static String of(WorkerJob job) {
+        Map<String, Object> video = null;
+        if (job.video != null) {
+            video = new LinkedHashMap<>();
+            video.put("source", job.video);
+            video.put("contextFrames", videoContextFrames(job.videoContextFrames));
+        }
         return of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt, job.image,
-                job.endImage, job.endImageStrength, job.render);
+                job.endImage, job.endImageStrength, job.render, video);
+    }
+
+    /** A video extension's context frames, its default filled in, so that both spellings hash alike. */
+    public static int videoContextFrames(Integer given) {
+        return given == null ? Formats.VIDEO_CONTEXT_FRAMES_DEFAULT : given;
+    }
+
+    /**
+     * A local render that extends a video: the video by its content (see {@link #withVideoContent})
+     * and its context frames.
+     */
+    public static String ofLocalVideo(String prompt, int promptBlendSections, String negativePrompt, byte[] video,
+                                      int contextFrames, RenderSettings render) {
+        return withVideoContent(of(prompt, promptBlendSections, negativePrompt, null, null, null, render,
+                Map.of("contextFrames", contextFrames)), video);
+    }
+
+    /**
+     * The identity of a render that extends a video: its spec hash joined with the video's
+     * SHA-256, so that other bytes at the same source (a replaced file or object) never resume its
+     * checkpoints. The worker computes it once it has read the video; the operator, which never
+     * reads it, knows only the spec hash.
+     */
+    public static String withVideoContent(String specHash, byte[] video) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            String content = HexFormat.of().formatHex(sha.digest(video));
+            byte[] digest = sha.digest((specHash + "/video-sha256:" + content).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, BYTES);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash the video", e);
+        }
     }
 
     /**
@@ -53,7 +94,7 @@ public final class SpecHash {
     public static String ofLocal(String prompt, int promptBlendSections, String negativePrompt, byte[] image,
                                  byte[] endImage, Double endImageStrength, RenderSettings render) {
         return of(prompt, promptBlendSections, negativePrompt, inline(image), endImage == null ? null : inline(endImage),
-                endImageStrength, render);
+                endImageStrength, render, null);
     }
 
     private static WorkerJob.ImageInput inline(byte[] image) {
@@ -70,7 +111,7 @@ public final class SpecHash {
      */
     private static String of(Object prompt, Integer promptBlendSections, String negativePrompt,
                              WorkerJob.ImageInput image, WorkerJob.ImageInput endImage, Double endImageStrength,
-                             RenderSettings render) {
+                             RenderSettings render, Map<String, Object> video) {
         Map<String, Object> defining = new LinkedHashMap<>();
         defining.put("prompt", prompt);
         defining.put("promptBlendSections", promptBlendSections == null || promptBlendSections == 0 ? null
@@ -84,6 +125,8 @@ public final class SpecHash {
             }
         }
         defining.put("render", render);
+        // Absent for a render from an image, so that their hashes stay as they were.
+        defining.put("video", video);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
             return HexFormat.of().formatHex(digest, 0, BYTES);

@@ -32,6 +32,10 @@ public class WorkerJob {
     public ImageInput endImage;
     /** Its strength, 0 to 1; null: {@link io.framepack.api.v1alpha1.InputSpec#DEFAULT_END_IMAGE_STRENGTH}. */
     public Double endImageStrength;
+    /** The MP4 the render extends ({@code spec.input.video}; never inline), or null for a render from {@link #image}. */
+    public ImageInput video;
+    /** The video extension's 1x context frames; null: {@link io.framepack.api.v1alpha1.Formats#VIDEO_CONTEXT_FRAMES_DEFAULT}. */
+    public Integer videoContextFrames;
     public RenderSettings render = new RenderSettings();
 
     /** Directory holding the official Hugging Face folders (see the worker's model layout). */

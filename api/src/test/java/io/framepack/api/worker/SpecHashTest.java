@@ -100,4 +100,35 @@ class SpecHashTest {
 
         assertThat(SpecHash.of(elsewhere)).isEqualTo(SpecHash.of(job));
     }
+
+    @Test
+    void theVideoItsSourceItsContentAndItsContextFramesArePartOfIt() {
+        WorkerJob image = job();
+        image.image.url = "https://images.example.com/cat.png";
+        WorkerJob video = job();
+        video.video = new WorkerJob.ImageInput();
+        video.video.url = "https://videos.example.com/cat.mp4";
+        WorkerJob otherVideo = job();
+        otherVideo.video = new WorkerJob.ImageInput();
+        otherVideo.video.url = "https://videos.example.com/dog.mp4";
+        WorkerJob moreContext = job();
+        moreContext.video = video.video;
+        moreContext.videoContextFrames = 8;
+        WorkerJob defaultContext = job();
+        defaultContext.video = video.video;
+        defaultContext.videoContextFrames = 5;
+
+        assertThat(Set.of(SpecHash.of(image), SpecHash.of(video), SpecHash.of(otherVideo), SpecHash.of(moreContext)))
+                .hasSize(4);
+        assertThat(SpecHash.of(defaultContext)).as("5 is the absent context frames").isEqualTo(SpecHash.of(video));
+        byte[] mp4 = "not really an MP4".getBytes(StandardCharsets.UTF_8);
+        byte[] otherMp4 = "not really an MP4 either".getBytes(StandardCharsets.UTF_8);
+        String spec = SpecHash.of(video);
+        assertThat(SpecHash.withVideoContent(spec, mp4)).as("same bytes").isEqualTo(SpecHash.withVideoContent(spec, mp4))
+                .isNotEqualTo(SpecHash.withVideoContent(spec, otherMp4)).isNotEqualTo(spec).hasSize(24);
+        assertThat(Set.of(SpecHash.ofLocalVideo("a cat", 0, "", mp4, 5, video.render),
+                SpecHash.ofLocalVideo("a cat", 0, "", otherMp4, 5, video.render),
+                SpecHash.ofLocalVideo("a cat", 0, "", mp4, 2, video.render),
+                SpecHash.ofLocal("a cat", 0, "", mp4, video.render))).hasSize(4);
+    }
 }

@@ -49,6 +49,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--end-image-strength", paramLabel = "S", description = "What the end image's latent is multiplied"
             + " by, 0 to 1 (FramePack-Studio's end-frame strength; default 1: as it is).")
     Double endImageStrength;
+    @Option(names = "--video", paramLabel = "FILE|URL", description = "An MP4 to extend forward (FramePack-Studio's video"
+            + " extension; with --variant f1), in place of --image: the output is its frames, then the new ones.")
+    String video;
+    @Option(names = "--video-context-frames", defaultValue = "" + Formats.VIDEO_CONTEXT_FRAMES_DEFAULT, description = "Of"
+            + " a video extension: FramePack-Studio's number of context frames (default ${DEFAULT-VALUE}).")
+    int videoContextFrames;
     @Option(names = "--prompt", defaultValue = "", description = "What happens in the video; timed prompts as in"
             + " FramePack-Studio: '[0s: a cat sits] [2s: the cat jumps] [4s-5s: it lands]'.")
     String prompt;
@@ -143,6 +149,8 @@ final class GenerateCommand implements Callable<Integer> {
                     .text("--prompt", prompt, Formats.PROMPT_MAX)
                     .text("--negative-prompt", negativePrompt, Formats.PROMPT_MAX)
                     .range("--prompt-blend-sections", promptBlendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
+                    .range("--video-context-frames", videoContextFrames, Formats.VIDEO_CONTEXT_FRAMES_MIN,
+                            Formats.VIDEO_CONTEXT_FRAMES_MAX)
                     .range("--checkpoint-every", checkpointEvery, 1, Integer.MAX_VALUE)
                     .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                     .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
@@ -207,10 +215,15 @@ final class GenerateCommand implements Callable<Integer> {
         if (models == null) {
             throw new InvalidInputException(InvalidInputException.INPUT, "give --model-dir, or --demo for the bundled tiny model");
         }
-        if (image == null && !demo) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "give --image");
+        if (image == null && video == null && !demo) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --image (or --video to extend one)");
         }
-        byte[] imageBytes = image != null ? ImageSources.file(image) : DemoModel.image();
+        if (image != null && video != null) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --image or --video, not both: a video"
+                    + " extension starts from the video's last frame");
+        }
+        byte[] videoBytes = video == null ? null : videoBytes(video);
+        byte[] imageBytes = videoBytes != null ? null : image != null ? ImageSources.file(image) : DemoModel.image();
         byte[] endImageBytes = endImage == null ? null : endImageBytes();
         double strength = endImageStrength == null ? InputSpec.DEFAULT_END_IMAGE_STRENGTH : endImageStrength;
         List<TimedPrompt> prompts;
@@ -221,10 +234,13 @@ final class GenerateCommand implements Callable<Integer> {
         }
         LoraSources.checkCount("--lora", loras.size());
         List<RenderPlan.Lora> scaledLoras = loras.stream().map(LoraSources::parse).toList();
-        String specHash = SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, endImageBytes,
-                endImageStrength, settings);
+        String specHash = videoBytes != null
+                ? SpecHash.ofLocalVideo(prompt, promptBlendSections, negativePrompt, videoBytes, videoContextFrames, settings)
+                : SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, endImageBytes,
+                        endImageStrength, settings);
         return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models, scaledLoras)),
-                new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes, endImageBytes, strength),
+                new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes, endImageBytes, strength,
+                        videoBytes == null ? null : new RenderPlan.Video(videoBytes, videoContextFrames)),
                 settings,
                 new RenderPlan.Outputs(baseName(out.toAbsolutePath()), checkpointEvery),
                 new RenderPlan.Resources(models, device, gpuMemory == null ? null : (long) (gpuMemory * (1L << 30)),
@@ -245,6 +261,17 @@ final class GenerateCommand implements Callable<Integer> {
         }
         return ImageSources.readEndImage(source, Path.of(System.getProperty("java.io.tmpdir")),
                 new ImageDownload(UrlPolicy.allowing(System.getenv(WorkerContract.URL_ALLOWLIST_ENV)), ImageDownload.Limits.DEFAULT));
+    }
+
+    /** The video's bytes from a file, or from an http(s) URL under the worker's download bounds. */
+    private static byte[] videoBytes(String source) throws IOException {
+        String lower = source.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            // The worker's bounds on size and time, and its policy: internal addresses only where allowed.
+            return new ImageDownload(UrlPolicy.allowing(System.getenv(WorkerContract.URL_ALLOWLIST_ENV)),
+                    ImageDownload.Limits.DEFAULT, "video").get(source);
+        }
+        return ImageSources.videoFile(Path.of(source));
     }
 
     /** Where the demo model unpacks: {@code FRAMEPACK_CACHE_DIR} (set by the launcher) or the temp directory. */

@@ -43,9 +43,17 @@ final class ImageDownload {
     private final Limits limits;
     private final HttpClient client;
 
+    /** What is downloaded, as messages name it. */
+    private final String what;
+
     ImageDownload(UrlPolicy policy, Limits limits) {
+        this(policy, limits, "image");
+    }
+
+    ImageDownload(UrlPolicy policy, Limits limits, String what) {
         this.policy = policy;
         this.limits = limits;
+        this.what = what;
         this.client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(limits.connect()).build();
     }
 
@@ -54,7 +62,7 @@ final class ImageDownload {
         try {
             uri = new URI(url);
         } catch (java.net.URISyntaxException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "image URL is invalid: " + e.getReason());
+            throw new InvalidInputException(InvalidInputException.INPUT, what + " URL is invalid: " + e.getReason());
         }
         long deadline = System.nanoTime() + limits.total().toNanos();
         for (int hop = 0; ; hop++) {
@@ -64,10 +72,10 @@ final class ImageDownload {
             if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
                 Optional<String> location = response.headers().firstValue("Location");
                 if (location.isEmpty()) {
-                    throw new IOException("cannot download image " + Urls.shown(uri) + ": HTTP " + status + " without a Location");
+                    throw new IOException("cannot download " + what + " " + Urls.shown(uri) + ": HTTP " + status + " without a Location");
                 }
                 if (hop == limits.maxRedirects()) {
-                    throw new InvalidInputException(InvalidInputException.INPUT, "image URL " + Urls.shown(uri)
+                    throw new InvalidInputException(InvalidInputException.INPUT, what + " URL " + Urls.shown(uri)
                             + " redirects more than " + limits.maxRedirects() + " times");
                 }
                 uri = uri.resolve(location.get());
@@ -75,10 +83,10 @@ final class ImageDownload {
             }
             if (status == 404 || status == 410) {
                 throw new InvalidInputException(InvalidInputException.INPUT,
-                        "image " + Urls.shown(uri) + " does not exist (HTTP " + status + ")");
+                        what + " " + Urls.shown(uri) + " does not exist (HTTP " + status + ")");
             }
             if (status != 200) {
-                throw new IOException("cannot download image " + Urls.shown(uri) + ": HTTP " + status);
+                throw new IOException("cannot download " + what + " " + Urls.shown(uri) + ": HTTP " + status);
             }
             return response.body();
         }
@@ -90,7 +98,7 @@ final class ImageDownload {
         try {
             request = HttpRequest.newBuilder(uri).GET().build();
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException(InvalidInputException.INPUT, "image URL " + Urls.shown(uri) + " is invalid: "
+            throw new InvalidInputException(InvalidInputException.INPUT, what + " URL " + Urls.shown(uri) + " is invalid: "
                     + e.getMessage());
         }
         CompletableFuture<HttpResponse<byte[]>> exchange = client.sendAsync(request, info -> {
@@ -103,11 +111,11 @@ final class ImageDownload {
                 long now = System.nanoTime();
                 long idleEnd = lastActivity.get() + limits.idle().toNanos();
                 if (now >= deadline) {
-                    throw new IOException("cannot download image " + Urls.shown(uri) + ": not done within "
+                    throw new IOException("cannot download " + what + " " + Urls.shown(uri) + ": not done within "
                             + seconds(limits.total()));
                 }
                 if (now >= idleEnd) {
-                    throw new IOException("cannot download image " + Urls.shown(uri) + ": the server sent nothing for "
+                    throw new IOException("cannot download " + what + " " + Urls.shown(uri) + ": the server sent nothing for "
                             + seconds(limits.idle()));
                 }
                 try {
@@ -120,7 +128,7 @@ final class ImageDownload {
             throw failure(uri, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while downloading image " + Urls.shown(uri), e);
+            throw new IOException("interrupted while downloading " + what + " " + Urls.shown(uri), e);
         } finally {
             exchange.cancel(true);
         }
@@ -136,7 +144,7 @@ final class ImageDownload {
                 : cause instanceof ConnectException ? "connection refused"
                 : cause instanceof HttpTimeoutException ? "timed out"
                 : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
-        return new IOException("cannot download image " + Urls.shown(uri) + ": " + reason, cause);
+        return new IOException("cannot download " + what + " " + Urls.shown(uri) + ": " + reason, cause);
     }
 
     private static String seconds(Duration duration) {
@@ -201,7 +209,7 @@ final class ImageDownload {
         }
 
         private InvalidInputException tooLarge() {
-            return BoundedReads.tooLarge("image " + Urls.shown(uri), limits.maxBytes());
+            return BoundedReads.tooLarge(what + " " + Urls.shown(uri), limits.maxBytes());
         }
     }
 }

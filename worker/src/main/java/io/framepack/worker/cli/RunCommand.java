@@ -107,6 +107,8 @@ final class RunCommand implements Callable<Integer> {
         }
         check.text("negativePrompt", job.negativePrompt, Formats.PROMPT_MAX)
                 .range("promptBlendSections", blendSections, 0, Formats.PROMPT_BLEND_SECTIONS_MAX)
+                .range("videoContextFrames", SpecHash.videoContextFrames(job.videoContextFrames),
+                        Formats.VIDEO_CONTEXT_FRAMES_MIN, Formats.VIDEO_CONTEXT_FRAMES_MAX)
                 .range("checkpointEvery", checkpointEvery, 1, Integer.MAX_VALUE)
                 .range("keepCheckpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                 .orThrow();
@@ -117,6 +119,14 @@ final class RunCommand implements Callable<Integer> {
         }
         ImageDownload download = new ImageDownload(UrlPolicy.allowing(env.get(WorkerContract.URL_ALLOWLIST_ENV)),
                 ImageDownload.Limits.DEFAULT);
+        RenderPlan.Video video = null;
+        if (job.video != null) {
+            byte[] mp4 = ImageSources.readVideo(job.video, scratch, new ImageDownload(
+                    UrlPolicy.allowing(env.get(WorkerContract.URL_ALLOWLIST_ENV)), ImageDownload.Limits.DEFAULT, "video"));
+            video = new RenderPlan.Video(mp4, SpecHash.videoContextFrames(job.videoContextFrames));
+            // The checkpoints' identity holds the video's content: other bytes at the same source start over.
+            specHash = SpecHash.withVideoContent(specHash, mp4);
+        }
         String keyPath = Stores.keyPath(job.jobId);
         Path uploads = JobRunner.uploadStaging(scratch, job.jobId);
         ObjectStore checkpoints = Stores.open(job.checkpoints, "checkpoint", keyPath, uploads);
@@ -125,9 +135,9 @@ final class RunCommand implements Callable<Integer> {
         RenderPlan plan = new RenderPlan(
                 new RenderPlan.Identity(job.jobId, specHash, Launch.modelId(Path.of(job.modelDir), loras)),
                 new RenderPlan.Inputs(prompts(job), blendSections, job.negativePrompt,
-                        ImageSources.read(job.image, scratch, download),
+                        video != null ? null : ImageSources.read(job.image, scratch, download),
                         job.endImage == null ? null : ImageSources.readEndImage(job.endImage, scratch, download),
-                        job.endImageStrength == null ? InputSpec.DEFAULT_END_IMAGE_STRENGTH : job.endImageStrength),
+                        job.endImageStrength == null ? InputSpec.DEFAULT_END_IMAGE_STRENGTH : job.endImageStrength, video),
                 job.render,
                 new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
                 new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes,

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
  * frame at 1×, then the window — and reads its context from the back of the history, where new
  * sections are appended. The history starts as 19 zero frames followed by the start latent.
  */
-public final class F1Schedule extends SectionSchedule {
+public sealed class F1Schedule extends SectionSchedule permits VideoExtensionSchedule {
 
     F1Schedule(int sections, int window) {
         super(sections, window);

@@ -89,13 +89,17 @@ public final class SectionLoop {
         return schedule;
     }
 
-    /** A fresh job state for the start latent {@code [1,16,1,h,w]} (the VAE-encoded start image). */
-    public SectionLoopState start(NDArray startLatent) {
-        if (startLatent.getShape().dimension() != 5 || startLatent.getShape().get(1) != LATENT_CHANNELS
-                || startLatent.getShape().get(2) != 1) {
-            throw new IllegalArgumentException("start latent must be [1,16,1,h,w], got " + startLatent.getShape());
+    /**
+     * A fresh job state for the initial latents {@code [1,16,T,h,w]}: the VAE-encoded start image
+     * ({@code T = 1}), or the video a {@link SectionSchedule#videoExtension} schedule continues.
+     */
+    public SectionLoopState start(NDArray initialLatents) {
+        Shape shape = initialLatents.getShape();
+        if (shape.dimension() != 5 || shape.get(1) != LATENT_CHANNELS || shape.get(2) != schedule.initialLatentFrames()) {
+            throw new IllegalArgumentException("initial latents must be [1,16," + schedule.initialLatentFrames()
+                    + ",h,w], got " + shape);
         }
-        return SectionLoopState.initial(schedule, startLatent, computeManager);
+        return SectionLoopState.initial(schedule, initialLatents, computeManager);
     }
 
     public boolean finished(SectionLoopState state) {

@@ -44,14 +44,30 @@ public final class SectionLoopState implements AutoCloseable {
         this.generatedLatentFrames = generatedLatentFrames;
     }
 
-    /** The state before the first section of {@code schedule}, for the start latent {@code [1,16,1,h,w]}. */
-    static SectionLoopState initial(SectionSchedule schedule, NDArray startLatent, NDManager parent) {
+    /**
+     * The state before the first section of {@code schedule}, for its initial latents
+     * {@code [1,16,T,h,w]}: the start latent ({@code T = 1}) or the latents of the video it extends.
+     */
+    static SectionLoopState initial(SectionSchedule schedule, NDArray initialLatents, NDManager parent) {
         NDManager manager = parent.newSubManager(Device.cpu());
-        NDArray start = startLatent.toDevice(manager.getDevice(), true);
-        start.attach(manager);
-        NDArray start32 = start.toType(DataType.FLOAT32, true);
-        NDArray history = schedule.initialHistory(start32);
-        start32.close();
+        NDArray initial = initialLatents.toDevice(manager.getDevice(), true);
+        initial.attach(manager);
+        NDArray start = initial;
+        if (schedule.initialLatentFrames() > 1) {
+            // The start latent is one frame of the video's: the state keeps a copy of its own.
+            try (NDArray view = schedule.startLatentOf(initial)) {
+                start = view.duplicate();
+            }
+            start.attach(manager);
+        }
+        NDArray initial32 = initial.toType(DataType.FLOAT32, true);
+        NDArray history = schedule.initialHistory(initial32);
+        if (history != initial32) {
+            initial32.close();
+        }
+        if (start != initial) {
+            initial.close();
+        }
         return new SectionLoopState(manager, start, history, null, 0, schedule.initialGeneratedFrames());
     }
 
@@ -73,8 +89,9 @@ public final class SectionLoopState implements AutoCloseable {
         int frames = schedule.generatedFramesAfter(sections);
         long historyFrames = SectionSchedule.frameCount(history);
         // The latents must be what the schedule makes of that many sections, or a resume would skip or repeat some.
-        if (historyFrames != SectionSchedule.CONTEXT_FRAMES + frames) {
-            throw new IllegalArgumentException("saved latent history holds " + (historyFrames - SectionSchedule.CONTEXT_FRAMES)
+        long notGenerated = schedule.historyFramesAfter(0) - schedule.generatedFramesAfter(0);
+        if (historyFrames != notGenerated + frames) {
+            throw new IllegalArgumentException("saved latent history holds " + (historyFrames - notGenerated)
                     + " generated frames, but " + sections + " completed sections of this job make " + frames);
         }
         if (history.getDataType() != DataType.FLOAT32 || start.getShape().get(SectionSchedule.TIME_AXIS) != 1) {

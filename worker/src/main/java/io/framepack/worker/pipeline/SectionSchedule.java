@@ -56,6 +56,14 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
         return new F1Schedule(sections, window);
     }
 
+    /**
+     * FramePack-Studio's forward extension of a video whose {@code videoLatentFrames} latents are
+     * the history, with {@code cleanedFrames} context frames of its 1× kind (start latent included).
+     */
+    public static SectionSchedule videoExtension(int sections, int window, int videoLatentFrames, int cleanedFrames) {
+        return new VideoExtensionSchedule(sections, window, videoLatentFrames, cleanedFrames);
+    }
+
     public int sections() {
         return sections;
     }
@@ -83,8 +91,23 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
     /** Token time positions of section {@code section} (0-based, in generation order). */
     public abstract SectionIndices indices(int section);
 
-    /** The history before the first section, for the float32 start latent {@code [1,16,1,h,w]}. */
-    abstract NDArray initialHistory(NDArray startLatent);
+    /** The history before the first section, for the float32 initial latents (see {@link #initialLatentFrames}). */
+    abstract NDArray initialHistory(NDArray initialLatents);
+
+    /** Latent frames a job starts from: the start latent alone, or a whole video's. */
+    public int initialLatentFrames() {
+        return 1;
+    }
+
+    /** The start latent {@code [1,16,1,h,w]} among the initial latents. */
+    NDArray startLatentOf(NDArray initialLatents) {
+        return initialLatents;
+    }
+
+    /** Frames of the latent history after the first {@code completed} sections: the padding and the generated ones. */
+    public int historyFramesAfter(int completed) {
+        return CONTEXT_FRAMES + generatedFramesAfter(completed);
+    }
 
     /** Generated frames the initial history already counts (the start latent in F1). */
     abstract int initialGeneratedFrames();

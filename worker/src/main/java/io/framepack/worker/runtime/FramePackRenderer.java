@@ -25,8 +25,11 @@ import io.framepack.worker.model.ModelDirectoryException;
 import io.framepack.worker.pipeline.Conditioning;
 import io.framepack.worker.pipeline.EndFrame;
 import io.framepack.worker.pipeline.SectionLoop;
+import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.pipeline.VideoExtensionSchedule;
 import io.framepack.worker.pipeline.TransformerVelocity;
 import io.framepack.worker.prompt.PromptTimeline;
+import io.framepack.worker.runtime.input.Mp4Frames;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.sampling.SeededNoise;
@@ -77,8 +80,15 @@ public final class FramePackRenderer implements Renderer {
         // Read before anything is loaded: what this render may use of the device.
         MemoryPlan.Budget budget = MemoryPlan.Budget.of(plan.resources().gpuMemoryBytes(), device);
         Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
-        RgbImage image = startImage(plan.inputs().startImage(), settings.resolution);
+        List<RgbImage> videoFrames = plan.inputs().video() == null ? null
+                : Mp4Frames.decode(plan.inputs().video().mp4(), Mp4Frames.Limits.DEFAULT,
+                frame -> toRenderSize(frame, settings.resolution));
+        List<RgbImage> encodedFrames = videoFrames == null ? null : encodedFrames(videoFrames);
+        // SigLIP sees the start image, or the first frame of the video that is encoded (as FramePack-Studio).
+        RgbImage image = videoFrames == null ? startImage(plan.inputs().startImage(), settings.resolution)
+                : encodedFrames.get(0);
         RgbImage endImage = plan.inputs().endImage() == null ? null : endImage(plan.inputs().endImage(), image);
+        SectionSchedule schedule = videoFrames == null ? plan.schedule() : plan.extensionSchedule(encodedFrames.size() / 4);
         NDManager manager = NDManager.newBaseManager(device);
         Kernels kernels = Kernels.load();
         try (SafetensorsWeights transformerWeights = SafetensorsWeights.open(models.path(Component.TRANSFORMER),
@@ -90,31 +100,34 @@ public final class FramePackRenderer implements Renderer {
             MemoryPlan memory = MemoryPlan.choose(budget, encoderBytes(models, kernels),
                     parameterBytes(transformerWeights, precision), transformerConfig.innerDim(), image.height(),
                     image.width(), settings.latentWindowSize);
+            String encoding = "Encoding the prompt and the " + (videoFrames == null ? "start image" : "input video");
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Encoding, memory.cpuEncoders()
-                    ? "Encoding the prompt and the start image on the CPU (the encoders do not fit the GPU budget)"
-                    : "Encoding the prompt and the start image"));
-            PromptTimeline timeline = plan.promptTimeline();
+                    ? encoding + " on the CPU (the encoders do not fit the GPU budget)" : encoding));
+            PromptTimeline timeline = plan.promptTimeline(schedule);
             Encoded encoded = memory.cpuEncoders() ? encodedOnCpu(plan, timeline, models, image, precision, kernels,
                     manager) : encoded(plan, timeline, models, image, precision, kernels, manager);
             Conditioning conditioning = new Conditioning(SectionPrompts.of(timeline, encoded.prompts(),
-                    plan.schedule().sections()), encoded.negative(), encoded.imageEmbeddings());
+                    schedule.sections()), encoded.negative(), encoded.imageEmbeddings());
             progress.on(new ProgressEvent.Phase(WorkerProgress.State.Loading, "Loading the VAE and the transformer"));
             HunyuanVideoVae vae = HunyuanVideoVae.open(models.path(Component.VAE), kernels, manager, true);
             vae.useSpatialTiling(memory.tiledVae() ? SpatialTiling.OFFICIAL : null);
-            NDArray startLatent = vae.encodeStartLatent(pixels(image, manager), false, settings.seed);
-            // Its posterior is sampled as the start image's, from a noise stream of its own.
-            EndFrame endFrame = endImage == null ? null : new EndFrame(vae.encodeStartLatent(pixels(endImage, manager), false,
-                    settings.seed ^ END_IMAGE_NOISE), plan.inputs().endImageStrength());
+            // The start latent, or the video's latents (their last is the start latent), from the job's seed.
+            NDArray initialLatents = videoFrames == null
+                    ? vae.encodeStartLatent(pixels(List.of(image), manager), false, settings.seed)
+                    : vae.encodeVideoLatents(pixels(encodedFrames, manager), settings.seed);
+            // The end image's posterior is sampled as the start image's, from a noise stream of its own.
+            EndFrame endFrame = endImage == null ? null : new EndFrame(vae.encodeStartLatent(pixels(List.of(endImage), manager),
+                    false, settings.seed ^ END_IMAGE_NOISE), plan.inputs().endImageStrength());
             PackedTransformer transformer = PackedTransformer.load(transformerWeights, loras, transformerConfig, kernels,
                     manager, memory.transformer());
             progress.on(new ProgressEvent.MemoryPlanned(memory.tier(),
                     memory.describe(transformer.residentBlocks(), transformer.blockCount())));
             SectionLoop loop = new SectionLoop(
-                    new SectionLoop.Job(plan.schedule(), plan.sampling(), conditioning, new SeededNoise(settings.seed),
+                    new SectionLoop.Job(schedule, plan.sampling(), conditioning, new SeededNoise(settings.seed),
                             endFrame),
                     new SectionLoop.Models(new TransformerVelocity(transformer, plan.teaCacheThreshold()),
                             new Numerics(precision, kernels), vae::decode), manager);
-            return new FramePackSession(loop, vae, startLatent, settings.steps, manager,
+            return new FramePackSession(loop, vae, initialLatents, videoFrames, settings.steps, manager,
                     warning -> progress.on(new ProgressEvent.Warning(warning)), () -> {
                 transformer.close();
                 vae.close();
@@ -265,6 +278,11 @@ public final class FramePackRenderer implements Renderer {
      */
     static RgbImage startImage(byte[] bytes, int resolution) {
         RgbImage decoded = decoded(bytes, "the start image");
+        return toRenderSize(decoded, resolution);
+    }
+
+    /** An image (the start image, a frame of the input video) resized and cropped into its bucket at {@code resolution}. */
+    public static RgbImage toRenderSize(RgbImage decoded, int resolution) {
         if (resolution == 640) {
             return StartImage.toBucket(decoded);
         }
@@ -290,17 +308,36 @@ public final class FramePackRenderer implements Renderer {
         }
     }
 
-    /** Pixels {@code [1,3,1,H,W]}: {@code u8 / 127.5 − 1} in float32, as the demo feeds the VAE. */
-    static NDArray pixels(RgbImage image, NDManager manager) {
-        int plane = image.width() * image.height();
-        float[] values = new float[3 * plane];
-        byte[] rgb = image.pixels();
-        for (int i = 0; i < plane; i++) {
-            for (int c = 0; c < 3; c++) {
-                values[c * plane + i] = (rgb[i * 3 + c] & 0xFF) / 127.5f - 1f;
+    /**
+     * The frames of the input video the VAE encodes, as FramePack-Studio: the last
+     * {@code min(T, 108)}, cut down to a multiple of 4.
+     */
+    private static List<RgbImage> encodedFrames(List<RgbImage> frames) {
+        int encoded = VideoExtensionSchedule.encodedFrames(frames.size());
+        int needed = 4 * VideoExtensionSchedule.MIN_VIDEO_LATENT_FRAMES;
+        if (encoded < needed) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "the input video has " + frames.size()
+                    + " frames; extending one needs at least " + needed + " (its context: "
+                    + VideoExtensionSchedule.MIN_VIDEO_LATENT_FRAMES + " latent frames of 4 each)");
+        }
+        return frames.subList(frames.size() - encoded, frames.size());
+    }
+
+    /** Pixels {@code [1,3,T,H,W]} of frames of one size: {@code u8 / 127.5 − 1} in float32, as the demo feeds the VAE. */
+    static NDArray pixels(List<RgbImage> frames, NDManager manager) {
+        RgbImage first = frames.get(0);
+        int plane = first.width() * first.height();
+        int count = frames.size();
+        float[] values = new float[Math.multiplyExact(3 * count, plane)];
+        for (int t = 0; t < count; t++) {
+            byte[] rgb = frames.get(t).pixels();
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    values[(c * count + t) * plane + i] = (rgb[i * 3 + c] & 0xFF) / 127.5f - 1f;
+                }
             }
         }
-        return manager.create(values, new Shape(1, 3, 1, image.height(), image.width()));
+        return manager.create(values, new Shape(1, 3, count, first.height(), first.width()));
     }
 
     /** Every component checked (files, headers, shapes against configs) before anything is loaded. */

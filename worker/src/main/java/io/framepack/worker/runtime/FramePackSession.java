@@ -2,6 +2,7 @@ package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.framepack.worker.image.RgbImage;
 import io.framepack.worker.pipeline.GenerationListener;
 import io.framepack.worker.pipeline.NonFiniteValuesException;
 import io.framepack.worker.pipeline.SectionLoop;
@@ -35,23 +36,29 @@ public final class FramePackSession implements RenderSession {
     private final NDManager manager;
     private final int steps;
     private final AutoCloseable resources;
+    private final List<RgbImage> leadingFrames;
     private SectionLoopState state;
 
     /**
      * @param decoder     the VAE, tiled as the memory plan chose; a restored checkpoint's choice wins
-     * @param startLatent the VAE-encoded start image; replaced by the saved one on {@link #restore}
-     * @param warnings    told when a restore overrides the plan's tiling
-     * @param resources   models and memory this render owns, closed with it
+     * @param initialLatents the VAE-encoded start image, or the video the schedule extends; replaced
+     *                       by the saved state on {@link #restore}
+     * @param leadingFrames  the input video's frames at the render's size, which the output starts
+     *                       with; null for a render from a start image
+     * @param warnings       told when a restore overrides the plan's tiling
+     * @param resources      models and memory this render owns, closed with it
      */
-    public FramePackSession(SectionLoop loop, HunyuanVideoVae decoder, NDArray startLatent, int steps, NDManager manager,
-                           Consumer<String> warnings, AutoCloseable resources) {
+    public FramePackSession(SectionLoop loop, HunyuanVideoVae decoder, NDArray initialLatents,
+                            List<RgbImage> leadingFrames, int steps, NDManager manager, Consumer<String> warnings,
+                            AutoCloseable resources) {
         this.loop = loop;
         this.decoder = decoder;
         this.warnings = warnings;
         this.manager = manager;
         this.steps = steps;
         this.resources = resources;
-        this.state = loop.start(startLatent);
+        this.leadingFrames = leadingFrames == null ? null : List.copyOf(leadingFrames);
+        this.state = loop.start(initialLatents);
     }
 
     @Override
@@ -150,7 +157,14 @@ public final class FramePackSession implements RenderSession {
         if (pixels == null) {
             throw new IllegalStateException("no section has been decoded yet");
         }
-        return pixels;
+        if (leadingFrames == null) {
+            return pixels;
+        }
+        // As FramePack-Studio's combined video: the input's frames, then the new ones.
+        NDArray input = FramePackRenderer.pixels(leadingFrames, pixels.getManager()).toType(pixels.getDataType(), false);
+        NDArray video = input.concat(pixels, 2);
+        input.close();
+        return video;
     }
 
     @Override

@@ -23,6 +23,13 @@ import java.util.List;
  */
 public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settings, Outputs outputs, Resources resources) {
 
+    public RenderPlan {
+        if (inputs.video() != null && settings.variant != RenderSettings.Variant.f1) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "extending a video samples forward from its"
+                    + " end: set the variant to f1 (inverted sampling renders the end first and has no video to end on)");
+        }
+    }
+
     /**
      * @param jobId    stable identity; names the checkpoints' owner and the output's claim
      * @param specHash hash of everything that defines the pixels
@@ -36,28 +43,55 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
      *                            prompt), through LLaMA and CLIP, each distinct text once
      * @param promptBlendSections sections over which a prompt change is blended, 0 for none
      * @param negativePrompt      encoded only for real classifier-free guidance ({@code cfg} above 1)
-     * @param startImage          the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE
+     * @param startImage          the first frame's encoded bytes (PNG, JPEG, WebP), through SigLIP and the VAE;
+     *                            null when the render extends a video
      * @param endImage            the last frame's encoded bytes, through the VAE only (inverted sampling), or null
      * @param endImageStrength    what the end latent is multiplied by, 0 to 1 (1: as it is)
+     * @param video               the video the render continues, or null for a render from its start image
      */
     public record Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage,
-                         byte[] endImage, double endImageStrength) {
+                         byte[] endImage, double endImageStrength, Video video) {
         public Inputs {
             if (prompts.isEmpty()) {
                 throw new InvalidInputException(InvalidInputException.INPUT, "a render needs at least one prompt");
             }
+            if ((startImage == null) == (video == null)) {
+                throw new InvalidInputException(InvalidInputException.INPUT,
+                        "a render starts from an image or extends a video: give exactly one of them");
+            }
             prompts = List.copyOf(prompts);
         }
 
-        /** Without an end image. */
+        /** A render from a start image. */
         public Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage) {
-            this(prompts, promptBlendSections, negativePrompt, startImage, null, InputSpec.DEFAULT_END_IMAGE_STRENGTH);
+            this(prompts, promptBlendSections, negativePrompt, startImage, null, InputSpec.DEFAULT_END_IMAGE_STRENGTH, null);
+        }
+
+        /** A render from a start image to an end image. */
+        public Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, byte[] startImage,
+                      byte[] endImage, double endImageStrength) {
+            this(prompts, promptBlendSections, negativePrompt, startImage, endImage, endImageStrength, null);
+        }
+
+        /** A render that extends a video. */
+        public Inputs(List<TimedPrompt> prompts, int promptBlendSections, String negativePrompt, Video video) {
+            this(prompts, promptBlendSections, negativePrompt, null, null, InputSpec.DEFAULT_END_IMAGE_STRENGTH, video);
         }
 
         /** One prompt for the whole video. */
         public Inputs(String prompt, String negativePrompt, byte[] startImage) {
             this(List.of(TimedPrompt.whole(prompt)), 0, negativePrompt, startImage);
         }
+    }
+
+    /**
+     * A video to extend, as FramePack-Studio's video extension: its frames in the render's size are
+     * the output's first frames, its last encoded frames the history the sections continue.
+     *
+     * @param mp4           the file's bytes
+     * @param contextFrames Studio's "number of context frames": the 1× context, start latent included
+     */
+    public record Video(byte[] mp4, int contextFrames) {
     }
 
     /**
@@ -104,9 +138,21 @@ public record RenderPlan(Identity identity, Inputs inputs, RenderSettings settin
                 ? SectionSchedule.f1(sections, window) : SectionSchedule.inverted(sections, window);
     }
 
+    /** The sections that extend a video of {@code videoLatentFrames} encoded latents, forward from its end. */
+    public SectionSchedule extensionSchedule(int videoLatentFrames) {
+        int window = settings.latentWindowSize;
+        return SectionSchedule.videoExtension(SectionSchedule.sectionCount(settings.seconds, window), window,
+                videoLatentFrames, inputs.video().contextFrames());
+    }
+
     /** Which prompt, or blend of two, conditions each section of {@link #schedule()}. */
     public PromptTimeline promptTimeline() {
-        return PromptTimeline.of(inputs.prompts(), settings.seconds, schedule(), inputs.promptBlendSections());
+        return promptTimeline(schedule());
+    }
+
+    /** Which prompt, or blend of two, conditions each section of {@code schedule}. */
+    public PromptTimeline promptTimeline(SectionSchedule schedule) {
+        return PromptTimeline.of(inputs.prompts(), settings.seconds, schedule, inputs.promptBlendSections());
     }
 
     /** Each section's sampler: steps, distilled guidance, real CFG and its rescale. */

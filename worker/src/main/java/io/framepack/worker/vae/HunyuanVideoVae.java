@@ -2,7 +2,10 @@ package io.framepack.worker.vae;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.tensor.Kernels;
 import io.framepack.worker.tensor.Precision;
@@ -147,10 +150,53 @@ public final class HunyuanVideoVae implements AutoCloseable {
      * {@code seed}, or the posterior mean when {@code useMean}.
      */
     public NDArray encodeStartLatent(NDArray pixels, boolean useMean, long seed) {
+        return scaledLatents(pixels, useMean, seed, this::encode);
+    }
+
+    /** Frames FramePack-Studio's {@code video_encode} hands the VAE at once ({@code vae_batch_size}). */
+    public static final int VIDEO_BATCH_FRAMES = 16;
+
+    /**
+     * A video's latents as FramePack-Studio's {@code video_encode} makes them: pixels
+     * {@code [1,3,T,H,W]} ({@code T} a multiple of 4) encoded in batches of {@link #VIDEO_BATCH_FRAMES}
+     * frames, each causal from its own first frame, posterior sampled with noise of {@code seed} (see
+     * {@link #encodeStartLatent}) and scaled; float32 {@code [1,16,T/4,h,w]}.
+     */
+    public NDArray encodeVideoLatents(NDArray pixels, long seed) {
+        return scaledLatents(pixels, false, seed, this::encodeInBatches);
+    }
+
+    /** The posterior of {@link #encodeVideoLatents}: the batches' posteriors joined along time. */
+    public Posterior encodeInBatches(NDArray pixels) {
+        long frames = pixels.getShape().get(2);
+        if (pixels.getShape().dimension() != 5 || frames % 4 != 0) {
+            throw new IllegalArgumentException("video pixels must be [1, 3, T, H, W] with T a multiple of 4, got "
+                    + pixels.getShape());
+        }
+        NDList means = new NDList();
+        NDList stds = new NDList();
+        try (NDManager batches = pixels.getManager().newSubManager()) {
+            for (long from = 0; from < frames; from += VIDEO_BATCH_FRAMES) {
+                NDArray batch = pixels.get(new NDIndex().addAllDim(2).addSliceDim(from, Math.min(frames, from + VIDEO_BATCH_FRAMES)));
+                batch.attach(batches);
+                Posterior posterior = encode(batch);
+                posterior.mean().attach(batches);
+                posterior.std().attach(batches);
+                means.add(posterior.mean());
+                stds.add(posterior.std());
+            }
+            Posterior joined = new Posterior(NDArrays.concat(means, 2), NDArrays.concat(stds, 2));
+            joined.mean().attach(pixels.getManager());
+            joined.std().attach(pixels.getManager());
+            return joined;
+        }
+    }
+
+    private NDArray scaledLatents(NDArray pixels, boolean useMean, long seed, Function<NDArray, Posterior> encoding) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray input = pixels.toDevice(manager.getDevice(), true);
             input.attach(scope);
-            try (Posterior posterior = encode(input)) {
+            try (Posterior posterior = encoding.apply(input)) {
                 NDArray latent = useMean ? posterior.mean()
                         : posterior.sample(Posterior.seededNoise(seed, posterior.mean().getShape(), scope));
                 NDArray scaled = latent.mul((float) config.scalingFactor()).toType(DataType.FLOAT32, false);

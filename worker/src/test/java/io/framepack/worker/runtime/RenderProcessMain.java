@@ -4,11 +4,14 @@ import io.framepack.api.v1alpha1.RenderSettings;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.prompt.TimedPromptParser;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
+import io.framepack.worker.runtime.input.TestVideos;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.LimitedChannel;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +51,8 @@ public final class RenderProcessMain {
         Path models = null;
         if (renderer.startsWith("tiny-")) {
             // The bundled tiny model: 3 sections of 3 steps at 64-pixel scale.
-            settings.variant = renderer.equals("tiny-f1") ? RenderSettings.Variant.f1 : RenderSettings.Variant.inverted;
+            settings.variant = renderer.equals("tiny-f1") || renderer.equals("tiny-video") ? RenderSettings.Variant.f1
+                    : RenderSettings.Variant.inverted;
             settings.seconds = 3.6;
             settings.steps = 3;
             settings.resolution = DemoModel.RESOLUTION;
@@ -61,6 +65,8 @@ public final class RenderProcessMain {
                             new RenderPlan.Lora(LORAS.resolve("lora1_kohya.safetensors"), 0.8),
                             new RenderPlan.Lora(LORAS.resolve("lora2_kohya.safetensors"), -0.5))));
             case "tiny-end" -> TinyPlans.of(renderer, settings, END_IMAGE, models, null);
+            case "tiny-video" -> TinyPlans.of(renderer, settings, new RenderPlan.Inputs(
+                    TimedPromptParser.parse("a cat walks on"), 0, "", inputVideo(output)), models, null);
             default -> TinyPlans.of(renderer, settings, models, null);
         };
         ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
@@ -73,7 +79,8 @@ public final class RenderProcessMain {
     /**
      * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
      * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-lora} (inverted, two LoRAs),
-     * {@code tiny-end} (inverted, an end image).
+     * {@code tiny-end} (inverted, an end image),
+     * {@code tiny-video} (f1, extending a video).
      */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {
@@ -89,6 +96,18 @@ public final class RenderProcessMain {
             };
         }
         return new FramePackRenderer();
+    }
+
+    /**
+     * {@code tiny-video}'s input: 24 frames of 96x64, made once beside the test's runs so that
+     * every run (the reference and each resume) extends the same bytes.
+     */
+    private static RenderPlan.Video inputVideo(Path output) throws IOException {
+        Path file = output.getParent().resolveSibling("input.mp4");
+        if (!Files.exists(file)) {
+            Files.write(file, TestVideos.h264(file.getParent(), 96, 64, 24));
+        }
+        return new RenderPlan.Video(Files.readAllBytes(file), 5);
     }
 
     private static void stall(Path path) {

@@ -138,10 +138,10 @@ class ResumeProcessTest {
      * section, SIGKILL right after the second checkpoint, then it finishes. Its final state
      * (latents, pixel history) equals an uninterrupted render's, and so does its MP4, byte for byte. {@code walk} is the
      * runner with a small computation; {@code tiny-*} the real renderer on the bundled tiny model,
-     * for both schedules, with timed, blended prompts, and with two LoRAs merged at load, and with an end image.
+     * for both schedules, with timed, blended prompts, with two LoRAs merged at load, with an end image, and extending a video.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"walk", "tiny-inverted", "tiny-f1", "tiny-timed", "tiny-lora", "tiny-end"})
+    @ValueSource(strings = {"walk", "tiny-inverted", "tiny-f1", "tiny-timed", "tiny-lora", "tiny-end", "tiny-video"})
     void killedEveryWayAndResumedRendersTheSameVideo(String renderer) throws IOException {
         Path reference = dir.resolve("reference");
         assertThat(finish(renderer, reference.resolve("ckpt"), reference.resolve("out")).path("resumedFromSection").isNull())
