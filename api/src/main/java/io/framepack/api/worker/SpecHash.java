@@ -35,8 +35,21 @@ public final class SpecHash {
 
     /** A cluster render's: the image by its source, as the resource names it. */
     public static String of(WorkerJob job) {
-        return of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt, job.image,
-                job.render);
+        String hash = of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt,
+                job.image, job.render);
+        return job.from == null ? hash : rerolled(hash, job.from.jobId, job.from.section == null ? 0 : job.from.section);
+    }
+
+    /**
+     * The hash of a re-roll of {@code source}'s first {@code section} sections with the settings
+     * {@code hash} identifies: its video's start is the source's, so the source is part of it.
+     */
+    public static String rerolled(String hash, String source, int section) {
+        Map<String, Object> defining = new LinkedHashMap<>();
+        defining.put("spec", hash);
+        defining.put("from", source);
+        defining.put("section", section);
+        return digest(defining);
     }
 
     /**
@@ -63,6 +76,10 @@ public final class SpecHash {
         defining.put("negativePrompt", negativePrompt);
         defining.put("image", image);
         defining.put("render", render);
+        return digest(defining);
+    }
+
+    private static String digest(Map<String, Object> defining) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
             return HexFormat.of().formatHex(digest, 0, BYTES);

@@ -45,6 +45,9 @@ public class WorkerJob {
     /** GPU memory the worker may use, in bytes ({@code spec.resources.gpuMemory}); null: what the device has free. */
     public Long gpuMemoryBytes;
 
+    /** The render this one re-rolls ({@code spec.from}), or null for a render from the first section. */
+    public RerollFrom from;
+
     /** Start image, exactly one field set. */
     public static class ImageInput {
         public String url;
@@ -53,6 +56,15 @@ public class WorkerJob {
         public S3Location s3;
         /** Base64 image bytes. */
         public String inline;
+    }
+
+    /**
+     * Where a re-roll starts: the checkpoint after {@code section} finished sections of the render
+     * {@code jobId}, in this job's checkpoint storage.
+     */
+    public static class RerollFrom {
+        public String jobId;
+        public Integer section;
     }
 
     /** A directory (mounted volume) or an S3 prefix, exactly one set. */

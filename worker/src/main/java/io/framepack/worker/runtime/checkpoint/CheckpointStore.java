@@ -25,6 +25,8 @@ import java.util.function.Consumer;
 public final class CheckpointStore {
     private final ObjectStore store;
     private final Retention retention;
+    /** Where this render was re-rolled from, or null. */
+    private final Reroll reroll;
     private final SharedStores shared;
     /** Other renders' stores opened for their shared blocks, by location. */
     private final Map<String, ObjectStore> opened = new HashMap<>();
@@ -33,14 +35,25 @@ public final class CheckpointStore {
 
     /** @param keep number of complete checkpoints kept (older ones are deleted after a newer one is complete) */
     public CheckpointStore(ObjectStore store, int keep) {
-        this(store, keep, SharedStores.NONE);
+        this(store, keep, null);
     }
 
-    /** @param shared where the blocks shared with other renders' checkpoints (a re-roll's) are read */
-    public CheckpointStore(ObjectStore store, int keep, SharedStores shared) {
+    /** @param reroll where this render starts when its store holds no checkpoint yet; null for the first section */
+    public CheckpointStore(ObjectStore store, int keep, Reroll reroll) {
         this.retention = new Retention(store, keep);
         this.store = store;
-        this.shared = shared;
+        this.reroll = reroll;
+        this.shared = reroll == null ? SharedStores.NONE : reroll.shared();
+    }
+
+    /**
+     * A re-roll's start: the checkpoint after {@code section} sections (counted as the status
+     * counts finished sections: 1 is after the first) in {@code source}, another render's store.
+     *
+     * @param shared where the blocks this render shares with others are read: {@code source}'s and
+     *               those its own checkpoints share
+     */
+    public record Reroll(ObjectStore source, int section, SharedStores shared) {
     }
 
     public String location() {
@@ -201,16 +214,21 @@ public final class CheckpointStore {
     }
 
     /**
-     * The checkpoint after {@code section} sections in {@code source}, another render's store, for
-     * a re-roll to start from: this store's checkpoints then share its settled blocks (held there,
-     * {@link Holds}) instead of copying them. Nothing else in {@code source} is written or deleted:
-     * its render may still be running.
+     * The checkpoint a re-roll starts from ({@link Reroll}): this store's checkpoints then share
+     * its settled blocks (held there, {@link Holds}) instead of copying them. Nothing else in the
+     * source is written or deleted: its render may still be running.
      *
      * @param modelId the model files' fingerprint, which must be the one the source rendered with
+     * @return empty when this render is no re-roll
      * @throws CheckpointMismatchException when there is no such checkpoint, every copy of it is
      *                                     corrupt, or it was made with other model files
      */
-    public Checkpoint loadRerollStart(ObjectStore source, int section, String modelId) throws IOException {
+    public Optional<Checkpoint> loadRerollStart(String modelId) throws IOException {
+        if (reroll == null) {
+            return Optional.empty();
+        }
+        ObjectStore source = reroll.source();
+        int section = reroll.section();
         List<String> groups = ObjectNames.completeGroupsNewestFirst(source.list(ObjectNames.GROUPS));
         String refused = "cannot re-roll from section " + section + " of " + source.location() + ": ";
         if (groups.isEmpty()) {
@@ -226,7 +244,7 @@ public final class CheckpointStore {
                             + loaded.checkpoint().identity().modelId() + ", now " + modelId + ")");
                 }
                 settled = loaded.settled();
-                return loaded.checkpoint();
+                return Optional.of(loaded.checkpoint());
             } catch (CorruptCheckpointException e) {
                 problems.add(source.locate(group) + ": " + e.getMessage());
             }

@@ -48,8 +48,10 @@ class RerollCheckpointsTest {
         return new CheckpointStore(new DirectoryStore(rootA()), keep);
     }
 
-    CheckpointStore storeB() {
-        return new CheckpointStore(new DirectoryStore(rootB()), 2, underDir());
+    /** B, re-rolled from A's checkpoint after {@code section} sections. */
+    CheckpointStore storeB(int section) {
+        return new CheckpointStore(new DirectoryStore(rootB()), 2,
+                new CheckpointStore.Reroll(new DirectoryStore(rootA()), section, underDir()));
     }
 
     void renderA(int sections) throws IOException {
@@ -63,9 +65,9 @@ class RerollCheckpointsTest {
     void aRerollStartsFromTheSourcesSectionAndReferencesItsBlocksInsteadOfCopyingThem() throws IOException {
         renderA(4);
         List<Path> blocksOfA = CheckpointBlocksTest.files(rootA(), "blocks");
-        CheckpointStore b = storeB();
+        CheckpointStore b = storeB(3);
 
-        Checkpoint start = b.loadRerollStart(new DirectoryStore(rootA()), 3, "model-a");
+        Checkpoint start = b.loadRerollStart("model-a").orElseThrow();
         assertThat(start.sectionsCompleted()).isEqualTo(3);
         assertThat(CheckpointFixtures.whole(start.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(3, END)).data());
@@ -80,7 +82,7 @@ class RerollCheckpointsTest {
         String manifest = Files.readString(CheckpointFixtures.manifestOf(rootB(), 5));
         assertThat(manifest).contains("\"store\" : \"" + rootA() + "\"");
 
-        Checkpoint resumed = storeB().loadLatest(B, warnings::add).orElseThrow();
+        Checkpoint resumed = storeB(3).loadLatest(B, warnings::add).orElseThrow();
         assertThat(resumed.sectionsCompleted()).isEqualTo(5);
         assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
@@ -90,8 +92,8 @@ class RerollCheckpointsTest {
     @Test
     void theSourcesRetentionKeepsTheBlocksARerollHolds() throws IOException {
         renderA(3);
-        CheckpointStore b = storeB();
-        b.loadRerollStart(new DirectoryStore(rootA()), 3, "model-a");
+        CheckpointStore b = storeB(3);
+        b.loadRerollStart("model-a").orElseThrow();
         b.save(CheckpointFixtures.growingVideo(B, 4, END));
         List<Path> heldBlocks = CheckpointBlocksTest.files(rootA(), "blocks");
         assertThat(Files.readString(rootA().resolve(ObjectNames.hold(rootB().toString())))).contains(rootB().toString());
@@ -103,7 +105,7 @@ class RerollCheckpointsTest {
         rewritingA.save(CheckpointFixtures.growingVideo(A, 5, END));
         assertThat(CheckpointBlocksTest.files(rootA(), "blocks")).containsAll(heldBlocks);
 
-        Checkpoint resumed = storeB().loadLatest(B, warnings::add).orElseThrow();
+        Checkpoint resumed = storeB(3).loadLatest(B, warnings::add).orElseThrow();
         assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(4, END)).data());
         assertThat(warnings).isEmpty();
@@ -132,21 +134,23 @@ class RerollCheckpointsTest {
     @Test
     void aRerollOfARerollReferencesTheFirstRendersBlocksToo() throws IOException {
         renderA(3);
-        CheckpointStore b = storeB();
-        b.loadRerollStart(new DirectoryStore(rootA()), 2, "model-a");
+        CheckpointStore b = storeB(2);
+        b.loadRerollStart("model-a").orElseThrow();
         b.save(CheckpointFixtures.growingVideo(B, 3, END));
         b.save(CheckpointFixtures.growingVideo(B, 4, END));
 
         Path rootC = dir.resolve("c");
-        CheckpointStore c = new CheckpointStore(new DirectoryStore(rootC), 2, underDir());
-        c.loadRerollStart(new DirectoryStore(rootB()), 4, "model-a");
+        CheckpointStore c = new CheckpointStore(new DirectoryStore(rootC), 2,
+                new CheckpointStore.Reroll(new DirectoryStore(rootB()), 4, underDir()));
+        c.loadRerollStart("model-a").orElseThrow();
         c.save(CheckpointFixtures.growingVideo(B, 5, END));
         String manifest = Files.readString(CheckpointFixtures.manifestOf(rootC, 5));
         assertThat(manifest).contains("\"store\" : \"" + rootA() + "\"").contains("\"store\" : \"" + rootB() + "\"");
         assertThat(new ObjectMapper().readTree(rootA().resolve(ObjectNames.hold(rootC.toString())).toFile())
                 .path("blocks").size()).isPositive();
 
-        Checkpoint resumed = new CheckpointStore(new DirectoryStore(rootC), 2, underDir()).loadLatest(B, warnings::add)
+        Checkpoint resumed = new CheckpointStore(new DirectoryStore(rootC), 2,
+                new CheckpointStore.Reroll(new DirectoryStore(rootB()), 4, underDir())).loadLatest(B, warnings::add)
                 .orElseThrow();
         assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
@@ -154,31 +158,31 @@ class RerollCheckpointsTest {
 
     @Test
     void aSourceWithoutCheckpointsOrNotAtTheSectionIsRefusedNamingWhatItKeeps() throws IOException {
-        assertThatThrownBy(() -> storeB().loadRerollStart(new DirectoryStore(rootA()), 2, "model-a"))
+        assertThatThrownBy(() -> storeB(2).loadRerollStart("model-a"))
                 .isInstanceOf(CheckpointMismatchException.class).hasMessageContaining("holds no checkpoint");
 
         CheckpointStore a = storeA(2);
         for (int k = 1; k <= 4; k++) {
             a.save(CheckpointFixtures.growingVideo(A, k, END));
         }
-        assertThatThrownBy(() -> storeB().loadRerollStart(new DirectoryStore(rootA()), 2, "model-a"))
+        assertThatThrownBy(() -> storeB(2).loadRerollStart("model-a"))
                 .isInstanceOf(CheckpointMismatchException.class)
                 .hasMessageContaining("keeps the checkpoints after sections [3, 4], none after section 2");
-        assertThatThrownBy(() -> storeB().loadRerollStart(new DirectoryStore(rootA()), 5, "model-a"))
+        assertThatThrownBy(() -> storeB(5).loadRerollStart("model-a"))
                 .hasMessageContaining("has not reached it yet");
     }
 
     @Test
     void aSourceOfOtherModelFilesOrACorruptCheckpointIsRefused() throws IOException {
         renderA(3);
-        assertThatThrownBy(() -> storeB().loadRerollStart(new DirectoryStore(rootA()), 3, "model-b"))
+        assertThatThrownBy(() -> storeB(3).loadRerollStart("model-b"))
                 .isInstanceOf(CheckpointMismatchException.class).hasMessageContaining("different model files");
 
         Path block = CheckpointBlocksTest.files(rootA(), "blocks").get(0);
         byte[] bytes = Files.readAllBytes(block);
         bytes[3] ^= 1;
         Files.write(block, bytes);
-        assertThatThrownBy(() -> storeB().loadRerollStart(new DirectoryStore(rootA()), 3, "model-a"))
+        assertThatThrownBy(() -> storeB(3).loadRerollStart("model-a"))
                 .isInstanceOf(CheckpointMismatchException.class).hasMessageContaining("corrupt")
                 .hasMessageContaining("fails its SHA-256 check");
     }
@@ -186,11 +190,12 @@ class RerollCheckpointsTest {
     @Test
     void aManifestNamingAStoreOutsideTheCheckpointStorageIsSkipped() throws IOException {
         renderA(3);
-        CheckpointStore b = storeB();
-        b.loadRerollStart(new DirectoryStore(rootA()), 3, "model-a");
+        CheckpointStore b = storeB(3);
+        b.loadRerollStart("model-a").orElseThrow();
         b.save(CheckpointFixtures.growingVideo(B, 4, END));
 
-        CheckpointStore confined = new CheckpointStore(new DirectoryStore(rootB()), 2, location -> Optional.empty());
+        CheckpointStore confined = new CheckpointStore(new DirectoryStore(rootB()), 2,
+                new CheckpointStore.Reroll(new DirectoryStore(rootA()), 3, location -> Optional.empty()));
         assertThat(confined.loadLatest(B, warnings::add)).isEmpty();
         assertThat(warnings).singleElement().asString().contains("which this job's checkpoint storage does not hold");
     }
@@ -198,8 +203,8 @@ class RerollCheckpointsTest {
     @Test
     void aLostSourceBlockIsWrittenAgainByTheRerollsNextSave() throws IOException {
         renderA(3);
-        CheckpointStore b = storeB();
-        b.loadRerollStart(new DirectoryStore(rootA()), 3, "model-a");
+        CheckpointStore b = storeB(3);
+        b.loadRerollStart("model-a").orElseThrow();
         ObjectStore rawA = new DirectoryStore(rootA());
         for (String key : rawA.list(ObjectNames.BLOCKS)) {
             rawA.delete(key);
@@ -208,7 +213,7 @@ class RerollCheckpointsTest {
 
         b.save(CheckpointFixtures.growingVideo(B, 5, END));
         assertThat(Files.readString(CheckpointFixtures.manifestOf(rootB(), 5))).doesNotContain("\"store\"");
-        assertThat(CheckpointFixtures.whole(storeB().loadLatest(B, warnings::add).orElseThrow().tensors().get("video")).data())
+        assertThat(CheckpointFixtures.whole(storeB(3).loadLatest(B, warnings::add).orElseThrow().tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
     }
 }

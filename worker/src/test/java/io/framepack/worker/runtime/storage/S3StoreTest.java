@@ -150,8 +150,9 @@ class S3StoreTest {
         }
         List<String> blocksOfA = sourceStore.list("blocks/");
 
-        CheckpointStore b = new CheckpointStore(rerollStore, 2, inTeam);
-        b.loadRerollStart(sourceStore, 3, "model");
+        CheckpointStore.Reroll fromA = new CheckpointStore.Reroll(sourceStore, 3, inTeam);
+        CheckpointStore b = new CheckpointStore(rerollStore, 2, fromA);
+        b.loadRerollStart("model").orElseThrow();
         b.save(CheckpointFixtures.growingVideo(reroll, 4, FrameTensor.SettledEnd.END));
         new CheckpointStore(sourceStore, 1).save(CheckpointFixtures.growingVideo(source, 4, FrameTensor.SettledEnd.END));
 
@@ -162,7 +163,7 @@ class S3StoreTest {
         assertThat(rerollStore.list("blocks/"))
                 .hasSize(CheckpointFixtures.blocksOf(settledAtFour) - CheckpointFixtures.blocksOf(settledAtThree));
         List<String> warnings = new ArrayList<>();
-        Checkpoint loaded = new CheckpointStore(rerollStore, 2, inTeam).loadLatest(reroll, warnings::add).orElseThrow();
+        Checkpoint loaded = new CheckpointStore(rerollStore, 2, fromA).loadLatest(reroll, warnings::add).orElseThrow();
         assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
                 .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(4, FrameTensor.SettledEnd.END)).data());
         assertThat(warnings).isEmpty();
