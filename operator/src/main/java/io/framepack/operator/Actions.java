@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.framepack.api.v1alpha1.VideoGeneration;
+import io.framepack.api.worker.WorkerJob;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import org.jboss.logging.Logger;
 
@@ -34,9 +35,9 @@ final class Actions {
      */
     String execute(VideoGeneration vg, Decision decision, Context<VideoGeneration> context) {
         for (Decision.Action action : decision.actions()) {
-            if (action instanceof Decision.CreateWorker) {
+            if (action instanceof Decision.CreateWorker create) {
                 try {
-                    createWorker(vg, context);
+                    createWorker(vg, create.from(), context);
                 } catch (CreateRefused refused) {
                     return refused.getMessage();
                 }
@@ -69,12 +70,12 @@ final class Actions {
     }
 
     /** Everything but the Job first, so the pod never starts without its ConfigMaps and ServiceAccount. */
-    private void createWorker(VideoGeneration vg, Context<VideoGeneration> context) {
+    private void createWorker(VideoGeneration vg, WorkerJob.RerollFrom from, Context<VideoGeneration> context) {
         KubernetesClient client = context.getClient();
         createOwned(vg, client, objects.serviceAccount(vg), () -> client.resource(objects.serviceAccount(vg)).create());
         createOwned(vg, client, objects.role(vg), () -> client.resource(objects.role(vg)).create());
         createOwned(vg, client, objects.roleBinding(vg), () -> client.resource(objects.roleBinding(vg)).create());
-        createOwned(vg, client, objects.jobConfigMap(vg), () -> client.resource(objects.jobConfigMap(vg)).create());
+        createOwned(vg, client, objects.jobConfigMap(vg, from), () -> client.resource(objects.jobConfigMap(vg, from)).create());
         createOwned(vg, client, objects.progressConfigMap(vg), () -> client.resource(objects.progressConfigMap(vg)).create());
         // Through the operator's own operations, so the Job is in the cache at once and a
         // reconcile that follows immediately cannot create it a second time.

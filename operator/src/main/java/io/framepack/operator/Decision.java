@@ -1,6 +1,7 @@
 package io.framepack.operator;
 
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.api.worker.WorkerJob;
 
 import java.time.Duration;
 import java.util.List;
@@ -18,8 +19,15 @@ public record Decision(VideoGenerationStatus status, List<Action> actions, List<
     public sealed interface Action {
     }
 
-    /** Create the worker Job and what it needs (idempotent: existing objects are kept). */
-    public record CreateWorker() implements Action {
+    /**
+     * Create the worker Job and what it needs (idempotent: existing objects are kept).
+     *
+     * @param from where a re-roll starts, null for a render from the first section
+     */
+    public record CreateWorker(WorkerJob.RerollFrom from) implements Action {
+        public CreateWorker() {
+            this(null);
+        }
     }
 
     /** Suspend or resume the existing worker Job. */

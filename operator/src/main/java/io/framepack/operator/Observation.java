@@ -24,13 +24,15 @@ import java.util.List;
  *                         Event: admission, quota), looked for only while the Job has no pod; else null
  * @param createRefused    why this reconcile could not create the worker's objects (the API server's
  *                         answer), null until creating was tried and refused
+ * @param reroll           where a re-roll ({@code spec.from}) starts, or why it waits ({@link RerollStart#NONE} for none)
  */
 public record Observation(List<String> specProblems, String specHash, String gpuResourceName, StorageLocation output, Job job,
                           List<Pod> pods, WorkerProgress progress, List<String> leftovers, String podsRefused,
-                          String createRefused) {
+                          String createRefused, RerollStart reroll) {
 
     /** The same observation after creating the worker's objects was refused. */
     Observation withCreateRefused(String why) {
-        return new Observation(specProblems, specHash, gpuResourceName, output, job, pods, progress, leftovers, podsRefused, why);
+        return new Observation(specProblems, specHash, gpuResourceName, output, job, pods, progress, leftovers, podsRefused, why,
+                reroll);
     }
 }

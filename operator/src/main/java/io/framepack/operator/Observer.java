@@ -16,6 +16,7 @@ import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -50,12 +51,18 @@ final class Observer {
     Observation observe(VideoGeneration vg, Context<VideoGeneration> context) {
         List<String> problems = new ArrayList<>(SpecValidator.validate(vg, config.defaults()));
         Job job = controlled(context.getSecondaryResources(Job.class).stream(), Names.job(vg), vg).orElse(null);
+        RerollStart reroll = RerollStart.resolve(vg, name -> context.getPrimaryCache()
+                .get(new ResourceID(name, vg.getMetadata().getNamespace())).orElse(null), config.defaults());
+        if (job == null) {
+            // Once its worker runs, a re-roll no longer needs its source's resource (its checkpoints suffice).
+            problems.addAll(reroll.problems());
+        }
         if (problems.isEmpty() && job == null) {
             // The cluster's policies decide whether a worker may start; a running one is not judged again.
             PlacementPolicy.check(vg.getSpec().scheduling, config.worker(), problems);
             CredentialsPolicy.check(vg, config, context.getClient(), problems);
         }
-        String specHash = problems.isEmpty() ? objects.specHash(vg) : null;
+        String specHash = problems.isEmpty() ? objects.specHash(vg, reroll.from()) : null;
         List<Pod> pods = job == null ? List.of() : context.getSecondaryResources(Pod.class).stream()
                 .filter(pod -> controlledBy(pod, job))
                 .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),
@@ -72,7 +79,7 @@ final class Observer {
                 || "Running".equals(p.getStatus().getPhase()));
         String podsRefused = podWanted ? podsRefused(job, pods, context.getClient()) : null;
         return new Observation(problems, specHash, objects.gpuResourceName(vg.getSpec()), output, job, pods, progress, leftovers,
-                podsRefused, null);
+                podsRefused, null, reroll);
     }
 
     private static WorkerProgress readProgress(VideoGeneration vg, ConfigMap map) {

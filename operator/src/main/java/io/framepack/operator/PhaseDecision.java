@@ -106,6 +106,12 @@ final class PhaseDecision {
             waitForLeftovers();
             return;
         }
+        if (observation.reroll().waiting() != null) {
+            // Watched: the source's next checkpoint reconciles this resource again.
+            conditions.activity(Reasons.WAITING_FOR_SOURCE);
+            unscheduled(Phase.Pending, Reasons.WAITING_FOR_SOURCE, observation.reroll().waiting());
+            return;
+        }
         if (observation.createRefused() != null) {
             conditions.stalled(Reasons.WORKER_CREATE_FAILED);
             recheckAfter = CREATE_RETRY;
@@ -119,7 +125,7 @@ final class PhaseDecision {
             unscheduled(Phase.Suspended, Reasons.SUSPENDED, "Suspended before the first section; set spec.suspend to false to queue it");
             return;
         }
-        actions.add(new Decision.CreateWorker());
+        actions.add(new Decision.CreateWorker(observation.reroll().from()));
         status.jobName = Names.job(vg);
         status.specHash = observation.specHash();
         status.completionTime = null;

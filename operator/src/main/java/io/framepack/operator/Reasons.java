@@ -5,6 +5,7 @@ public final class Reasons {
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String CREATED = "WorkerCreated";
     public static final String WAITING_FOR_OLD_OBJECTS = "WaitingForOldObjects";
+    public static final String WAITING_FOR_SOURCE = "WaitingForSource";
     public static final String WORKER_CREATE_FAILED = "WorkerCreateFailed";
     public static final String POD_CREATE_REFUSED = "PodCreateRefused";
     public static final String QUEUED = "Queued";

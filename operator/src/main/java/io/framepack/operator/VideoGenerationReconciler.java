@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reconciles a VideoGeneration into one worker Job and mirrors the Job, its pods and the worker's
@@ -54,7 +55,16 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
                 .build(), context);
         var progress = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, VideoGeneration.class)
                 .withLabelSelector(WorkerContract.PROGRESS_LABEL).build(), context);
-        return List.of(jobs, pods, progress);
+        // A re-roll waits for its source's checkpoint: a change of any render reconciles the re-rolls naming it.
+        var sources = new InformerEventSource<>(InformerEventSourceConfiguration.from(VideoGeneration.class, VideoGeneration.class)
+                .withName("reroll-sources")
+                .withSecondaryToPrimaryMapper(source -> context.getPrimaryCache()
+                        .list(source.getMetadata().getNamespace(), vg -> vg.getSpec() != null && vg.getSpec().from != null
+                                && source.getMetadata().getName().equals(vg.getSpec().from.name)
+                                && !vg.getMetadata().getName().equals(source.getMetadata().getName()))
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .build(), context);
+        return List.of(jobs, pods, progress, sources);
     }
 
     @Override

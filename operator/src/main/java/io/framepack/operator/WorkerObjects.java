@@ -80,10 +80,19 @@ public final class WorkerObjects {
 
     /** The {@link SpecHash} of the job the worker gets: the worker computes the same from its job file. */
     public String specHash(VideoGeneration vg) {
-        return workerJob(vg).specHash;
+        return specHash(vg, null);
+    }
+
+    /** @param from where a re-roll starts ({@link RerollStart}), null for a render from the first section */
+    public String specHash(VideoGeneration vg, WorkerJob.RerollFrom from) {
+        return workerJob(vg, from).specHash;
     }
 
     public WorkerJob workerJob(VideoGeneration vg) {
+        return workerJob(vg, null);
+    }
+
+    public WorkerJob workerJob(VideoGeneration vg, WorkerJob.RerollFrom from) {
         VideoGenerationSpec spec = vg.getSpec();
         ResolvedStorage storage = ResolvedStorage.resolve(spec, config.defaults());
         WorkerJob job = new WorkerJob();
@@ -115,6 +124,7 @@ public final class WorkerObjects {
         job.checkpoints = workerStorage(storage.checkpoints(), WorkerContract.CHECKPOINT_MOUNT);
         job.checkpointEvery = config.worker().checkpointEvery();
         job.keepCheckpoints = config.worker().keepCheckpoints();
+        job.from = from;
         job.specHash = SpecHash.of(job);
         if (spec.resources != null && spec.resources.gpuMemory != null) {
             job.gpuMemoryBytes = Quantity.getAmountInBytes(new Quantity(spec.resources.gpuMemory))
@@ -177,9 +187,13 @@ public final class WorkerObjects {
     }
 
     public ConfigMap jobConfigMap(VideoGeneration vg) {
+        return jobConfigMap(vg, null);
+    }
+
+    public ConfigMap jobConfigMap(VideoGeneration vg, WorkerJob.RerollFrom from) {
         String json;
         try {
-            json = CANONICAL_JSON.writerWithDefaultPrettyPrinter().writeValueAsString(workerJob(vg));
+            json = CANONICAL_JSON.writerWithDefaultPrettyPrinter().writeValueAsString(workerJob(vg, from));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the worker job", e);
         }

@@ -168,6 +168,12 @@ class CrdValidationTest {
                                 + "A".repeat(Formats.INLINE_IMAGE_MAX / 2) + "\"}",
                         "inline start and end images together must stay within 917504 base64 characters", true),
                 withSpec("zero steps", "render: {steps: 0}", ".spec.render.steps: must be at least 1.0", true),
+                // The operator refuses a re-roll from its source (RerollStart), which these sources are not.
+                withSpec("re-roll from section 0", "from: {name: dancer, section: 0}", ".spec.from.section: must be at least 1.0",
+                        false),
+                withSpec("re-roll without a section", "from: {name: dancer}", ".spec.from.section: Required value", false),
+                withSpec("re-roll of an odd name", "from: {name: Dancer_1, section: 1}",
+                        "spec.from.name must be a Kubernetes object name", false),
                 withSpec("unknown variant", "render: {variant: f2}", ".spec.render.variant: must be one of", false),
                 withSpec("too long", "render: {seconds: 600}", ".spec.render.seconds: must be at most 120.0", true),
                 withSpec("seed beyond 2^53", "render: {seed: 9007199254740992}", ".spec.render.seed: must be at most", true),
@@ -268,6 +274,7 @@ class CrdValidationTest {
                 withSpec("steps written as 25.0", "render: {steps: 25.0}", "", true),
                 withSpec("quantities", "resources: {memory: 96Gi, cpu: 500m, gpuResourceName: nvidia.com/mig-3g.40gb}", "", true),
                 withSpec("a GPU memory budget", "resources: {gpuMemory: 22Gi}", "", true),
+                withSpec("a re-roll", "from: {name: dancer, section: 2}", "", true),
                 withSpec("plain bytes and decimal cores", "resources: {memory: \"68719476736\", cpu: \"2.5\"}", "", true),
                 withSpec("one credential Secret everywhere", "output: {s3: {bucket: videos, credentialsSecret: s3}}\n"
                         + "  checkpoints: {s3: {bucket: checkpoints, credentialsSecret: s3}}", "", true),
@@ -473,7 +480,9 @@ class CrdValidationTest {
                 Arguments.of("backoffLimit added", "", "backoffLimit: 5", ".spec.backoffLimit"),
                 Arguments.of("deadline changed", "activeDeadlineSeconds: 60", "activeDeadlineSeconds: 600", ".spec.activeDeadlineSeconds"),
                 Arguments.of("TTL changed", "ttlSecondsAfterFinished: 60", "ttlSecondsAfterFinished: 3600", ".spec.ttlSecondsAfterFinished"),
-                Arguments.of("TTL added", "", "ttlSecondsAfterFinished: 0", ".spec.ttlSecondsAfterFinished"));
+                Arguments.of("TTL added", "", "ttlSecondsAfterFinished: 0", ".spec.ttlSecondsAfterFinished"),
+                Arguments.of("re-roll section changed", "from: {name: a, section: 1}", "from: {name: a, section: 2}", ".spec.from"),
+                Arguments.of("re-roll added", "", "from: {name: a, section: 1}", ".spec.from"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -58,7 +58,7 @@ class StatusLogicTest {
     void aCorrectedSpecStartsAfterAnInvalidOne() {
         VideoGeneration vg = render();
         Decision invalid = decide(vg, new Observation(List.of("spec.render.steps: must be between 1 and 100 (got 0)"),
-                null, "nvidia.com/gpu", null, null, List.of(), null, List.of(), null, null));
+                null, "nvidia.com/gpu", null, null, List.of(), null, List.of(), null, null, RerollStart.NONE));
         assertThat(invalid.actions()).isEmpty();
         assertThat(invalid.status().phase).isEqualTo(Phase.Failed);
         vg.setStatus(invalid.status());
@@ -166,7 +166,7 @@ class StatusLogicTest {
     @Test
     void objectsOfAnEarlierResourceOfTheSameNameAreWaitedOutNotAdopted() {
         Observation leftovers = new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", OUTPUT, null,
-                List.of(), null, List.of("Job r", "ConfigMap r-job"), null, null);
+                List.of(), null, List.of("Job r", "ConfigMap r-job"), null, null, RerollStart.NONE);
         Decision decision = decide(render(), leftovers);
         assertThat(decision.actions()).isEmpty();
         assertThat(decision.status().phase).isEqualTo(Phase.Pending);
@@ -266,7 +266,7 @@ class StatusLogicTest {
 
     private static Observation observe(Job job, List<Pod> pods, WorkerProgress progress) {
         return new Observation(List.of(), "0123456789abcdef01234567", "nvidia.com/gpu", OUTPUT, job, pods, progress, List.of(),
-                null, null);
+                null, null, RerollStart.NONE);
     }
 
     /** What this render's worker on pod r-1 reports after {@code completed} of 8 sections. */

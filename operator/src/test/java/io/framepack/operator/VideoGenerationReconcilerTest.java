@@ -1,5 +1,6 @@
 package io.framepack.operator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -21,6 +22,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.framepack.api.v1alpha1.ImageSource;
 import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.PvcLocation;
+import io.framepack.api.v1alpha1.RerollSource;
 import io.framepack.api.v1alpha1.S3Location;
 import io.framepack.api.v1alpha1.StorageLocation;
 import io.framepack.api.v1alpha1.Scheduling;
@@ -499,6 +501,39 @@ class VideoGenerationReconcilerTest {
     }
 
     /** Runs last: it stops the operator of the Quarkus application and replaces it by a fresh one. */
+    /** A re-roll waits for its source's checkpoint, watching the source, and its job then names where it starts. */
+    @Test
+    void aRerollWaitsForItsSourcesSectionAndStartsWhenItsCheckpointArrives() throws Exception {
+        String ns = "reroll";
+        SimulatedCluster cluster = new SimulatedCluster(client, ns);
+        VideoGeneration source = create(ns, "first", spec -> { });
+        cluster.awaitJob("first");
+        Pod pod = cluster.scheduleAndRun(cluster.syncJob("first"), "gpu-node-1");
+        cluster.report(source, pod, cluster.progress(4, 1, null, 1));
+        awaitStatus(ns, "first", s -> s.lastCheckpoint != null && s.lastCheckpoint.section == 1);
+
+        create(ns, "second", spec -> {
+            spec.from = new RerollSource();
+            spec.from.name = "first";
+            spec.from.section = 2;
+            spec.render.seed = 7L;
+        });
+        VideoGenerationStatus waiting = awaitStatus(ns, "second",
+                s -> s.message != null && s.message.startsWith("Waiting for first to checkpoint section 2"));
+        assertThat(waiting.phase).isEqualTo(Phase.Pending);
+        assertThat(condition(waiting, Conditions.SCHEDULED).getReason()).isEqualTo(Reasons.WAITING_FOR_SOURCE);
+        assertThat(client.batch().v1().jobs().inNamespace(ns).withName("second").get()).isNull();
+
+        // Nothing of the re-roll changes: the source's progress alone brings it on.
+        cluster.report(source, pod, cluster.progress(4, 2, null, 1));
+        cluster.awaitJob("second");
+        String job = client.configMaps().inNamespace(ns).withName("second-job").get().getData().values().iterator().next();
+        WorkerJob worker = new ObjectMapper().readValue(job, WorkerJob.class);
+        assertThat(worker.from.jobId).isEqualTo(ns + "/first/" + source.getMetadata().getUid());
+        assertThat(worker.from.section).isEqualTo(2);
+        assertThat(awaitStatus(ns, "second", s -> s.specHash != null).specHash).isEqualTo(worker.specHash);
+    }
+
     @Test
     @Order(Integer.MAX_VALUE)
     void operatorRestartMidRenderNeitherDuplicatesTheJobNorRecountsAttempts() {

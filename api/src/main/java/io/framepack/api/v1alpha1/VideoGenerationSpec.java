@@ -24,6 +24,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "has(self.checkpoints) == has(oldSelf.checkpoints)"
         + " && (!has(self.checkpoints) || self.checkpoints == oldSelf.checkpoints)",
         message = VideoGenerationSpec.IMMUTABLE, fieldPath = ".checkpoints")
+@ValidationRule(value = "has(self.from) == has(oldSelf.from) && (!has(self.from) || self.from == oldSelf.from)",
+        message = VideoGenerationSpec.IMMUTABLE, fieldPath = ".from")
 @ValidationRule(value = "has(self.resources) == has(oldSelf.resources) && (!has(self.resources) || self.resources == oldSelf.resources)",
         message = VideoGenerationSpec.IMMUTABLE, fieldPath = ".resources")
 @ValidationRule(value = "has(self.scheduling) == has(oldSelf.scheduling)"
@@ -87,6 +89,9 @@ public class VideoGenerationSpec implements LenientDeserializer.Unreadable {
 
     /** Where per-section checkpoints go; the operator's configured default when absent. */
     public StorageLocation checkpoints;
+
+    /** The earlier render this one re-rolls from one of its sections; absent: a render from the first section. */
+    public RerollSource from;
 
     public WorkerResources resources = new WorkerResources();
 

@@ -45,8 +45,9 @@ public final class SpecHash {
             video.put("source", job.video);
             video.put("contextFrames", videoContextFrames(job.videoContextFrames));
         }
-        return of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt, job.image,
-                job.endImage, job.endImageStrength, job.render, video);
+        String hash = of(job.prompts != null ? job.prompts : job.prompt, job.promptBlendSections, job.negativePrompt,
+                job.image, job.endImage, job.endImageStrength, job.render, video);
+        return job.from == null ? hash : rerolled(hash, job.from.jobId, job.from.section == null ? 0 : job.from.section);
     }
 
     /** A video extension's context frames, its default filled in, so that both spellings hash alike. */
@@ -79,6 +80,18 @@ public final class SpecHash {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot hash the video", e);
         }
+    }
+
+    /**
+     * The hash of a re-roll of {@code source}'s first {@code section} sections with the settings
+     * {@code hash} identifies: its video's start is the source's, so the source is part of it.
+     */
+    public static String rerolled(String hash, String source, int section) {
+        Map<String, Object> defining = new LinkedHashMap<>();
+        defining.put("spec", hash);
+        defining.put("from", source);
+        defining.put("section", section);
+        return digest(defining);
     }
 
     /**
@@ -127,6 +140,10 @@ public final class SpecHash {
         defining.put("render", render);
         // Absent for a render from an image, so that their hashes stay as they were.
         defining.put("video", video);
+        return digest(defining);
+    }
+
+    private static String digest(Map<String, Object> defining) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(CANONICAL_JSON.writeValueAsBytes(defining));
             return HexFormat.of().formatHex(digest, 0, BYTES);

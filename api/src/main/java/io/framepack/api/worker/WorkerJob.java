@@ -55,6 +55,9 @@ public class WorkerJob {
     /** GPU memory the worker may use, in bytes ({@code spec.resources.gpuMemory}); null: what the device has free. */
     public Long gpuMemoryBytes;
 
+    /** The render this one re-rolls ({@code spec.from}), or null for a render from the first section. */
+    public RerollFrom from;
+
     /** An image (start or end), exactly one field set. */
     public static class ImageInput {
         public String url;
@@ -70,6 +73,15 @@ public class WorkerJob {
         public String file;
         public S3Location s3;
         public double scale = 1.0;
+    }
+
+    /**
+     * Where a re-roll starts: the checkpoint after {@code section} finished sections of the render
+     * {@code jobId}, in this job's checkpoint storage.
+     */
+    public static class RerollFrom {
+        public String jobId;
+        public Integer section;
     }
 
     /** A directory (mounted volume) or an S3 prefix, exactly one set. */

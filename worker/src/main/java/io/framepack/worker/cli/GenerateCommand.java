@@ -15,6 +15,7 @@ import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.progress.JsonLinesProgress;
 import io.framepack.worker.runtime.progress.ProgressListener;
 import io.framepack.worker.runtime.progress.TerminalProgress;
@@ -106,6 +107,13 @@ final class GenerateCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--checkpoint-dir", description = "Default: <out>.checkpoints next to the output.")
     Path checkpointDir;
+    @Option(names = "--from", paramLabel = "CHECKPOINT_DIR", description = "Re-roll an earlier render: start from its"
+            + " checkpoint (its --checkpoint-dir) after --from-section sections, sharing its stored frames; this"
+            + " command's seed and prompts render the rest. Model, resolution, window, variant, length and image must match.")
+    Path from;
+    @Option(names = "--from-section", paramLabel = "k", description = "With --from: how many of that render's finished"
+            + " sections to keep (1: after its first).")
+    Integer fromSection;
     @Option(names = "--checkpoint-every", defaultValue = WorkerJob.DEFAULT_CHECKPOINT_EVERY)
     int checkpointEvery;
     @Option(names = "--keep-checkpoints", defaultValue = WorkerJob.DEFAULT_KEEP_CHECKPOINTS)
@@ -155,6 +163,7 @@ final class GenerateCommand implements Callable<Integer> {
                     .range("--keep-checkpoints", keepCheckpoints, 1, WorkerJob.MAX_KEEP_CHECKPOINTS)
                     .range("--grace-seconds", graceSeconds, WorkerContract.MIN_GRACE_SECONDS, WorkerContract.MAX_GRACE_SECONDS)
                     .device("--device", device)
+                    .range("--from-section", fromSection == null ? 1 : fromSection, 1, Formats.INT_MAX)
                     .orThrow();
         } catch (InvalidInputException e) {
             return JobRunner.failed(progress, e).code;
@@ -199,7 +208,19 @@ final class GenerateCommand implements Callable<Integer> {
         Path checkpoints = checkpointDir != null ? checkpointDir
                 : output.resolveSibling(baseName(output) + ".checkpoints");
         return new Launch.Job(plan, new DirectoryStore(checkpoints), keepCheckpoints, new DirectoryStore(output.getParent()),
-                Path.of(System.getProperty("java.io.tmpdir")));
+                Path.of(System.getProperty("java.io.tmpdir")), reroll(checkpoints));
+    }
+
+    /** Where a re-roll starts, or null for a render from the first section. */
+    private CheckpointStore.Reroll reroll(Path checkpoints) {
+        if (from == null) {
+            return null;
+        }
+        if (from.toAbsolutePath().normalize().equals(checkpoints.toAbsolutePath().normalize())) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "--from names this render's own checkpoint"
+                    + " directory; give the earlier render's, and another --out or --checkpoint-dir for the re-roll");
+        }
+        return new CheckpointStore.Reroll(new DirectoryStore(from), fromSection, Stores.localCheckpointDirectories());
     }
 
     private RenderPlan plan(RenderSettings settings) throws IOException {
@@ -238,6 +259,12 @@ final class GenerateCommand implements Callable<Integer> {
                 ? SpecHash.ofLocalVideo(prompt, promptBlendSections, negativePrompt, videoBytes, videoContextFrames, settings)
                 : SpecHash.ofLocal(prompt, promptBlendSections, negativePrompt, imageBytes, endImageBytes,
                         endImageStrength, settings);
+        if ((from == null) != (fromSection == null)) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "give --from and --from-section together");
+        }
+        if (from != null) {
+            specHash = SpecHash.rerolled(specHash, from.toAbsolutePath().normalize().toString(), fromSection);
+        }
         return new RenderPlan(new RenderPlan.Identity("local/" + specHash, specHash, Launch.modelId(models, scaledLoras)),
                 new RenderPlan.Inputs(prompts, promptBlendSections, negativePrompt, imageBytes, endImageBytes, strength,
                         videoBytes == null ? null : new RenderPlan.Video(videoBytes, videoContextFrames)),

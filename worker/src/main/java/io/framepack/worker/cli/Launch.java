@@ -31,8 +31,9 @@ final class Launch {
     private Launch() {
     }
 
-    /** The render's plan and where its checkpoints and video go. */
-    record Job(RenderPlan plan, ObjectStore checkpoints, int keepCheckpoints, ObjectStore output, Path scratch) {
+    /** The render's plan and where its checkpoints and video go; {@code reroll} where it starts, or null. */
+    record Job(RenderPlan plan, ObjectStore checkpoints, int keepCheckpoints, ObjectStore output, Path scratch,
+               CheckpointStore.Reroll reroll) {
     }
 
     /** Reads the job: files, downloads, the model fingerprint. */
@@ -58,7 +59,8 @@ final class Launch {
         } catch (IOException | RuntimeException e) {
             return JobRunner.failed(progress, e);
         }
-        JobRunner runner = new JobRunner(job.plan(), renderer, new CheckpointStore(job.checkpoints(), job.keepCheckpoints()),
+        JobRunner runner = new JobRunner(job.plan(), renderer, new CheckpointStore(job.checkpoints(), job.keepCheckpoints(),
+                job.reroll()),
                 new VideoPublisher(job.output(), job.plan().identity().jobId()), progress, termination, job.scratch());
         return runner.run();
     }

@@ -16,6 +16,7 @@ import io.framepack.worker.runtime.InvalidInputException;
 import io.framepack.worker.runtime.JobRunner;
 import io.framepack.worker.runtime.RenderPlan;
 import io.framepack.worker.runtime.Renderer;
+import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.progress.ConfigMapProgress;
 import io.framepack.worker.runtime.progress.ProgressEvent;
 import io.framepack.worker.runtime.progress.ProgressListener;
@@ -142,7 +143,21 @@ final class RunCommand implements Callable<Integer> {
                 new RenderPlan.Outputs(outputName(job.jobId), checkpointEvery),
                 new RenderPlan.Resources(Path.of(job.modelDir), env.get(WorkerContract.ENV_DEVICE), job.gpuMemoryBytes,
                         loras));
-        return new Launch.Job(plan, checkpoints, keepCheckpoints, output, scratch);
+        return new Launch.Job(plan, checkpoints, keepCheckpoints, output, scratch, reroll(job, uploads));
+    }
+
+    /** Where a re-roll starts ({@code from}): the source's checkpoints in this job's checkpoint storage. */
+    private static CheckpointStore.Reroll reroll(WorkerJob job, Path uploads) {
+        if (job.from == null) {
+            return null;
+        }
+        if (job.from.jobId == null || job.from.jobId.isBlank() || job.from.jobId.equals(job.jobId)
+                || job.from.section == null || job.from.section < 1) {
+            throw new InvalidInputException(InvalidInputException.INPUT, "the job's from must name another render's jobId"
+                    + " and a section of at least 1");
+        }
+        return new CheckpointStore.Reroll(Stores.open(job.checkpoints, "checkpoint", Stores.keyPath(job.from.jobId), uploads),
+                job.from.section, Stores.sharedWithin(job.checkpoints, uploads));
     }
 
     /** The job's timed prompts (checked), or its one prompt for the whole video. */

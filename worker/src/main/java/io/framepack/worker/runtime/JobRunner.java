@@ -33,7 +33,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * Drives one render to its end: resumes from the newest valid checkpoint, runs the remaining
+ * Drives one render to its end: resumes from the newest valid checkpoint (a re-roll without one
+ * starts from its source's, {@link RerollFacts}), runs the remaining
  * sections, checkpoints after them (written while the next section renders), stops cleanly at a
  * safe point on SIGTERM, and publishes the MP4 with its sidecar. Every outcome maps to one
  * {@link ExitCode}.
@@ -148,6 +149,14 @@ public final class JobRunner {
         publisher.probe();
         progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Looking for checkpoints in " + checkpoints.location()));
         Optional<Checkpoint> resumed = checkpoints.loadLatest(identity, warning -> progress.on(new ProgressEvent.Warning(warning)));
+        if (resumed.isEmpty()) {
+            resumed = checkpoints.loadRerollStart(identity.modelId());
+            for (Checkpoint start : resumed.stream().toList()) {
+                RerollFacts.requireSame(start, plan, start.identity().jobId());
+                progress.on(new ProgressEvent.Phase(WorkerProgress.State.Starting, "Re-rolling from the checkpoint after section "
+                        + start.sectionsCompleted() + " of " + start.identity().jobId() + ", sharing its settled blocks"));
+            }
+        }
         termination.checkpoint();
         try (RenderSession render = renderer.open(plan, progress);
              BackgroundSaves saves = new BackgroundSaves(checkpoints,
@@ -236,7 +245,7 @@ public final class JobRunner {
     /** Starts saving the state after the last finished section (waiting for the previous save first). */
     private void save(RenderSession render, BackgroundSaves saves, CheckpointIdentity identity, List<Double> timings)
             throws IOException {
-        Checkpoint checkpoint = render.snapshot(identity, timings);
+        Checkpoint checkpoint = RerollFacts.stamped(render.snapshot(identity, timings), plan);
         saves.submit(checkpoint,
                 saved -> progress.on(new ProgressEvent.CheckpointSaved(saved.sectionsCompleted(), saved.location(),
                         saved.totalBytes(), saved.bytes(), saved.seconds())));

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A render in its own process, for tests that kill it: JSON-lines progress on stdout, SIGTERM
@@ -50,12 +51,14 @@ public final class RenderProcessMain {
         RenderSettings settings = new RenderSettings();
         Path models = null;
         if (renderer.startsWith("tiny-")) {
+            // tiny-reroll: the source's settings but the seed, so that its last two sections differ from the source's.
             // The bundled tiny model: 3 sections of 3 steps at 64-pixel scale.
             settings.variant = renderer.equals("tiny-f1") || renderer.equals("tiny-video") ? RenderSettings.Variant.f1
                     : RenderSettings.Variant.inverted;
             settings.seconds = 3.6;
             settings.steps = 3;
             settings.resolution = DemoModel.RESOLUTION;
+            settings.seed = renderer.equals("tiny-reroll") ? 7 : settings.seed;
             models = DemoModel.directory(output.resolveSibling("models"));
         }
         RenderPlan plan = switch (renderer) {
@@ -69,7 +72,7 @@ public final class RenderProcessMain {
                     TimedPromptParser.parse("a cat walks on"), 0, "", inputVideo(output)), models, null);
             default -> TinyPlans.of(renderer, settings, models, null);
         };
-        ExitCode code = new JobRunner(plan, renderer(renderer), new CheckpointStore(store, 2),
+        ExitCode code = new JobRunner(plan, renderer(renderer), checkpoints(renderer, store, checkpoints),
                 new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), progress, termination,
                 output.resolveSibling(output.getFileName() + ".scratch")).run();
         System.out.flush();
@@ -77,10 +80,24 @@ public final class RenderProcessMain {
     }
 
     /**
+     * Two checkpoints kept, but by {@code tiny-source} (every one: a re-roll may start after any of
+     * its sections); {@code tiny-reroll} re-rolls from section 1 of the {@code tiny-source} render
+     * whose checkpoints are in {@code ../../source/ckpt}, relative to its own.
+     */
+    private static CheckpointStore checkpoints(String renderer, DirectoryStore store, Path dir) {
+        if (renderer.equals("tiny-reroll")) {
+            Path source = dir.toAbsolutePath().getParent().resolveSibling("source").resolve("ckpt");
+            return new CheckpointStore(store, 2, new CheckpointStore.Reroll(new DirectoryStore(source), 1,
+                    location -> Optional.of(new DirectoryStore(Path.of(location)))));
+        }
+        return new CheckpointStore(store, renderer.equals("tiny-source") ? 3 : 2);
+    }
+
+    /**
      * {@code walk} ({@link RandomWalkSession}), or the real renderer on the demo model: {@code tiny-inverted},
      * {@code tiny-f1}, {@code tiny-timed} (inverted, timed prompts), {@code tiny-lora} (inverted, two LoRAs),
      * {@code tiny-end} (inverted, an end image),
-     * {@code tiny-video} (f1, extending a video).
+     * {@code tiny-video} (f1, extending a video), {@code tiny-source} and {@code tiny-reroll} (inverted).
      */
     private static Renderer renderer(String name) {
         if (name.equals("walk")) {

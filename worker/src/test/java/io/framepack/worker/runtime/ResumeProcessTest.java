@@ -9,6 +9,7 @@ import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.SameBytes;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,9 +18,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -101,7 +104,10 @@ class ResumeProcessTest {
     }
 
     Checkpoint finalState(String renderer, Path checkpoints) throws IOException {
-        return new CheckpointStore(new DirectoryStore(checkpoints), 2)
+        // A re-roll's checkpoints read the blocks they share with its source there.
+        CheckpointStore.Reroll sharing = new CheckpointStore.Reroll(new DirectoryStore(dir.resolve("source/ckpt")), 1,
+                location -> Optional.of(new DirectoryStore(Path.of(location))));
+        return new CheckpointStore(new DirectoryStore(checkpoints), 2, sharing)
                 .loadLatest(new CheckpointIdentity("test/" + renderer + "/1", "spec", "model"), warning -> {
                     throw new AssertionError(warning);
                 }).orElseThrow();
@@ -176,5 +182,40 @@ class ResumeProcessTest {
         }
         assertThat(finish(renderer, checkpoints, output).path("resumedFromSection").asInt()).isEqualTo(2);
         assertSameRender(renderer, reference, run);
+    }
+
+    /**
+     * A re-roll from section 1 of a source render, with its own seed: SIGKILL right after its first
+     * own checkpoint (section 2, which shares the source's blocks), SIGTERM inside its last section,
+     * then it finishes. Its final state and MP4 equal an uninterrupted re-roll's.
+     */
+    @Test
+    void aKilledRerollResumesToTheSameVideo() throws IOException {
+        finish("tiny-source", dir.resolve("source/ckpt"), dir.resolve("source/out"));
+        Path reference = dir.resolve("reference");
+        assertThat(finish("tiny-reroll", reference.resolve("ckpt"), reference.resolve("out")).path("resumedFromSection")
+                .asInt()).as("a re-roll starts as if resumed after the source's section").isEqualTo(1);
+
+        Path run = dir.resolve("interrupted");
+        Path checkpoints = run.resolve("ckpt");
+        Path output = run.resolve("out");
+        try (Render render = new Render("tiny-reroll", checkpoints, output, "none")) {
+            render.await(e -> event("checkpoint_saved").test(e) && e.path("sectionsCompleted").asInt() == 2);
+            render.process.destroyForcibly();
+            render.waitFor();
+        }
+        try (Render render = new Render("tiny-reroll", checkpoints, output, "none")) {
+            assertThat(render.await(event("job_start")).path("resumedFromSection").asInt()).isEqualTo(2);
+            render.await(e -> event("step").test(e) && e.path("section").asInt() == 2);
+            render.process.toHandle().destroy();
+            render.await(event("terminated"));
+            assertThat(render.waitFor()).isEqualTo(75);
+        }
+        assertThat(finish("tiny-reroll", checkpoints, output).path("resumedFromSection").asInt()).isEqualTo(2);
+        assertSameRender("tiny-reroll", reference, run);
+        assertThat(Files.readString(CheckpointFixtures.manifestOf(checkpoints, 3)))
+                .contains("\"store\" : \"" + dir.resolve("source/ckpt").toAbsolutePath().normalize() + "\"");
+        assertThat(Files.readAllBytes(output.resolve("tiny-reroll.mp4")))
+                .isNotEqualTo(Files.readAllBytes(dir.resolve("source/out/tiny-source.mp4")));
     }
 }

@@ -5,6 +5,7 @@ import io.framepack.worker.runtime.storage.StorageException;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,18 +19,41 @@ import java.util.function.Consumer;
  * settled frames once, into blocks later checkpoints share), hashed on the way
  * ({@link VerifiedParts}), then the manifest ({@link ManifestCodec}), then lets {@link Retention}
  * delete what is no longer kept. A checkpoint without its manifest was interrupted and is
- * ignored; objects are named as {@link ObjectNames} says.
+ * ignored; objects are named as {@link ObjectNames} says. A re-roll starts from another render's
+ * checkpoint ({@link #loadRerollStart}) and references that render's settled blocks where they lie.
  */
 public final class CheckpointStore {
     private final ObjectStore store;
     private final Retention retention;
+    /** Where this render was re-rolled from, or null. */
+    private final Reroll reroll;
+    private final SharedStores shared;
+    /** Other renders' stores opened for their shared blocks, by location. */
+    private final Map<String, ObjectStore> opened = new HashMap<>();
     /** Settled blocks the newest checkpoint written or read here references, by tensor name. */
     private Map<String, BlockPlan.SettledBlocks> settled = Map.of();
 
     /** @param keep number of complete checkpoints kept (older ones are deleted after a newer one is complete) */
     public CheckpointStore(ObjectStore store, int keep) {
+        this(store, keep, null);
+    }
+
+    /** @param reroll where this render starts when its store holds no checkpoint yet; null for the first section */
+    public CheckpointStore(ObjectStore store, int keep, Reroll reroll) {
         this.retention = new Retention(store, keep);
         this.store = store;
+        this.reroll = reroll;
+        this.shared = reroll == null ? SharedStores.NONE : reroll.shared();
+    }
+
+    /**
+     * A re-roll's start: the checkpoint after {@code section} sections (counted as the status
+     * counts finished sections: 1 is after the first) in {@code source}, another render's store.
+     *
+     * @param shared where the blocks this render shares with others are read: {@code source}'s and
+     *               those its own checkpoints share
+     */
+    public record Reroll(ObjectStore source, int section, SharedStores shared) {
     }
 
     public String location() {
@@ -134,18 +158,24 @@ public final class CheckpointStore {
          * save then writes every block afresh.
          */
         private void requireReusedBlocks() throws IOException {
-            List<String> reused = new ArrayList<>();
+            List<Manifest.Part> reused = new ArrayList<>();
             planned.values().forEach(parts -> parts.stream().filter(part -> part.reused() != null)
-                    .forEach(part -> reused.add(part.key())));
+                    .forEach(part -> reused.add(part.reused())));
             if (reused.isEmpty()) {
                 return;
             }
-            Set<String> present = new HashSet<>(store.list(ObjectNames.BLOCKS));
-            for (String key : reused) {
-                if (!present.contains(key)) {
+            Map<String, Set<String>> present = new HashMap<>();
+            for (Manifest.Part part : reused) {
+                ObjectStore owner = part.store() == null ? store : opened.get(part.store());
+                Set<String> blocks = present.get(owner.location());
+                if (blocks == null) {
+                    blocks = new HashSet<>(owner.list(ObjectNames.BLOCKS));
+                    present.put(owner.location(), blocks);
+                }
+                if (!blocks.contains(part.key())) {
                     settled = Map.of();
-                    throw new StorageException("cannot save checkpoint " + store.locate(group) + ": block " + store.locate(key)
-                            + ", shared with the previous checkpoint, is gone from the store", null);
+                    throw new StorageException("cannot save checkpoint " + store.locate(group) + ": block "
+                            + owner.locate(part.key()) + ", shared with the previous checkpoint, is gone from the store", null);
                 }
             }
         }
@@ -164,7 +194,7 @@ public final class CheckpointStore {
         for (String group : ObjectNames.completeGroupsNewestFirst(store.list(ObjectNames.GROUPS))) {
             Loaded loaded;
             try {
-                loaded = load(group);
+                loaded = load(store, group);
             } catch (CorruptCheckpointException e) {
                 warnings.accept("skipping checkpoint " + store.locate(group) + ": " + e.getMessage());
                 continue;
@@ -183,19 +213,84 @@ public final class CheckpointStore {
     private record Loaded(Checkpoint checkpoint, Map<String, BlockPlan.SettledBlocks> settled) {
     }
 
-    /** The checkpoint of {@code group}, its manifest checked and its parts read and verified. */
-    private Loaded load(String group) throws IOException, CorruptCheckpointException {
-        Manifest manifest = ManifestCodec.read(store, group);
+    /**
+     * The checkpoint a re-roll starts from ({@link Reroll}): this store's checkpoints then share
+     * its settled blocks (held there, {@link Holds}) instead of copying them. Nothing else in the
+     * source is written or deleted: its render may still be running.
+     *
+     * @param modelId the model files' fingerprint, which must be the one the source rendered with
+     * @return empty when this render is no re-roll
+     * @throws CheckpointMismatchException when there is no such checkpoint, every copy of it is
+     *                                     corrupt, or it was made with other model files
+     */
+    public Optional<Checkpoint> loadRerollStart(String modelId) throws IOException {
+        if (reroll == null) {
+            return Optional.empty();
+        }
+        ObjectStore source = reroll.source();
+        int section = reroll.section();
+        List<String> groups = ObjectNames.completeGroupsNewestFirst(source.list(ObjectNames.GROUPS));
+        String refused = "cannot re-roll from section " + section + " of " + source.location() + ": ";
+        if (groups.isEmpty()) {
+            throw new CheckpointMismatchException(refused + "it holds no checkpoint (not a render's checkpoint location,"
+                    + " or its render has not finished a section yet)");
+        }
+        List<String> problems = new ArrayList<>();
+        for (String group : groups.stream().filter(group -> ObjectNames.sectionOf(group) == section).toList()) {
+            try {
+                Loaded loaded = load(source, group);
+                if (!loaded.checkpoint().identity().modelId().equals(modelId)) {
+                    throw new CheckpointMismatchException(refused + "it was made with different model files ("
+                            + loaded.checkpoint().identity().modelId() + ", now " + modelId + ")");
+                }
+                settled = loaded.settled();
+                return Optional.of(loaded.checkpoint());
+            } catch (CorruptCheckpointException e) {
+                problems.add(source.locate(group) + ": " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CheckpointMismatchException(refused + "its checkpoint is corrupt (" + String.join("; ", problems) + ")");
+        }
+        throw new CheckpointMismatchException(refused + "it keeps the checkpoints after sections "
+                + groups.stream().map(ObjectNames::sectionOf).sorted().toList() + ", none after section " + section
+                + " (its render has not reached it yet, saved only every n-th section, or kept only its newest:"
+                + " render the source with more keepCheckpoints)");
+    }
+
+    /**
+     * The checkpoint of {@code group} in {@code owner} (this store or a re-roll's source), its
+     * manifest checked and its parts read and verified, every part as this store's checkpoints
+     * reference it. The blocks of other stores among them are held there first.
+     */
+    private Loaded load(ObjectStore owner, String group) throws IOException, CorruptCheckpointException {
+        Manifest manifest = ManifestCodec.read(owner, group);
         if (manifest.sectionsCompleted() != ObjectNames.sectionOf(group)) {
             throw new CorruptCheckpointException("manifest says " + manifest.sectionsCompleted()
                     + " sections completed, its name " + ObjectNames.sectionOf(group));
         }
+        List<Manifest.TensorParts> located = new ArrayList<>();
+        Map<String, List<String>> foreignBlocks = new LinkedHashMap<>();
+        for (Manifest.TensorParts stored : manifest.tensors()) {
+            List<Manifest.Part> parts = new ArrayList<>();
+            for (Manifest.Part part : stored.parts()) {
+                Manifest.Part seen = part.seenFrom(store.location(), owner.location());
+                if (seen.store() != null) {
+                    foreignBlocks.computeIfAbsent(seen.store(), location -> new ArrayList<>()).add(seen.key());
+                }
+                parts.add(seen);
+            }
+            located.add(new Manifest.TensorParts(stored.name(), stored.dtype(), stored.shape(), stored.settledEnd(), parts));
+        }
+        for (Map.Entry<String, List<String>> blocks : foreignBlocks.entrySet()) {
+            Holds.add(storeAt(blocks.getKey()), store.location(), blocks.getValue());
+        }
         Map<String, FrameTensor> tensors = new LinkedHashMap<>();
         Map<String, BlockPlan.SettledBlocks> blocks = new LinkedHashMap<>();
-        for (Manifest.TensorParts stored : manifest.tensors()) {
+        for (Manifest.TensorParts stored : located) {
             List<StoredTensor> parts = new ArrayList<>();
             for (Manifest.Part part : stored.parts()) {
-                parts.add(VerifiedParts.read(store, stored, part));
+                parts.add(VerifiedParts.read(part.store() == null ? store : storeAt(part.store()), stored, part));
             }
             BlockPlan.SettledBlocks settledBlocks = BlockPlan.SettledBlocks.read(stored);
             tensors.put(stored.name(), new FrameTensor(stored.dtype(), stored.shape(), stored.settledEnd(),
@@ -204,5 +299,16 @@ public final class CheckpointStore {
         }
         return new Loaded(new Checkpoint(manifest.identity(), manifest.sectionsCompleted(), tensors, manifest.settings(),
                 manifest.sectionSeconds()), blocks);
+    }
+
+    /** The other render's store at {@code location}, opened once. */
+    private ObjectStore storeAt(String location) throws IOException, CorruptCheckpointException {
+        ObjectStore other = opened.get(location);
+        if (other == null) {
+            other = shared.open(location).orElseThrow(() -> new CorruptCheckpointException("it shares blocks of "
+                    + location + ", which this job's checkpoint storage does not hold"));
+            opened.put(location, other);
+        }
+        return other;
     }
 }

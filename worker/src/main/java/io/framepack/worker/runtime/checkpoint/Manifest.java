@@ -16,10 +16,20 @@ record Manifest(CheckpointIdentity identity, int sectionsCompleted, Map<String, 
     record TensorParts(String name, DataType dtype, long[] shape, FrameTensor.SettledEnd settledEnd, List<Part> parts) {
     }
 
-    /** One stored piece of a tensor: {@code frames} frames in object {@code key}; {@code block} ≥ 0 for a shared settled block. */
-    record Part(String key, int frames, long bytes, String sha256, int block) {
+    /**
+     * One stored piece of a tensor: {@code frames} frames in object {@code key}; {@code block} ≥ 0 for a shared
+     * settled block; {@code store} null where the object is in this checkpoint's store, else the location of
+     * the other render's store it is shared from (a re-roll's blocks of the render it started from).
+     */
+    record Part(String key, int frames, long bytes, String sha256, int block, String store) {
         boolean shared() {
             return block >= 0;
+        }
+
+        /** This part as the checkpoints of the store at {@code location} reference it, read from {@code owner}. */
+        Part seenFrom(String location, String owner) {
+            String in = store != null ? store : owner;
+            return new Part(key, frames, bytes, sha256, block, in.equals(location) ? null : in);
         }
     }
 }

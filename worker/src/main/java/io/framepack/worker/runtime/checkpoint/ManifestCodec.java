@@ -20,11 +20,13 @@ import java.util.Map;
 /**
  * A checkpoint's {@code manifest.json}, format version {@value #FORMAT_VERSION}: the identity, the
  * sections completed, the render's settings, the section times and every tensor as its list of
- * parts, sealed by the manifest's own SHA-256 over all of that, so that a resume trusts its
+ * parts (a shared block in another render's store, as a re-roll's are, names that store), sealed by the manifest's own SHA-256 over all of that, so that a resume trusts its
  * scalars as much as its tensors. Earlier versions are read through {@link LegacyManifests}.
  */
 final class ManifestCodec {
-    static final int FORMAT_VERSION = 4;
+    static final int FORMAT_VERSION = 5;
+    /** Version 5 added parts shared from another render's store ({@code store}); version 4 reads as it is. */
+    private static final int OLDEST_CURRENT_SHAPE = 4;
     static final int OLDEST_READABLE_VERSION = 1;
     static final int FIRST_SEALED_VERSION = 3;
     static final String FORMAT = "framepack-checkpoint";
@@ -76,6 +78,9 @@ final class ManifestCodec {
             if (part.shared()) {
                 item.put("block", part.block());
             }
+            if (part.store() != null) {
+                item.put("store", part.store());
+            }
         }
     }
 
@@ -113,7 +118,7 @@ final class ManifestCodec {
                 throw new CorruptCheckpointException("manifest fails its SHA-256 check (edited or damaged)");
             }
         }
-        return fields(version < FORMAT_VERSION ? LegacyManifests.upgrade(json, version) : json, group);
+        return fields(version < OLDEST_CURRENT_SHAPE ? LegacyManifests.upgrade(json, version) : json, group);
     }
 
     private static Manifest fields(JsonNode json, String group) throws CorruptCheckpointException {
@@ -184,7 +189,11 @@ final class ManifestCodec {
             if (item.has("block") && (block < 0 || !item.get("block").isInt())) {
                 throw new CorruptCheckpointException(file + ": block " + item.get("block") + " is not a block number");
             }
-            parts.add(new Manifest.Part(shared ? file : group + file, count, bytes, text(item, "sha256"), block));
+            String store = item.has("store") ? text(item, "store") : null;
+            if (store != null && (!shared || block < 0)) {
+                throw new CorruptCheckpointException(file + ": only shared blocks can be in another store (" + store + ")");
+            }
+            parts.add(new Manifest.Part(shared ? file : group + file, count, bytes, text(item, "sha256"), block, store));
             partFrames += count;
         }
         if (partFrames != frames) {

@@ -1,6 +1,10 @@
 package io.framepack.worker.runtime.checkpoint;
 
+import io.framepack.worker.tensor.Sha256;
+
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -10,13 +14,15 @@ import java.util.regex.Pattern;
 /**
  * How a checkpoint store names its objects. Each checkpoint is a group {@code ckpt-<section>-<nonce>/}
  * holding {@code manifest.json}, written last, and the frames that may still change; settled
- * frames live in shared blocks {@code blocks/<tensor>-<n>-<nonce>.bin}. Nonces keep a retried
+ * frames live in shared blocks {@code blocks/<tensor>-<n>-<nonce>.bin}; {@code holds/<holder>.json} name the
+ * blocks other renders' checkpoints share ({@link Holds}). Nonces keep a retried
  * write from touching the objects of an earlier one, so every object is immutable once written.
  */
 final class ObjectNames {
     static final String MANIFEST = "manifest.json";
     static final String BLOCKS = "blocks/";
     static final String GROUPS = "ckpt-";
+    static final String HOLDS = "holds/";
     private static final Pattern GROUP = Pattern.compile("ckpt-(\\d{6})-([0-9a-f]{8})/");
     private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
@@ -31,6 +37,12 @@ final class ObjectNames {
     /** A new key for settled block {@code block} of tensor {@code name}. */
     static String newBlock(String name, int block) {
         return BLOCKS + name + "-" + String.format("%06d", block) + "-" + nonce() + ".bin";
+    }
+
+    /** The key of the hold that the store at {@code holder} location keeps here. */
+    static String hold(String holder) {
+        byte[] digest = Sha256.newDigest().digest(holder.getBytes(StandardCharsets.UTF_8));
+        return HOLDS + HexFormat.of().formatHex(digest, 0, 8) + ".json";
     }
 
     /** The key of changing part {@code index} of {@code count} of tensor {@code name} in {@code group}. */

@@ -8,7 +8,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** What a store keeps after a save: the newest {@code keep} complete checkpoints and the blocks they reference. */
+/**
+ * What a store keeps after a save: the newest {@code keep} complete checkpoints, the blocks they
+ * reference and the blocks other renders hold ({@link Holds}).
+ */
 final class Retention {
     private final ObjectStore store;
     private final int keep;
@@ -49,19 +52,25 @@ final class Retention {
         pruneBlocks(kept);
     }
 
-    /** Deletes the shared blocks no kept checkpoint references; keeps them all when a manifest cannot be read. */
+    /**
+     * Deletes the shared blocks of this store that no kept checkpoint references and no other
+     * render holds; keeps them all when a manifest or a hold cannot be read.
+     */
     private void pruneBlocks(List<String> kept) throws IOException {
         Set<String> referenced = new HashSet<>();
-        for (String group : kept) {
-            try {
+        try {
+            referenced.addAll(Holds.held(store));
+            for (String group : kept) {
                 for (Manifest.TensorParts tensor : ManifestCodec.read(store, group).tensors()) {
                     for (Manifest.Part part : tensor.parts()) {
-                        referenced.add(part.key());
+                        if (part.store() == null) {
+                            referenced.add(part.key());
+                        }
                     }
                 }
-            } catch (CorruptCheckpointException e) {
-                return;
             }
+        } catch (CorruptCheckpointException e) {
+            return;
         }
         for (String key : store.list(ObjectNames.BLOCKS)) {
             if (!referenced.contains(key)) {

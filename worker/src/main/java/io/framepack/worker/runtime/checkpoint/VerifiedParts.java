@@ -36,10 +36,11 @@ final class VerifiedParts {
             hashed.flush();
             pending.commit();
         }
-        return new Manifest.Part(key, bits.frames(), bits.byteSize(), HexFormat.of().formatHex(digest.digest()), block);
+        return new Manifest.Part(key, bits.frames(), bits.byteSize(), HexFormat.of().formatHex(digest.digest()), block,
+                null);
     }
 
-    /** Part {@code part} of {@code tensor}, as its bits. */
+    /** Part {@code part} of {@code tensor}, as its bits, from {@code store} (the one that holds it). */
     static StoredTensor read(ObjectStore store, Manifest.TensorParts tensor, Manifest.Part part)
             throws IOException, CorruptCheckpointException {
         long[] shape = tensor.shape().clone();

@@ -6,6 +6,7 @@ import io.framepack.worker.runtime.checkpoint.CheckpointFixtures;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
+import io.framepack.worker.runtime.checkpoint.SharedStores;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.junit.S3ProxyExtension;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -130,6 +132,41 @@ class S3StoreTest {
         assertThat(store.list("blocks/")).hasSize(CheckpointFixtures.blocksOf(settled));
         assertThat(warnings).isEmpty();
         assertThat(stagedFiles()).isEmpty();
+    }
+
+    /** A re-roll on S3: its manifests reference the source's blocks under the source's prefix, and the source keeps them. */
+    @Test
+    void aRerollSharesTheSourcesBlocksOnS3() throws IOException {
+        S3Store sourceStore = connect(location("renders", "team/ns/a"), "access", scratch);
+        S3Store rerollStore = connect(location("renders", "team/ns/b"), "access", scratch);
+        SharedStores inTeam = location -> location.startsWith("s3://renders/team/")
+                ? Optional.of(connect(location("renders", location.substring("s3://renders/".length())), "access", scratch))
+                : Optional.empty();
+        CheckpointIdentity source = new CheckpointIdentity("ns/a/1", "spec-a", "model");
+        CheckpointIdentity reroll = new CheckpointIdentity("ns/b/1", "spec-b", "model");
+        CheckpointStore a = new CheckpointStore(sourceStore, 4);
+        for (int section = 1; section <= 3; section++) {
+            a.save(CheckpointFixtures.growingVideo(source, section, FrameTensor.SettledEnd.END));
+        }
+        List<String> blocksOfA = sourceStore.list("blocks/");
+
+        CheckpointStore.Reroll fromA = new CheckpointStore.Reroll(sourceStore, 3, inTeam);
+        CheckpointStore b = new CheckpointStore(rerollStore, 2, fromA);
+        b.loadRerollStart("model").orElseThrow();
+        b.save(CheckpointFixtures.growingVideo(reroll, 4, FrameTensor.SettledEnd.END));
+        new CheckpointStore(sourceStore, 1).save(CheckpointFixtures.growingVideo(source, 4, FrameTensor.SettledEnd.END));
+
+        assertThat(sourceStore.list("blocks/")).containsAll(blocksOfA);
+        assertThat(sourceStore.list("holds/")).hasSize(1);
+        int settledAtThree = 3 * CheckpointFixtures.VIDEO_GROWTH - CheckpointFixtures.VIDEO_CHANGING;
+        int settledAtFour = 4 * CheckpointFixtures.VIDEO_GROWTH - CheckpointFixtures.VIDEO_CHANGING;
+        assertThat(rerollStore.list("blocks/"))
+                .hasSize(CheckpointFixtures.blocksOf(settledAtFour) - CheckpointFixtures.blocksOf(settledAtThree));
+        List<String> warnings = new ArrayList<>();
+        Checkpoint loaded = new CheckpointStore(rerollStore, 2, fromA).loadLatest(reroll, warnings::add).orElseThrow();
+        assertThat(CheckpointFixtures.whole(loaded.tensors().get("video")).data())
+                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(4, FrameTensor.SettledEnd.END)).data());
+        assertThat(warnings).isEmpty();
     }
 
     @Test
