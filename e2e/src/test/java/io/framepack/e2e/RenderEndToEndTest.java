@@ -234,6 +234,29 @@ class RenderEndToEndTest {
         assertThat(failed.getStatus().message).contains("lora_unet_transformer_blocks_9_attn_to_q.alpha matches no weight");
     }
 
+    /**
+     * An end image on a claim of its own, at strength 0.8, through the CRD, the operator's job and
+     * pod (its own mount) and the worker: the start image again, as for a video that loops. The
+     * render succeeds, and its video is not the plain render's of the same settings.
+     */
+    @Test
+    @Order(7)
+    void anEndImageFromItsOwnClaimRendersAnotherEnding() throws Exception {
+        Files.write(node.claim("framepack-poses").resolve("end.png"), DemoModel.image());
+        String ended = """
+                    prompt: "a tiny test scene"
+                    endImage:
+                      pvc: {claimName: framepack-poses, path: end.png}
+                    endImageStrength: 0.8
+                """;
+        apply("ended", "", Map.of("    prompt: \"a tiny test scene\"\n", ended));
+        VideoGeneration done = awaitPhase("ended", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(done.getStatus().sectionsTotal).isEqualTo(2);
+        Path video = outputVideo("ended");
+        assertThat(decodedFrames(video)).hasSize(73);
+        assertThat(digest(video)).as("the plain render of the same settings").isNotEqualTo(digest(outputVideo("steady")));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     /**
@@ -338,7 +361,7 @@ class RenderEndToEndTest {
      * still uses fails here.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void theOperatorAndTheWorkersUsedOnlyWhatTheirRolesGrant() throws InterruptedException {
         List<ApiCall> calls = cluster.takeRequests().stream().map(ApiCall::of).flatMap(Optional::stream).toList();
         List<PolicyRule> operatorRules = HelmChartTest.render(Map.of("watchNamespaces[0]", NAMESPACE)).stream()

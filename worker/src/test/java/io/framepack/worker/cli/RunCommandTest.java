@@ -177,12 +177,11 @@ class RunCommandTest {
         WorkerJob job = job();
         job.prompts = List.of(new TimedPromptSpec("0s", "a sunset"), new TimedPromptSpec("1.5s", "the night falls"));
         job.promptBlendSections = 3;
-        JSON.writeValue(dir.resolve("job.json").toFile(), job);
-        RenderPlan plan = planOfSuccessfulRun();
-        assertThat(plan.inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"),
+        RenderPlan planned = planOfRun(job);
+        assertThat(planned.inputs().prompts()).containsExactly(TimedPrompt.whole("a sunset"),
                 new TimedPrompt("the night falls", 1.5, OptionalDouble.empty()));
-        assertThat(plan.inputs().promptBlendSections()).isEqualTo(3);
-        assertThat(plan.identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+        assertThat(planned.inputs().promptBlendSections()).isEqualTo(3);
+        assertThat(planned.identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
     }
 
     @Test
@@ -191,17 +190,17 @@ class RunCommandTest {
         job.endImage = new WorkerJob.ImageInput();
         job.endImage.file = Files.write(dir.resolve("end.png"), new byte[] {4, 5, 6}).toString();
         job.endImageStrength = 0.25;
-        JSON.writeValue(dir.resolve("job.json").toFile(), job);
-        RenderPlan[] opened = new RenderPlan[1];
-        Renderer walk = new RandomWalkRenderer(1);
 
-        assertThat(new WorkerCli((plan, progress) -> {
-            opened[0] = plan;
-            return walk.open(plan, progress);
-        }, env).execute("run")).isEqualTo(ExitCode.SUCCESS.code);
-        assertThat(opened[0].inputs().endImage()).containsExactly(4, 5, 6);
-        assertThat(opened[0].inputs().endImageStrength()).isEqualTo(0.25);
-        assertThat(opened[0].identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+        RenderPlan planned = planOfRun(job);
+        assertThat(planned.inputs().endImage()).containsExactly(4, 5, 6);
+        assertThat(planned.inputs().endImageStrength()).isEqualTo(0.25);
+        assertThat(planned.identity().specHash()).isEqualTo(SpecHash.of(job)).isNotEqualTo(SpecHash.of(job()));
+    }
+
+    /** Runs {@code job} to success (a one-section random walk) and returns the plan its renderer was opened with. */
+    private RenderPlan planOfRun(WorkerJob job) throws IOException {
+        JSON.writeValue(dir.resolve("job.json").toFile(), job);
+        return planOfSuccessfulRun();
     }
 
     @Test
