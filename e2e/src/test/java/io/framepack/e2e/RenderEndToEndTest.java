@@ -206,6 +206,25 @@ class RenderEndToEndTest {
         assertThat(digest(outputVideo("timed-preempted"))).isEqualTo(digest(outputVideo("timed-steady")));
     }
 
+    /**
+     * Re-rolls of the steady render from its first section, through spec.from, the operator's job
+     * and the worker: with its seed the video is the steady render's, byte for byte; with another
+     * seed it is another video.
+     */
+    @Test
+    @Order(7)
+    void aRerollFromASectionReproducesItsSourceWithItsSeedAndDiffersWithAnother() throws Exception {
+        String from = "  from: {name: steady, section: 1}\n";
+        apply("reroll-same", "", from);
+        VideoGeneration same = awaitPhase("reroll-same", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(same.getStatus().sectionsTotal).isEqualTo(2);
+        assertThat(digest(outputVideo("reroll-same"))).isEqualTo(digest(outputVideo("steady")));
+
+        apply("reroll-other", "", Map.of("    seed: 4242\n", "    seed: 7\n"), from);
+        awaitPhase("reroll-other", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(digest(outputVideo("reroll-other"))).isNotEqualTo(digest(outputVideo("steady")));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     private static void apply(String name, String imageFile, String... extraSpec) throws IOException {
@@ -295,7 +314,7 @@ class RenderEndToEndTest {
      * still uses fails here.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void theOperatorAndTheWorkersUsedOnlyWhatTheirRolesGrant() throws InterruptedException {
         List<ApiCall> calls = cluster.takeRequests().stream().map(ApiCall::of).flatMap(Optional::stream).toList();
         List<PolicyRule> operatorRules = HelmChartTest.render(Map.of("watchNamespaces[0]", NAMESPACE)).stream()
