@@ -257,6 +257,25 @@ class RenderEndToEndTest {
         assertThat(digest(video)).as("the plain render of the same settings").isNotEqualTo(digest(outputVideo("steady")));
     }
 
+    /**
+     * Re-rolls of the steady render from its first section, through spec.from, the operator's job
+     * and the worker: with its seed the video is the steady render's, byte for byte; with another
+     * seed it is another video.
+     */
+    @Test
+    @Order(7)
+    void aRerollFromASectionReproducesItsSourceWithItsSeedAndDiffersWithAnother() throws Exception {
+        String from = "  from: {name: steady, section: 1}\n";
+        apply("reroll-same", "", from);
+        VideoGeneration same = awaitPhase("reroll-same", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(same.getStatus().sectionsTotal).isEqualTo(2);
+        assertThat(digest(outputVideo("reroll-same"))).isEqualTo(digest(outputVideo("steady")));
+
+        apply("reroll-other", "", Map.of("    seed: 4242\n", "    seed: 7\n"), from);
+        awaitPhase("reroll-other", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(digest(outputVideo("reroll-other"))).isNotEqualTo(digest(outputVideo("steady")));
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     /**

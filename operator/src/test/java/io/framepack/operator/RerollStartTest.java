@@ -1,11 +1,7 @@
 package io.framepack.operator;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.framepack.api.v1alpha1.ImageSource;
-import io.framepack.api.v1alpha1.InputSpec;
 import io.framepack.api.v1alpha1.RerollSource;
 import io.framepack.api.v1alpha1.VideoGeneration;
-import io.framepack.api.v1alpha1.VideoGenerationSpec;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
 import io.framepack.api.v1alpha1.VideoGenerationStatus.Phase;
 import io.framepack.api.worker.WorkerJob;
@@ -20,14 +16,11 @@ class RerollStartTest {
     static final OperatorConfig.Defaults DEFAULTS = TestConfig.withDefaults().defaults();
     static final WorkerObjects OBJECTS = new WorkerObjects(TestConfig.withDefaults());
 
+    /** {@link StatusLogicTest#render()} under another name. */
     static VideoGeneration render(String name, String uid) {
-        VideoGeneration vg = new VideoGeneration();
-        vg.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid(uid).withGeneration(1L).build());
-        vg.setSpec(new VideoGenerationSpec());
-        vg.getSpec().input = new InputSpec();
-        vg.getSpec().input.prompt = "waves";
-        vg.getSpec().input.image = new ImageSource();
-        vg.getSpec().input.image.url = "https://example.com/sea.png";
+        VideoGeneration vg = StatusLogicTest.render();
+        vg.getMetadata().setName(name);
+        vg.getMetadata().setUid(uid);
         return vg;
     }
 

@@ -279,7 +279,7 @@ class StatusLogicTest {
         return report;
     }
 
-    private static VideoGeneration render() {
+    static VideoGeneration render() {
         VideoGeneration vg = new VideoGeneration();
         vg.setMetadata(new ObjectMetaBuilder().withName("r").withNamespace("ns").withUid("uid-1").withGeneration(1L).build());
         vg.setSpec(new VideoGenerationSpec());

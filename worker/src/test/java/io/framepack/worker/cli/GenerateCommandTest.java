@@ -49,7 +49,7 @@ class GenerateCommandTest {
         return StandardOutput.of(() -> new WorkerCli(renderer, Map.of()).execute(args.toArray(String[]::new)));
     }
 
-    private static JsonNode lastEvent(StandardOutput output) {
+    static JsonNode lastEvent(StandardOutput output) {
         String[] lines = output.text().strip().split("\n");
         try {
             return JSON.readTree(lines[lines.length - 1]);

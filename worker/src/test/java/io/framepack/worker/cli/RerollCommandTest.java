@@ -1,6 +1,5 @@
 package io.framepack.worker.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.framepack.api.worker.ExitCode;
 import io.framepack.worker.runtime.FramePackRenderer;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,15 +85,6 @@ class RerollCommandTest {
         try (Stream<Path> files = Files.walk(store)) {
             Path manifest = files.filter(p -> p.getFileName().toString().equals("manifest.json")).findFirst().orElseThrow();
             return JSON.readTree(manifest.toFile()).path("modelId").asText();
-        }
-    }
-
-    static JsonNode lastEvent(StandardOutput output) {
-        String[] lines = output.text().strip().split("\n");
-        try {
-            return JSON.readTree(lines[lines.length - 1]);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
@@ -169,7 +158,7 @@ class RerollCommandTest {
     void aRerollThatCannotContinueTheSourceIsRefused(String option, String value, String message) {
         StandardOutput refused = reroll("refused", 1, option, value);
         assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(ExitCode.INVALID_INPUT.code);
-        assertThat(lastEvent(refused).path("message").asText()).contains(message);
+        assertThat(GenerateCommandTest.lastEvent(refused).path("message").asText()).contains(message);
         assertThat(dir.resolve("refused.mp4")).doesNotExist();
     }
 
@@ -180,47 +169,37 @@ class RerollCommandTest {
                 "png", image.toFile());
         StandardOutput refused = reroll("image", 1, "--image", image.toString());
         assertThat(refused.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
-        assertThat(lastEvent(refused).path("message").asText()).contains("another start image");
+        assertThat(GenerateCommandTest.lastEvent(refused).path("message").asText()).contains("another start image");
     }
 
     @Test
     void aSectionNotKeptAMissingSourceOrAHalfGivenOptionIsRefused() {
         StandardOutput notReached = reroll("late", 3);
         assertThat(notReached.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
-        assertThat(lastEvent(notReached).path("message").asText()).contains("none is left to re-roll");
+        assertThat(GenerateCommandTest.lastEvent(notReached).path("message").asText()).contains("none is left to re-roll");
 
         StandardOutput beyond = reroll("beyond", 4);
-        assertThat(lastEvent(beyond).path("message").asText()).contains("none after section 4");
+        assertThat(GenerateCommandTest.lastEvent(beyond).path("message").asText()).contains("none after section 4");
 
         StandardOutput missing = generate(SOURCE, "--from", dir.resolve("nothing-here").toString(), "--from-section", "1",
                 "--out", dir.resolve("missing.mp4").toString());
         assertThat(missing.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
-        assertThat(lastEvent(missing).path("message").asText()).contains("holds no checkpoint");
+        assertThat(GenerateCommandTest.lastEvent(missing).path("message").asText()).contains("holds no checkpoint");
 
         StandardOutput half = generate(SOURCE, "--from", sourceCheckpoints.toString(), "--out", dir.resolve("half.mp4").toString());
-        assertThat(lastEvent(half).path("message").asText()).isEqualTo("give --from and --from-section together");
+        assertThat(GenerateCommandTest.lastEvent(half).path("message").asText()).isEqualTo("give --from and --from-section together");
 
         StandardOutput zero = reroll("zero", 0);
-        assertThat(lastEvent(zero).path("message").asText()).contains("--from-section: must be between 1 and");
+        assertThat(GenerateCommandTest.lastEvent(zero).path("message").asText()).contains("--from-section: must be between 1 and");
 
         StandardOutput itself = generate(SOURCE, "--from", sourceCheckpoints.toString(), "--from-section", "1",
                 "--out", dir.resolve("source.mp4").toString());
-        assertThat(lastEvent(itself).path("message").asText()).contains("names this render's own checkpoint directory");
+        assertThat(GenerateCommandTest.lastEvent(itself).path("message").asText()).contains("names this render's own checkpoint directory");
     }
 
     @Test
     void aCorruptSourceCheckpointIsRefused() throws IOException {
-        Path copy = dir.resolve("corrupt.source");
-        try (Stream<Path> files = Files.walk(sourceCheckpoints)) {
-            for (Path file : files.toList()) {
-                Path target = copy.resolve(sourceCheckpoints.relativize(file).toString());
-                if (Files.isDirectory(file)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(file, target);
-                }
-            }
-        }
+        Path copy = CheckpointFixtures.copyTree(sourceCheckpoints, dir.resolve("corrupt.source"));
         try (Stream<Path> files = Files.walk(copy)) {
             for (Path part : files.filter(p -> p.toString().contains("ckpt-000001-") && p.toString().endsWith(".bin")).toList()) {
                 byte[] bytes = Files.readAllBytes(part);
@@ -231,7 +210,7 @@ class RerollCommandTest {
         StandardOutput corrupt = generate(SOURCE, "--from", copy.toString(), "--from-section", "1",
                 "--out", dir.resolve("corrupt.mp4").toString());
         assertThat(corrupt.exitCode()).isEqualTo(ExitCode.INVALID_INPUT.code);
-        assertThat(lastEvent(corrupt).path("message").asText()).contains("its checkpoint is corrupt")
+        assertThat(GenerateCommandTest.lastEvent(corrupt).path("message").asText()).contains("its checkpoint is corrupt")
                 .contains("fails its SHA-256 check");
         assertThat(Arrays.asList(corrupt.text().split("\n"))).noneMatch(line -> line.contains("\"section_done\""));
     }

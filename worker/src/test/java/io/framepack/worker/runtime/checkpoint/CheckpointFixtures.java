@@ -59,6 +59,11 @@ public final class CheckpointFixtures {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+        return copyTree(source, target);
+    }
+
+    /** A copy of the folder {@code source} and all it holds, as {@code target}. */
+    public static Path copyTree(Path source, Path target) throws IOException {
         try (Stream<Path> files = Files.walk(source)) {
             for (Path file : files.toList()) {
                 Path copy = target.resolve(source.relativize(file).toString());

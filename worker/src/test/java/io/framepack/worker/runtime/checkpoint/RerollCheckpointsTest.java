@@ -61,6 +61,12 @@ class RerollCheckpointsTest {
         }
     }
 
+    /** {@code checkpoint} holds the fixture's video after {@code k} sections, bit for bit. */
+    static void assertHoldsVideo(Checkpoint checkpoint, int k) {
+        assertThat(CheckpointFixtures.whole(checkpoint.tensors().get("video")).data())
+                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(k, END)).data());
+    }
+
     @Test
     void aRerollStartsFromTheSourcesSectionAndReferencesItsBlocksInsteadOfCopyingThem() throws IOException {
         renderA(4);
@@ -69,8 +75,7 @@ class RerollCheckpointsTest {
 
         Checkpoint start = b.loadRerollStart("model-a").orElseThrow();
         assertThat(start.sectionsCompleted()).isEqualTo(3);
-        assertThat(CheckpointFixtures.whole(start.tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(3, END)).data());
+        assertHoldsVideo(start, 3);
 
         b.save(CheckpointFixtures.growingVideo(B, 4, END));
         b.save(CheckpointFixtures.growingVideo(B, 5, END));
@@ -84,8 +89,7 @@ class RerollCheckpointsTest {
 
         Checkpoint resumed = storeB(3).loadLatest(B, warnings::add).orElseThrow();
         assertThat(resumed.sectionsCompleted()).isEqualTo(5);
-        assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
+        assertHoldsVideo(resumed, 5);
         assertThat(warnings).isEmpty();
     }
 
@@ -106,8 +110,7 @@ class RerollCheckpointsTest {
         assertThat(CheckpointBlocksTest.files(rootA(), "blocks")).containsAll(heldBlocks);
 
         Checkpoint resumed = storeB(3).loadLatest(B, warnings::add).orElseThrow();
-        assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(4, END)).data());
+        assertHoldsVideo(resumed, 4);
         assertThat(warnings).isEmpty();
     }
 
@@ -152,8 +155,7 @@ class RerollCheckpointsTest {
         Checkpoint resumed = new CheckpointStore(new DirectoryStore(rootC), 2,
                 new CheckpointStore.Reroll(new DirectoryStore(rootB()), 4, underDir())).loadLatest(B, warnings::add)
                 .orElseThrow();
-        assertThat(CheckpointFixtures.whole(resumed.tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
+        assertHoldsVideo(resumed, 5);
     }
 
     @Test
@@ -213,7 +215,6 @@ class RerollCheckpointsTest {
 
         b.save(CheckpointFixtures.growingVideo(B, 5, END));
         assertThat(Files.readString(CheckpointFixtures.manifestOf(rootB(), 5))).doesNotContain("\"store\"");
-        assertThat(CheckpointFixtures.whole(storeB(3).loadLatest(B, warnings::add).orElseThrow().tensors().get("video")).data())
-                .isEqualTo(CheckpointFixtures.whole(CheckpointFixtures.video(5, END)).data());
+        assertHoldsVideo(storeB(3).loadLatest(B, warnings::add).orElseThrow(), 5);
     }
 }
