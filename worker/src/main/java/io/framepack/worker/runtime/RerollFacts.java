@@ -78,7 +78,9 @@ final class RerollFacts {
         facts.put(VARIANT, plan.settings().variant == RenderSettings.Variant.f1 ? 1L : 0L);
         facts.put(FRAMES_PER_SECOND, (long) SectionSchedule.FRAMES_PER_SECOND);
         facts.put(SECTIONS, (long) plan.schedule().sections());
-        byte[] image = Sha256.newDigest().digest(plan.inputs().startImage());
+        // What the video starts from: the start image, or the video a render extends (it has no start image).
+        byte[] image = Sha256.newDigest().digest(plan.inputs().video() != null ? plan.inputs().video().mp4()
+                : plan.inputs().startImage());
         facts.put(START_IMAGE, ByteBuffer.wrap(image).getLong() >>> 1);
         return facts;
     }
