@@ -137,22 +137,7 @@ final class SpecValidator {
         if (sources != 1) {
             problems.add("spec.input.image: set exactly one of url, pvc, s3 or inline (found " + sources + ")");
         }
-        if (image.url != null && !isHttpUrl(image.url)) {
-            problems.add("spec.input.image.url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
-                    + Formats.URL_MAX + " characters");
-        }
-        if (image.pvc != null) {
-            checkPvc("spec.input.image.pvc", image.pvc, problems);
-            if (image.pvc.path == null || image.pvc.path.isEmpty()) {
-                problems.add("spec.input.image.pvc.path: must name the image file");
-            }
-        }
-        if (image.s3 != null) {
-            checkS3("spec.input.image.s3", image.s3, problems);
-            if (image.s3.prefix == null || image.s3.prefix.isEmpty()) {
-                problems.add("spec.input.image.s3.prefix: must hold the object key");
-            }
-        }
+        checkFileSource("spec.input.image", image.url, image.pvc, image.s3, "the image file", problems);
         if (image.inline != null && (image.inline.isEmpty() || image.inline.length() % 4 != 0
                 || image.inline.length() > Formats.INLINE_IMAGE_MAX || !Formats.matches(Formats.BASE64, image.inline))) {
             problems.add("spec.input.image.inline: must be standard base64 with padding, at most " + Formats.INLINE_IMAGE_MAX + " characters");
@@ -166,22 +151,7 @@ final class SpecValidator {
         if (sources != 1) {
             problems.add("spec.input.video: set exactly one of url, pvc or s3 (found " + sources + ")");
         }
-        if (video.url != null && !isHttpUrl(video.url)) {
-            problems.add("spec.input.video.url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
-                    + Formats.URL_MAX + " characters");
-        }
-        if (video.pvc != null) {
-            checkPvc("spec.input.video.pvc", video.pvc, problems);
-            if (video.pvc.path == null || video.pvc.path.isEmpty()) {
-                problems.add("spec.input.video.pvc.path: must name the MP4 file");
-            }
-        }
-        if (video.s3 != null) {
-            checkS3("spec.input.video.s3", video.s3, problems);
-            if (video.s3.prefix == null || video.s3.prefix.isEmpty()) {
-                problems.add("spec.input.video.s3.prefix: must hold the object key");
-            }
-        }
+        checkFileSource("spec.input.video", video.url, video.pvc, video.s3, "the MP4 file", problems);
         Integer context = spec.input.videoContextFrames;
         if (context != null && (context < Formats.VIDEO_CONTEXT_FRAMES_MIN || context > Formats.VIDEO_CONTEXT_FRAMES_MAX)) {
             problems.add("spec.input.videoContextFrames: must be between " + Formats.VIDEO_CONTEXT_FRAMES_MIN + " and "
@@ -189,6 +159,27 @@ final class SpecValidator {
         }
         if (spec.render == null || spec.render.variant != RenderSettings.Variant.f1) {
             problems.add(VIDEO_NEEDS_F1);
+        }
+    }
+
+    /** A file the worker reads (the image, the video): at a URL, in a claim or in S3, each well formed. */
+    private static void checkFileSource(String field, String url, PvcLocation pvc, S3Location s3, String file,
+                                        List<String> problems) {
+        if (url != null && !isHttpUrl(url)) {
+            problems.add(field + ".url: must be an http:// or https:// URL with a host, in printable ASCII, at most "
+                    + Formats.URL_MAX + " characters");
+        }
+        if (pvc != null) {
+            checkPvc(field + ".pvc", pvc, problems);
+            if (pvc.path == null || pvc.path.isEmpty()) {
+                problems.add(field + ".pvc.path: must name " + file);
+            }
+        }
+        if (s3 != null) {
+            checkS3(field + ".s3", s3, problems);
+            if (s3.prefix == null || s3.prefix.isEmpty()) {
+                problems.add(field + ".s3.prefix: must hold the object key");
+            }
         }
     }
 
