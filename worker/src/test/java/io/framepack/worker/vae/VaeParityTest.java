@@ -6,22 +6,32 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.pipeline.VideoExtensionSchedule;
 import io.framepack.worker.tensor.DjlKernels;
 import io.framepack.worker.tensor.Precision;
+import io.framepack.worker.tensor.SafetensorsFile;
 import io.framepack.worker.tensor.SafetensorsWeights;
+import io.framepack.worker.tensor.TensorDecoder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 import static io.framepack.worker.ParityAssert.relativeMaxError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The VAE against the official diffusers model: encode posterior, decode (plain and temporally tiled), preview. */
+/**
+ * The VAE against the official diffusers model: encode posterior, decode (plain and temporally tiled), preview;
+ * and a video's batched encode against FramePack-Studio's.
+ */
 class VaeParityTest {
     private static final double TOLERANCE = 1e-4;
     private static final GoldenCases GOLDENS = GoldenCases.load();
+    private static final String VIDEO_CASE = "video_extension_case";
+    private static final Path VIDEO_CASE_FILE = Path.of("src/test/resources/goldens/creative/" + VIDEO_CASE + ".safetensors");
     private static NDManager manager;
     private static HunyuanVideoVae vae;
 
@@ -151,6 +161,50 @@ class VaeParityTest {
         String c = "vae_decode_fake_case";
         try (NDManager m = manager.newSubManager()) {
             check(c + " preview", vae.preview(GOLDENS.tensor(c, "latents", m)), GOLDENS.tensor(c, "preview", m));
+        }
+    }
+
+    @Test
+    void theLastFramesOfAVideoAreEncodedInBatchesAsFramePackStudioDoes() throws IOException {
+        // goldens/creative/video_extension_case: FramePack-Studio's video_encode on the public tiny VAE,
+        // 22 frames of 64x64 of which the last 20 are encoded, in batches of 16 and 4 frames.
+        assumeTrue(GOLDENS.dir().toAbsolutePath().normalize().equals(GoldenCases.publicSet().dir().toAbsolutePath().normalize()),
+                "the video case was made with the public tiny VAE");
+        try (NDManager m = manager.newSubManager()) {
+            NDArray video = videoGolden("video", m);
+            int frames = (int) video.getShape().get(0);
+            int kept = VideoExtensionSchedule.encodedFrames(frames);
+            assertThat(kept).as("frames kept of 22").isEqualTo(20);
+            // uint8 T,H,W,C -> [1,3,T,H,W] in [-1, 1], as Studio's frames_pt.
+            NDArray pixels = video.get(new NDIndex((frames - kept) + ":")).toType(DataType.FLOAT32, false)
+                    .div(127.5f).sub(1f).transpose(3, 0, 1, 2).expandDims(0);
+            try (Posterior posterior = vae.encodeInBatches(pixels)) {
+                NDArray mean = videoGolden("posterior_mean", m);
+                NDArray std = videoGolden("posterior_std", m);
+                check(VIDEO_CASE + " posterior mean", posterior.mean(), mean);
+                check(VIDEO_CASE + " posterior std", posterior.std(), std);
+                // Studio sampled from torch's global generator: its noise is recovered, the sampling checked with it.
+                float scale = (float) vae.config().scalingFactor();
+                check(VIDEO_CASE + " video latents", posterior.sample(videoGolden("sample_noise", m)).mul(scale),
+                        videoGolden("video_latents", m));
+            }
+            NDArray seeded = vae.encodeVideoLatents(pixels, 7);
+            assertThat(seeded.getShape()).isEqualTo(videoGolden("video_latents", m).getShape());
+            assertThat(vae.encodeVideoLatents(pixels, 7).contentEquals(seeded)).as("same seed, same latents").isTrue();
+        }
+    }
+
+    @Test
+    void keptFramesFollowStudiosRule() {
+        assertThat(VideoExtensionSchedule.encodedFrames(3)).isZero();
+        assertThat(VideoExtensionSchedule.encodedFrames(13)).isEqualTo(12);
+        assertThat(VideoExtensionSchedule.encodedFrames(108)).isEqualTo(108);
+        assertThat(VideoExtensionSchedule.encodedFrames(500)).isEqualTo(108);
+    }
+
+    private static NDArray videoGolden(String name, NDManager m) throws IOException {
+        try (SafetensorsFile file = SafetensorsFile.open(VIDEO_CASE_FILE)) {
+            return TensorDecoder.decode(file, file.entry(name), m);
         }
     }
 }
