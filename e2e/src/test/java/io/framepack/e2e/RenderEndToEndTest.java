@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.framepack.api.v1alpha1.VideoGeneration;
 import io.framepack.api.v1alpha1.VideoGenerationStatus;
+import io.framepack.worker.image.RgbImage;
 import io.framepack.worker.runtime.DemoModel;
+import io.framepack.worker.runtime.input.Mp4Frames;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -33,6 +35,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -276,6 +279,40 @@ class RenderEndToEndTest {
         assertThat(digest(outputVideo("reroll-other"))).isNotEqualTo(digest(outputVideo("steady")));
     }
 
+    /**
+     * The steady render's MP4, put on the inputs claim, extended forward (F1) through input.video,
+     * the operator's job and pod and the worker's video encode: the output opens with the input's
+     * frames and goes on with new ones, and a render preempted mid-section resumes to the same
+     * checkpoint tensors and MP4.
+     */
+    @Test
+    @Order(7)
+    void aVideoIsExtendedForwardAndSurvivesPreemption() throws Exception {
+        Files.copy(outputVideo("steady"), node.claim("framepack-inputs").resolve("steady.mp4"));
+        Map<String, String> extension = Map.of(
+                "    image:\n      pvc:\n        claimName: framepack-inputs\n        path: start.png\n",
+                "    video:\n      pvc: {claimName: framepack-inputs, path: steady.mp4}\n    videoContextFrames: 4\n",
+                "    seed: 4242\n", "    seed: 4242\n    variant: f1\n");
+        apply("extended-steady", "", extension);
+        VideoGeneration done = awaitPhase("extended-steady", VideoGenerationStatus.Phase.Succeeded, vg -> { });
+        assertThat(done.getStatus().sectionsTotal).isEqualTo(2);
+
+        List<RgbImage> input = Mp4Frames.decode(Files.readAllBytes(outputVideo("steady")), Mp4Frames.Limits.DEFAULT,
+                UnaryOperator.identity());
+        List<RgbImage> extended = Mp4Frames.decode(Files.readAllBytes(outputVideo("extended-steady")),
+                Mp4Frames.Limits.DEFAULT, UnaryOperator.identity());
+        // Two F1 sections of K = 9 latents: 4·9 − 3 frames, then 4·9 more.
+        assertThat(extended).hasSize(input.size() + 33 + 36);
+        for (int f = 0; f < input.size(); f++) {
+            assertThat(extended.get(f).width()).isEqualTo(input.get(f).width());
+            assertThat(meanAbsoluteError(extended.get(f), input.get(f))).as("input frame %d, encoded again", f)
+                    .isLessThan(6.0);
+        }
+
+        apply("extended-preempted", "", extension);
+        assertResumesAfterPreemptionAs("extended-preempted", "extended-steady");
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     /**
@@ -437,6 +474,14 @@ class RenderEndToEndTest {
             assertThat(parts).as("parts of %s in the last checkpoint of %s", tensor, name).isNotEmpty();
             return parts;
         }
+    }
+
+    private static double meanAbsoluteError(RgbImage a, RgbImage b) {
+        long sum = 0;
+        for (int i = 0; i < a.pixels().length; i++) {
+            sum += Math.abs((a.pixels()[i] & 0xFF) - (b.pixels()[i] & 0xFF));
+        }
+        return (double) sum / a.pixels().length;
     }
 
     private static String digest(Path file) throws Exception {
