@@ -172,7 +172,7 @@ public final class TransformerBench {
                                 + " text_tokens=%d cfg=%s teacache=%s resident_blocks=%d/%d sections=%d section_s=%.3f"
                                 + " forward_median_s=%.3f forwards_run=%d forwards_skipped=%d peak_gpu_gib=%s"
                                 + " peak_rss_gib=%s live_gib=unavailable%n",
-                        MODELS.containsKey(model) ? model : Path.of(model).getFileName().toString().replace(' ', '_'), device.isGpu() ? "gpu" : "cpu", precision,
+                        summaryName(model), device.isGpu() ? "gpu" : "cpu", precision,
                         latentHeight, latentWidth, window, steps, textTokens, number(cfg), number(teaCacheThreshold),
                         transformer.residentBlocks(), transformer.blockCount(), sections, median(sectionSeconds),
                         median(all.sortedSecondsRun()), all.secondsRun.size(), all.skipped, peakGpuGib(),
@@ -310,6 +310,11 @@ public final class TransformerBench {
     private String peakGpuGib() {
         return !device.isGpu() || peakGpuBytes < 0 ? "-"
                 : String.format(Locale.ROOT, "%.3f", peakGpuBytes / (double) (1L << 30));
+    }
+
+    /** The model as one summary value: its name, or a config file's name. */
+    private static String summaryName(String model) {
+        return MODELS.containsKey(model) ? model : Path.of(model).getFileName().toString().replaceAll("\\s", "_");
     }
 
     /** A setting as the summary prints it: no trailing zeros ({@code 1}, {@code 0.15}). */
