@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds, and on the GPU machine runs, what the Java worker needs there (see
 # ../shared/docs/gpu-machine.md): a jlinked JRE, the jars `bench` loads, the worker's launcher, and
-# DJL v0.36.0's JNI sources with their header, to be compiled there against the machine's libtorch.
+# DJL v0.36.0's JNI sources with their header, to be compiled there against the machine's libtorch by
+# src/images/build-djl-jni.sh (the same build as the CUDA image's JNI).
 # DJL's sources are fetched code, so all of it lives in the ignored folder .gpu-carry/java and is never
 # committed.
 #
@@ -63,7 +64,7 @@ pack() {
     jdk=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
     mkdir -p "$carry/include/linux"
     cp "$jdk/include/jni.h" "$carry/include/" && cp "$jdk/include/linux/jni_md.h" "$carry/include/linux/" || exit 2
-    cp "$0" "$carry/gpu_worker_carry.sh"
+    cp "$0" "$carry/gpu_worker_carry.sh" && cp "$root/src/images/build-djl-jni.sh" "$carry/" || exit 2
     echo "DJL $DJL_TAG $(git --git-dir="$djl" rev-parse "$DJL_TAG^{commit}"), worker $(git -C "$root" rev-parse HEAD)" \
         | tee "$carry/SOURCES"
     du -sh "$carry"
@@ -80,15 +81,9 @@ setup() {
     jni=$work/djl/pytorch/$version-$flavor-linux-x86_64/$DJL_VERSION-libdjl_torch.so
     if [ ! -f "$jni" ]; then
         mkdir -p "$work/src" && tar -xJf "$here/djl-jni-src.tar.xz" -C "$work/src" || exit 2
-        local native=$work/src/engines/pytorch/pytorch-native
-        mkdir -p "$native/build/include" && cp "$here"/include/ai_djl_pytorch_jni_PyTorchLibrary.h "$native/build/include/"
-        (cd "$native/build" && TORCH_CUDA_ARCH_LIST=9.0 cmake -G Ninja -Wno-dev \
-            -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')" -DUSE_CUDA=1 \
-            -DJAVA_INCLUDE_PATH="$here/include" -DJAVA_INCLUDE_PATH2="$here/include/linux" \
-            -DJAVA_JVM_LIBRARY="$work/jre/lib/server/libjvm.so" -DJAVA_AWT_LIBRARY=NotNeeded \
-            -DJAVA_AWT_INCLUDE_PATH=NotNeeded .. > "$work/cmake.log" 2>&1 && ninja >> "$work/cmake.log" 2>&1) \
-            || { tail -40 "$work/cmake.log"; exit 4; }
-        mkdir -p "$(dirname "$jni")" && cp "$native/build/libdjl_torch.so" "$jni" || exit 4
+        DJL_JNI_INCLUDE=$here/include DJL_JVM_LIBRARY=$work/jre/lib/server/libjvm.so TORCH_CUDA_ARCH_LIST=9.0 \
+            bash "$here/build-djl-jni.sh" "$work/src" "$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')" \
+            "$jni" > "$work/cmake.log" 2>&1 || { tail -40 "$work/cmake.log"; exit 4; }
     fi
     # DJL's GPU memory query loads cudart through JNA by its plain name.
     cudart=$(find "$torch_lib/.." "$torch_lib/../../nvidia" -name 'libcudart.so.*' 2>/dev/null | head -1)

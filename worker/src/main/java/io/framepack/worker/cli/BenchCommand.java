@@ -77,7 +77,11 @@ final class BenchCommand {
         @Option(names = "--teacache", defaultValue = "0",
                 description = "TeaCache threshold for the measured sections (the official demo uses 0.15); 0 is off.")
         double teaCache;
-        @Option(names = "--profile", description = "Write a PyTorch profiler trace of one forward to this file.")
+        @Option(names = "--cfg", paramLabel = "SCALE", defaultValue = RenderTable.DEFAULT_CFG,
+                description = "Real classifier-free guidance scale (default ${DEFAULT-VALUE}); above 1 every step runs a"
+                        + " second, negative-prompt forward, as a render with that guidance does.")
+        double cfg;
+        @Option(names = "--profile", description = "Write a PyTorch profiler trace of one step to this file.")
         Path profile;
         @Option(names = "--gpu-memory", paramLabel = "GiB", description = "A render's GPU memory budget: the transformer"
                 + " keeps on the device what the worker's Streamed tier would (the budget less the reserve and the tiled"
@@ -86,10 +90,33 @@ final class BenchCommand {
 
         @Override
         public Integer call() throws IOException {
+            String invalid = invalidSetting();
+            if (invalid != null) {
+                System.err.println(invalid);
+                return ExitCode.INVALID_INPUT.code;
+            }
             TransformerBench.run(TransformerBench.Options.of(model, device == DeviceKind.gpu, precision, latent, window,
-                    steps, sections, textTokens, teaCache, profile,
+                    steps, sections, textTokens, teaCache, cfg, profile,
                     gpuMemory == null ? null : (long) (gpuMemory * (1L << 30))));
             return 0;
+        }
+
+        /** What is wrong with the options, before anything is built; null when nothing is. */
+        private String invalidSetting() {
+            if (!(cfg >= RenderTable.MIN_GUIDANCE && cfg <= RenderTable.MAX_GUIDANCE)) {
+                return "--cfg must be between " + RenderTable.MIN_GUIDANCE + " and " + RenderTable.MAX_GUIDANCE
+                        + " (1 is off), got " + cfg;
+            }
+            if (!(teaCache >= 0)) {
+                return "--teacache must be 0 (off) or above, got " + teaCache;
+            }
+            if (steps < 1 || sections < 1 || window < 1) {
+                return "--steps, --sections and --window must be at least 1";
+            }
+            if (gpuMemory != null && !(gpuMemory > 0)) {
+                return "--gpu-memory must be above 0 GiB";
+            }
+            return null;
         }
     }
 

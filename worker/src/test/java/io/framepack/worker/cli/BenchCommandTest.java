@@ -44,12 +44,32 @@ class BenchCommandTest {
     }
 
     @Test
-    void transformerBenchRunsATinySectionOnTheCpu() throws IOException {
+    void transformerBenchRunsATinySectionOnTheCpuAndSummarisesIt() throws IOException {
         String out = bench("transformer", "--model", "tiny", "--steps", "2", "--latent", "8x8");
 
         assertThat(out).contains("model tiny (2+2 blocks, 2 heads x 16), FLOAT32 on cpu()")
-                .containsPattern("section 1: [\\d.]+ s for 2 steps")
+                .containsPattern("section 1: [\\d.]+ s for 2 steps: 2 forwards run, 0 skipped by TeaCache")
                 .containsPattern("peak memory: [\\d.]+ GiB peak RSS");
+        Map<String, String> summary = summary(out);
+        assertThat(summary).containsEntry("model", "tiny").containsEntry("device", "cpu")
+                .containsEntry("precision", "FLOAT32").containsEntry("latent", "8x8").containsEntry("window", "9")
+                .containsEntry("steps", "2").containsEntry("text_tokens", "64").containsEntry("cfg", "1")
+                .containsEntry("teacache", "0").containsEntry("resident_blocks", "4/4").containsEntry("sections", "1")
+                .containsEntry("forwards_run", "2").containsEntry("forwards_skipped", "0")
+                .containsEntry("peak_gpu_gib", "-").containsEntry("live_gib", "unavailable");
+        double section = Double.parseDouble(summary.get("section_s"));
+        double forward = Double.parseDouble(summary.get("forward_median_s"));
+        assertThat(forward).isPositive().isLessThanOrEqualTo(section);
+        assertThat(Double.parseDouble(summary.get("peak_rss_gib"))).isGreaterThan(0.05);
+    }
+
+    @Test
+    void transformerBenchWithRealGuidanceRunsTheNegativeForwardAtEveryStep() throws IOException {
+        Map<String, String> summary = summary(bench("transformer", "--model", "tiny", "--steps", "3", "--latent", "8x8",
+                "--cfg", "3", "--sections", "2"));
+
+        assertThat(summary).containsEntry("cfg", "3").containsEntry("sections", "2")
+                .containsEntry("forwards_run", "12").containsEntry("forwards_skipped", "0");
     }
 
     @Test
@@ -61,14 +81,41 @@ class BenchCommandTest {
 
         assertThat(out).contains("2 of 4 blocks resident, the rest streamed from host memory")
                 .containsPattern("section 1: [\\d.]+ s for 2 steps");
+        assertThat(summary(out)).containsEntry("resident_blocks", "2/4");
     }
 
     @Test
-    void transformerBenchWithTeaCacheReportsTheSkippedSteps() throws IOException {
+    void transformerBenchWithTeaCacheReportsTheSkippedForwards() throws IOException {
         String out = bench("transformer", "--model", "tiny", "--steps", "6", "--latent", "8x8", "--teacache", "10");
 
         // A threshold no change reaches: every step but the first and last is skipped.
-        assertThat(out).containsPattern("section 1: [\\d.]+ s for 6 steps \\(TeaCache skipped 4\\)");
+        assertThat(out).containsPattern("section 1: [\\d.]+ s for 6 steps: 2 forwards run, 4 skipped by TeaCache");
+        assertThat(summary(out)).containsEntry("teacache", "10").containsEntry("forwards_run", "2")
+                .containsEntry("forwards_skipped", "4");
+    }
+
+    @Test
+    void transformerBenchWithTeaCacheAndGuidanceCountsBothPassesLikeARender() throws IOException {
+        Map<String, String> summary = summary(bench("transformer", "--model", "tiny", "--steps", "6", "--latent", "8x8",
+                "--teacache", "10", "--cfg", "2"));
+
+        // TeaCache counts calls, as the official cache does: with two forwards a step its "first" and "last"
+        // come round every 6 calls, so calls 1, 6, 7 and 12 of the 12 run.
+        assertThat(summary).containsEntry("forwards_run", "4").containsEntry("forwards_skipped", "8");
+    }
+
+    @Test
+    void transformerBenchRefusesBadSettingsBeforeBuildingAnything() {
+        StandardOutput cfg = benchFailing("transformer", "--cfg", "0.5");
+        StandardOutput teaCache = benchFailing("transformer", "--teacache", "-1");
+        StandardOutput steps = benchFailing("transformer", "--steps", "0");
+
+        assertThat(cfg.exitCode()).isNotZero();
+        assertThat(cfg.text()).contains("--cfg must be between 1 and 32").doesNotContain("model tiny");
+        assertThat(teaCache.exitCode()).isNotZero();
+        assertThat(teaCache.text()).contains("--teacache must be 0 (off) or above");
+        assertThat(steps.exitCode()).isNotZero();
+        assertThat(steps.text()).contains("--steps, --sections and --window must be at least 1");
     }
 
     @Test
