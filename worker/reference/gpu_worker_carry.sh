@@ -8,17 +8,18 @@
 #   worker/reference/gpu_worker_carry.sh pack DJL_GIT [CHECKOUT]
 #       DJL_GIT: a git directory of deepjavalibrary/djl holding the tag v0.36.0. Needs JDK 17 (jlink,
 #       javac) and `mvn -B -ntp -o install -DskipTests -pl api,worker` done in this checkout. Writes
-#       .gpu-carry/java (what `bench transformer` and `bench vae` need, about 25 MB) and
+#       .gpu-carry/java (what `bench transformer` and `bench vae` need, about 24 MB) and
 #       .gpu-carry/render (what `bench render` needs beside it: DJL's tokenizers and JavaCV with
-#       FFmpeg, linux-x86_64 only, about 26 MB) under CHECKOUT (default: this one; the device tools
+#       FFmpeg, linux-x86_64 only, about 25 MB) under CHECKOUT (default: this one; the device tools
 #       send the checkout a session started in, which may be another worktree of the repository).
 #       The two are carried in separate calls when the checkout and both together pass the 64 MiB a
 #       call may send: a machine keeps what was unpacked while it stays warm.
-#   bash .gpu-carry/java/gpu_worker_carry.sh run WORKER_ARGS...        (on the GPU machine, carry .gpu-carry/java)
-#       Unpacks the JRE (and .gpu-carry/render if carried now or earlier on this machine), builds the
-#       JNI library once per machine, sets DJL's environment, prints the command, then runs
-#       `framepack-worker WORKER_ARGS...`; its output goes to $OUT/worker.log too.
-#   bash .gpu-carry/render/gpu_worker_carry.sh unpack                  (on the GPU machine, carry .gpu-carry/render)
+#   bash .gpu-carry/{java,render}/gpu_worker_carry.sh run WORKER_ARGS...   (on the GPU machine)
+#       Unpacks what this call carried (either folder, or both), builds the JNI library once per
+#       machine, sets DJL's environment, prints the command, then runs `framepack-worker
+#       WORKER_ARGS...` on the jars carried in this call or an earlier one on this machine; its
+#       output goes to $OUT/worker.log too.
+#   bash .gpu-carry/{java,render}/gpu_worker_carry.sh unpack              (on the GPU machine)
 #       Only unpacks what was carried into the machine's work folder, for a later call's `run`.
 set -o pipefail
 DJL_TAG=v0.36.0
@@ -64,24 +65,30 @@ pack() {
     copy_jars "$tmp/cp" "$carry/home/lib" $BENCH_JARS
     copy_jars "$tmp/cp" "$tmp/render/lib" $RENDER_JARS
     cp "$root/worker/src/main/dist/framepack-worker" "$carry/home/bin/" || exit 2
-    # The GPU machine is linux-x86_64: the other platforms' libraries are 75 MB of the tokenizers jar.
+    # The GPU machine is linux-x86_64: the other platforms' libraries are 75 MB of the tokenizers jar
+    # and 4 MB of JNA's (what the checkout and a carry may send together is tight).
     for jar in "$tmp"/render/lib/tokenizers-*.jar; do
         zip -q -d "$jar" 'native/lib/linux-aarch64/*' 'native/lib/osx-*' 'native/lib/win-*' || exit 2
     done
-    # The bench must start on exactly these jars: a missing class fails here, not on the GPU machine.
-    sh "$carry/home/bin/framepack-worker" bench transformer --help >/dev/null \
+    for jar in "$carry"/home/lib/jna-*.jar; do
+        unzip -Z1 "$jar" | grep -E '^com/sun/jna/[^/]+/(lib)?jnidispatch\.' | grep -v '^com/sun/jna/linux-x86-64/' \
+            | xargs zip -q -d "$jar" || exit 2
+    done
+    # Uncompressed modules and stripped native libraries: xz then makes the JRE 17 MB instead of 30.
+    jlink --strip-debug --no-header-files --no-man-pages --compress=0 --add-modules "$MODULES" \
+        --output "$tmp/jre" || exit 2
+    strip --strip-unneeded "$tmp"/jre/lib/server/libjvm.so "$tmp"/jre/lib/*.so || exit 2
+    # The bench must start on exactly these jars and this JRE: a missing class or module fails here,
+    # not on the GPU machine.
+    JAVA_HOME=$tmp/jre sh "$carry/home/bin/framepack-worker" bench transformer --help >/dev/null \
         || { echo "bench transformer does not start on the carried jars" >&2; exit 2; }
-    check_render "$carry/home" "$tmp/render/lib" "$tmp/check" "$tmp/cp" || exit 2
+    JAVA_HOME=$tmp/jre check_render "$carry/home" "$tmp/render/lib" "$tmp/check" "$tmp/cp" || exit 2
     # Natives stored uncompressed inside their jars, so that xz (not zip's deflate) compresses them.
     for jar in "$tmp"/render/lib/*.jar; do
         mkdir -p "$tmp/x" && (cd "$tmp/x" && unzip -q "$jar" && rm "$jar" && zip -q -0 -r -X "$jar" .) && rm -rf "$tmp/x" || exit 2
     done
     tar -C "$tmp/render" -cf - lib | xz -9 -T2 > "$render/render-jars.tar.xz" || exit 2
     cp "$0" "$render/gpu_worker_carry.sh"
-    # Uncompressed modules and stripped native libraries: xz then makes the JRE 17 MB instead of 30.
-    jlink --strip-debug --no-header-files --no-man-pages --compress=0 --add-modules "$MODULES" \
-        --output "$tmp/jre" || exit 2
-    strip --strip-unneeded "$tmp"/jre/lib/server/libjvm.so "$tmp"/jre/lib/*.so || exit 2
     tar -C "$tmp" -cf - jre | xz -9 -T2 > "$carry/jre.tar.xz" || exit 2
     git --git-dir="$djl" archive --format=tar "$DJL_TAG" engines/pytorch/pytorch-native/CMakeLists.txt \
         engines/pytorch/pytorch-native/src/main/native api/src/main/native | xz -9 > "$carry/djl-jni-src.tar.xz" || exit 2
@@ -101,8 +108,8 @@ pack() {
 }
 
 # Runs `bench render --model tiny` on the CPU with exactly the carried jars (the bench's and the
-# render's), through a home folder like the one `setup` makes on the GPU machine, plus libtorch's
-# CPU jars from the classpath file $4 (the GPU machine's torch stands in for them there).
+# render's) and the JRE in JAVA_HOME, through a home folder like the one `setup` makes on the GPU
+# machine, plus libtorch's CPU jars from the classpath file $4 (the machine's torch stands in for them).
 check_render() {
     local home=$1 render_lib=$2 check=$3 cp=$4 log
     link_home "$home" "$render_lib" "$check/home" || return 2
@@ -125,7 +132,7 @@ link_home() {
 }
 
 # Unpacks what this call carried (.gpu-carry/java, .gpu-carry/render, both beside the folder $1) into
-# $2, which outlives the call while the machine stays warm.
+# $2, which outlives the call while the machine stays warm: a later call may carry the other part only.
 unpack() {
     local carried=$1 work=$2
     mkdir -p "$work" || exit 2
@@ -133,15 +140,17 @@ unpack() {
         rm -rf "$work/render" && mkdir -p "$work/render" \
             && tar -xJf "$carried/render/render-jars.tar.xz" -C "$work/render" || exit 2
     fi
-    if [ -f "$carried/java/jre.tar.xz" ] && [ ! -x "$work/jre/bin/java" ]; then
-        tar -xJf "$carried/java/jre.tar.xz" -C "$work" || exit 2
+    if [ -f "$carried/java/jre.tar.xz" ]; then
+        rm -rf "$work/java" && cp -r "$carried/java" "$work/java" || exit 2
+        [ -x "$work/jre/bin/java" ] || tar -xJf "$carried/java/jre.tar.xz" -C "$work" || exit 2
     fi
 }
 
 setup() {
-    local here=$1 work=$2 torch_lib version flavor jni cudart
-    unpack "$(dirname "$here")" "$work"
-    [ -x "$work/jre/bin/java" ] || { echo "no JRE: carry .gpu-carry/java" >&2; exit 2; }
+    local work=$2 here torch_lib version flavor jni cudart
+    unpack "$(dirname "$1")" "$work"
+    here=$work/java
+    [ -x "$work/jre/bin/java" ] || { echo "no JRE: carry .gpu-carry/java (in this call or an earlier one)" >&2; exit 2; }
     # The launcher's lib/ is the bench's jars plus the render's, carried in this call or an earlier one.
     link_home "$here/home" "$work/render/lib" "$work/home" || exit 2
     torch_lib=$(python3 -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))') || exit 3
