@@ -102,6 +102,9 @@ def llama_tokenizer(folder):
     except Exception as e:  # noqa: BLE001 - any failure falls back, and says so
         print(f"LlamaTokenizerFast cannot read {folder} ({type(e).__name__}: {e}); using PreTrainedTokenizerFast")
         tokenizer = PreTrainedTokenizerFast(tokenizer_file=os.path.join(folder, "tokenizer.json"))
+    # encode_prompt_conds crops [crop_start:valid length], which needs padding on the right, as the
+    # released tokenizer's config asks; transformers 5's Llama tokenizer pads on the left by default.
+    tokenizer.padding_side = "right"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.convert_ids_to_tokens(0)
     return tokenizer
