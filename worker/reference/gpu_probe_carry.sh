@@ -3,9 +3,10 @@
 # official FramePack's diffusers_helper and diffusers v0.33.1's src (the official pin). Both are
 # fetched code, so they live in the ignored folder .gpu-carry/py and are never committed.
 #
-#   worker/reference/gpu_probe_carry.sh pack FRAMEPACK_GIT DIFFUSERS_GIT
+#   worker/reference/gpu_probe_carry.sh pack FRAMEPACK_GIT DIFFUSERS_GIT [CHECKOUT]
 #       FRAMEPACK_GIT: a git directory of lllyasviel/FramePack; DIFFUSERS_GIT: one of huggingface/diffusers
-#       holding the tag v0.33.1. Writes .gpu-carry/py (about 1 MB) under the repository root.
+#       holding the tag v0.33.1. Writes .gpu-carry/py (about 1 MB: both trees and this folder's scripts)
+#       under CHECKOUT (default: this one; the device tools send the checkout a session started in).
 #   bash .gpu-carry/py/gpu_probe_carry.sh run SCRIPT [ARGS...]          (on the GPU machine, carry .gpu-carry/py)
 #       Unpacks both trees, checks torch, CUDA and the diffusers import, then runs
 #       `python3 SCRIPT FRAMEPACK_DIR DIFFUSERS_SRC ARGS...`; its log and the device facts go to $OUT.
@@ -13,13 +14,16 @@ set -o pipefail
 DIFFUSERS_TAG=v0.33.1
 
 pack() {
-    local framepack=$1 diffusers=$2 root carry
+    local framepack=$1 diffusers=$2 root target carry
     root=$(git rev-parse --show-toplevel) || exit 2
-    carry=$root/.gpu-carry/py
+    target=$(cd "${3:-$root}" && git rev-parse --show-toplevel) || exit 2
+    carry=$target/.gpu-carry/py
     # Fetched code must never reach a commit: refuse unless git ignores the folder.
-    git -C "$root" check-ignore -q .gpu-carry/py \
-        || { echo "add .gpu-carry/ to $(git -C "$root" rev-parse --git-common-dir)/info/exclude first" >&2; exit 2; }
-    mkdir -p "$carry"
+    git -C "$target" check-ignore -q .gpu-carry/py \
+        || { echo "add .gpu-carry/ to $(git -C "$target" rev-parse --git-common-dir)/info/exclude first" >&2; exit 2; }
+    rm -rf "$carry" && mkdir -p "$carry" || exit 2
+    # This branch's reference scripts travel with the carry: the checkout sent may be another one.
+    cp "$root"/worker/reference/*.py "$root"/worker/reference/gpu_render_session.sh "$carry/" || exit 2
     git --git-dir="$framepack" archive --format=tar HEAD diffusers_helper | xz -9 > "$carry/framepack.tar.xz" || exit 2
     git --git-dir="$diffusers" archive --format=tar "$DIFFUSERS_TAG" src | xz -9 > "$carry/diffusers-src.tar.xz" || exit 2
     cp "$0" "$carry/gpu_probe_carry.sh"
@@ -55,7 +59,8 @@ PY
 }
 
 case $1 in
-    pack) [ $# -eq 3 ] || { echo "usage: $0 pack FRAMEPACK_GIT DIFFUSERS_GIT" >&2; exit 2; }; pack "$2" "$3" ;;
+    pack) [ $# -eq 3 ] || [ $# -eq 4 ] || { echo "usage: $0 pack FRAMEPACK_GIT DIFFUSERS_GIT [CHECKOUT]" >&2; exit 2; }
+        pack "$2" "$3" "$4" ;;
     run) shift; run "$@" ;;
-    *) echo "usage: $0 pack FRAMEPACK_GIT DIFFUSERS_GIT | run SCRIPT [ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: $0 pack FRAMEPACK_GIT DIFFUSERS_GIT [CHECKOUT] | run SCRIPT [ARGS...]" >&2; exit 2 ;;
 esac
