@@ -131,15 +131,29 @@ final class SimulatedNode implements AutoCloseable, Containers {
      * Preemption as the scheduler does it: the pod gets a DisruptionTarget condition and is
      * deleted, so its container gets SIGTERM, and SIGKILL once the grace period is over.
      */
-    void preempt(String podName, Duration grace) throws InterruptedException {
+    void preempt(String podName, Duration grace) throws InterruptedException, IOException {
         Process process = processes.get(podName);
-        synchronized (this) {
-            kubelet.disrupt(client.pods().inNamespace(namespace).withName(podName).get(), "PreemptionByScheduler",
-                    "Preempted in order to admit critical pod");
+        // Frozen until the disruption is issued: waiting for the node's sync round must not let a
+        // fast worker finish its last section first, which would turn the preemption into a success.
+        signal(process, "STOP");
+        try {
+            synchronized (this) {
+                kubelet.disrupt(client.pods().inNamespace(namespace).withName(podName).get(), "PreemptionByScheduler",
+                        "Preempted in order to admit critical pod");
+            }
+        } finally {
+            signal(process, "CONT");
         }
         if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
+        }
+    }
+
+    private static void signal(Process process, String signal) throws InterruptedException, IOException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0 && process.isAlive()) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
         }
     }
 
