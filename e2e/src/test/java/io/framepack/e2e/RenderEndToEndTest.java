@@ -53,6 +53,8 @@ class RenderEndToEndTest {
     private static final Duration RENDER_TIMEOUT = Duration.ofMinutes(6);
     private static final String OPERATOR_TOKEN = "operator";
     private static final String WORKER_TOKEN = "worker";
+    /** The checkpointed histories a resumed render must end with as an uninterrupted one does. */
+    private static final List<String> RESUMED_TENSORS = List.of("history_latents", "open_pixels", "settled_pixels");
 
     @TempDir
     static Path root;
@@ -131,7 +133,7 @@ class RenderEndToEndTest {
         assertThat(done.getStatus().attempts.failures).isZero();
         // The preempted pod was deleted (the Job controller let it go once counted); two ran.
         assertThat(node.podsRun(jobName(done))).hasSize(2);
-        for (String tensor : List.of("history_latents", "history_pixels")) {
+        for (String tensor : RESUMED_TENSORS) {
             assertThat(finalCheckpointTensor("preempted", tensor)).as("%s of the resumed render", tensor)
                     .isEqualTo(finalCheckpointTensor("steady", tensor));
         }
@@ -323,7 +325,7 @@ class RenderEndToEndTest {
         node.preempt(awaitPodRunningAfterSections(preempted, 1), Duration.ofSeconds(20));
         VideoGeneration resumed = awaitPhase(preempted, VideoGenerationStatus.Phase.Succeeded, vg -> { });
         assertThat(resumed.getStatus().attempts.preemptions).isEqualTo(1);
-        for (String tensor : List.of("history_latents", "history_pixels")) {
+        for (String tensor : RESUMED_TENSORS) {
             assertThat(finalCheckpointTensor(preempted, tensor)).as("%s of the resumed render", tensor)
                     .isEqualTo(finalCheckpointTensor(steady, tensor));
         }

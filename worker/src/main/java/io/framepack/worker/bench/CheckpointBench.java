@@ -2,7 +2,6 @@ package io.framepack.worker.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
@@ -19,8 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * Checkpoint cost of a whole job at a given latent size, without a model: a CPU state grows like
- * an inverted-order job's (float32 latent history of 19 + K·k frames; fp16 pixel history of
- * 4K·k − 3 frames, each section prepending 4K new frames and rewriting the 4K − 3 it blends with)
+ * an inverted-order job's (float32 latent history of 19 + K·k frames; a pixel history of
+ * 4K·k − 3 frames as the worker keeps it, the 4K − 3 the next section blends with in fp16 and
+ * the rest settled in 8 bits, each section settling 4K more)
  * and is checkpointed after every section exactly as the worker does it. Reports what each save
  * wrote, how long the render waited for the copy and how long the write took.
  */
@@ -52,31 +52,40 @@ public final class CheckpointBench {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             NDArray start = manager.randomNormal(new Shape(1, LATENT_CHANNELS, 1, latentHeight, latentWidth));
             NDArray latents = manager.zeros(new Shape(1, LATENT_CHANNELS, CONTEXT_FRAMES, latentHeight, latentWidth));
-            NDArray pixels = null;
+            // As the worker holds them: the overlap as fp16, every frame before it settled in 8 bits.
+            long height = 8L * latentHeight;
+            long width = 8L * latentWidth;
+            NDArray open = null;
+            NDArray settled = null;
             for (int k = 1; k <= sections; k++) {
                 NDArray newLatents = manager.randomNormal(new Shape(1, LATENT_CHANNELS, window, latentHeight, latentWidth))
                         .concat(latents, 2);
                 latents.close();
                 latents = newLatents;
-                int decoded = pixels == null ? overlap : 4 * window + overlap;
-                NDArray fresh = manager.randomUniform(-1, 1, new Shape(1, 3, decoded, 8L * latentHeight, 8L * latentWidth))
-                        .toType(DataType.FLOAT16, false);
-                if (pixels != null) {
-                    NDArray kept = pixels.get(new NDIndex(":, :, {}:", overlap));
-                    NDArray joined = fresh.concat(kept, 2);
-                    fresh.close();
-                    kept.close();
-                    pixels.close();
-                    fresh = joined;
+                if (open != null) {
+                    open.close();
                 }
-                pixels = fresh;
-                int pixelFrames = (int) pixels.getShape().get(2);
+                open = manager.randomUniform(-1, 1, new Shape(1, 3, overlap, height, width)).toType(DataType.FLOAT16, false);
+                if (k > 1) {
+                    NDArray fresh = manager.randomInteger(0, 256, new Shape(1, 3, 4L * window, height, width), DataType.UINT8);
+                    if (settled != null) {
+                        NDArray joined = fresh.concat(settled, 2);
+                        fresh.close();
+                        settled.close();
+                        fresh = joined;
+                    }
+                    settled = fresh;
+                }
+                int settledFrames = settled == null ? 0 : (int) settled.getShape().get(2);
+                int pixelFrames = overlap + settledFrames;
                 Map<String, FrameTensor> tensors = new LinkedHashMap<>();
                 tensors.put("start_latent", FrameTensor.of(start, FrameTensor.SettledEnd.END, 0));
                 tensors.put("history_latents", FrameTensor.of(latents, FrameTensor.SettledEnd.END,
                         (int) latents.getShape().get(2)));
-                tensors.put("history_pixels", FrameTensor.of(pixels, FrameTensor.SettledEnd.END,
-                        Math.max(0, pixelFrames - overlap)));
+                tensors.put("open_pixels", FrameTensor.of(open, FrameTensor.SettledEnd.END, 0));
+                if (settled != null) {
+                    tensors.put("settled_pixels", FrameTensor.of(settled, FrameTensor.SettledEnd.END, settledFrames));
+                }
                 CheckpointStore.Saved saved = checkpoints.save(new Checkpoint(identity, k, tensors, Map.of(), List.of()));
                 each.accept(new Save(k, pixelFrames, saved.bytes(), saved.totalBytes(), saved.copySeconds(),
                         saved.seconds()));

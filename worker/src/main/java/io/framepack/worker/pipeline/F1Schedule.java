@@ -75,7 +75,7 @@ public sealed class F1Schedule extends SectionSchedule permits VideoExtensionSch
     }
 
     @Override
-    NDArray mergePixels(NDArray historyPixels, NDArray current) {
-        return SoftAppend.softAppend(historyPixels, current, overlapPixelFrames());
+    NDArray mergePixels(NDArray earlierPixels, NDArray current) {
+        return SoftAppend.softAppend(earlierPixels, current, overlapPixelFrames());
     }
 }

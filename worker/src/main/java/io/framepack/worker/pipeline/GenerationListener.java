@@ -21,7 +21,7 @@ public interface GenerationListener {
 
     /**
      * After a section is sampled, merged into the history and decoded: the moment to checkpoint
-     * {@code state} and to write the video so far ({@link SectionLoopState#historyPixels()}).
+     * {@code state} and to write the video so far ({@link SectionLoopState#pixels()}).
      */
     default void onSectionDone(int section, int sections, SectionLoopState state) {
     }

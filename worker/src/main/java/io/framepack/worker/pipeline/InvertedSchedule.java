@@ -110,7 +110,7 @@ public final class InvertedSchedule extends SectionSchedule {
     }
 
     @Override
-    NDArray mergePixels(NDArray historyPixels, NDArray current) {
-        return SoftAppend.softAppend(current, historyPixels, overlapPixelFrames());
+    NDArray mergePixels(NDArray earlierPixels, NDArray current) {
+        return SoftAppend.softAppend(current, earlierPixels, overlapPixelFrames());
     }
 }

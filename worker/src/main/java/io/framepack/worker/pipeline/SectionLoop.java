@@ -198,15 +198,16 @@ public final class SectionLoop {
                 conditioning.imageEmbeddings(), guidance);
     }
 
-    /** The video after this section: the first decode is the whole history, later ones a slice blended in. */
+    /** The pixels this section adds: the first decode is the whole history, later ones a slice blended into the open frames. */
     private NDArray decode(SectionLoopState state, SectionSchedule.Extension extension, int section, NDManager cpu) {
         int generatedFrames = state.generatedLatentFrames() + extension.addedFrames();
         NDArray generated = schedule.generated(extension.history(), generatedFrames);
-        if (state.historyPixels() == null) {
+        if (state.pixels().isEmpty()) {
             return onCpu(requireFinite(decoder.decode(generated), section, "pixels"), cpu);
         }
         NDArray current = onCpu(requireFinite(decoder.decode(schedule.decodeSlice(generated, section)), section, "pixels"), cpu);
-        return schedule.mergePixels(state.historyPixels(), current);
+        // The blend reads only the open frames: the settled ones are not touched, let alone copied.
+        return schedule.mergePixels(state.pixels().open(), current);
     }
 
     /**

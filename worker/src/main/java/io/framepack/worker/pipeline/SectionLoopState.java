@@ -13,7 +13,8 @@ import java.util.Map;
  * checkpoint must hold to continue a job exactly (what the official demo's {@code worker} carries
  * across its section loop: lllyasviel/FramePack, {@code demo_gradio.py}): the latent history
  * (float32, including its 19 zero padding frames), the start latent (bits as given: it cannot be recomputed), the decoded
- * video so far (its blends cannot be recomputed from the latents), and the sections completed.
+ * video so far (its blends cannot be recomputed from the latents: a {@link PixelHistory}, its settled frames in 8 bits),
+ * and the sections completed.
  * That count is the whole of the rest: the schedule says how many latent frames it generated,
  * and it is the noise generator's position, each section drawing exactly one noise tensor of the
  * same shape.
@@ -25,21 +26,26 @@ import java.util.Map;
 public final class SectionLoopState implements AutoCloseable {
     public static final String START_LATENT = "start_latent";
     public static final String HISTORY_LATENTS = "history_latents";
-    public static final String HISTORY_PIXELS = "history_pixels";
+    /** The frames the next blend rewrites, as decoded: {@link PixelHistory#open()}. */
+    public static final String OPEN_PIXELS = "open_pixels";
+    /** All other frames of the video, uint8 {@code [1,3,F,H,W]}; saved only where there are some. */
+    public static final String SETTLED_PIXELS = "settled_pixels";
+    /** The whole decoded video as checkpoints before format 6 held it, read on restore. */
+    public static final String LEGACY_HISTORY_PIXELS = "history_pixels";
 
     private final NDManager manager;
     private final NDArray startLatent;
     private NDArray historyLatents;
-    private NDArray historyPixels;
+    private final PixelHistory pixels;
     private int sectionsCompleted;
     private int generatedLatentFrames;
 
-    private SectionLoopState(NDManager manager, NDArray startLatent, NDArray historyLatents, NDArray historyPixels,
+    private SectionLoopState(SectionSchedule schedule, NDManager manager, NDArray startLatent, NDArray historyLatents,
                              int sectionsCompleted, int generatedLatentFrames) {
         this.manager = manager;
         this.startLatent = startLatent;
         this.historyLatents = historyLatents;
-        this.historyPixels = historyPixels;
+        this.pixels = new PixelHistory(schedule, manager);
         this.sectionsCompleted = sectionsCompleted;
         this.generatedLatentFrames = generatedLatentFrames;
     }
@@ -68,12 +74,15 @@ public final class SectionLoopState implements AutoCloseable {
         if (start != initial) {
             initial.close();
         }
-        return new SectionLoopState(manager, start, history, null, 0, schedule.initialGeneratedFrames());
+        return new SectionLoopState(schedule, manager, start, history, 0, schedule.initialGeneratedFrames());
     }
 
     /**
      * A state saved as {@link #tensors()} after {@code sections} sections, checked for consistency
-     * with {@code schedule}. The arrays are copied into a CPU manager owned by the new state.
+     * with {@code schedule}: the pixels as {@link #OPEN_PIXELS} with {@link #SETTLED_PIXELS} (none
+     * before the first section), or as {@link #LEGACY_HISTORY_PIXELS}. The arrays are copied into a
+     * CPU manager owned by the new state, except the settled pixels (the bulk of a long video), which
+     * it takes over.
      *
      * @throws IllegalArgumentException when anything is missing or the pieces do not fit together
      */
@@ -85,7 +94,6 @@ public final class SectionLoopState implements AutoCloseable {
         }
         NDArray start = requiredTensor(tensors, START_LATENT);
         NDArray history = requiredTensor(tensors, HISTORY_LATENTS);
-        NDArray pixels = tensors.get(HISTORY_PIXELS);
         int frames = schedule.generatedFramesAfter(sections);
         long historyFrames = SectionSchedule.frameCount(history);
         // The latents must be what the schedule makes of that many sections, or a resume would skip or repeat some.
@@ -98,21 +106,55 @@ public final class SectionLoopState implements AutoCloseable {
             throw new IllegalArgumentException("saved latents do not fit together: history " + history.getDataType()
                     + " " + history.getShape() + ", start " + start.getShape());
         }
-        if (pixels != null && (sections == 0 || SectionSchedule.frameCount(pixels) != 4L * frames - 3)) {
-            throw new IllegalArgumentException("saved pixels " + pixels.getShape() + " do not fit " + sections + " completed sections of " + frames + " latent frames");
-        }
+        NDArray legacyPixels = tensors.get(LEGACY_HISTORY_PIXELS);
+        NDArray open = tensors.get(OPEN_PIXELS);
+        NDArray settled = tensors.get(SETTLED_PIXELS);
+        checkPixels(schedule, legacyPixels, open, settled, sections, frames);
         NDManager manager = parent.newSubManager(Device.cpu());
-        return new SectionLoopState(manager, copy(start, manager), copy(history, manager),
-                pixels == null ? null : copy(pixels, manager), sections, frames);
+        SectionLoopState state = new SectionLoopState(schedule, manager, copy(start, manager), copy(history, manager),
+                sections, frames);
+        if (legacyPixels != null) {
+            // The same split as the sections that saved them would have made now.
+            state.pixels.advance(copy(legacyPixels, manager));
+        } else if (open != null) {
+            state.pixels.restore(open, settled);
+        }
+        return state;
     }
 
-    /** The tensors to checkpoint, by name (pixels only once the first section is decoded). Valid until the next section. */
+    /** Saved pixels are one form or the other, and as many frames as {@code frames} latent frames decode to. */
+    private static void checkPixels(SectionSchedule schedule, NDArray legacy, NDArray open, NDArray settled,
+                                    int sections, int frames) {
+        if (legacy == null && open == null && settled == null) {
+            return;
+        }
+        long expected = 4L * frames - 3;
+        if (legacy != null) {
+            if (open != null || settled != null || sections == 0 || SectionSchedule.frameCount(legacy) != expected) {
+                throw new IllegalArgumentException("saved pixels " + legacy.getShape() + " do not fit " + sections
+                        + " completed sections of " + frames + " latent frames");
+            }
+            return;
+        }
+        long openFrames = open == null ? 0 : SectionSchedule.frameCount(open);
+        long settledFrames = settled == null ? 0 : SectionSchedule.frameCount(settled);
+        if (open == null || sections == 0 || openFrames != Math.min(schedule.overlapPixelFrames(), expected)
+                || openFrames + settledFrames != expected) {
+            throw new IllegalArgumentException("saved pixels (" + openFrames + " open, " + settledFrames
+                    + " settled frames) do not fit " + sections + " completed sections of " + frames + " latent frames");
+        }
+    }
+
+    /**
+     * The arrays to checkpoint besides the settled pixels ({@link #pixels()} holds those), by name
+     * (the open pixels only once the first section is decoded). Valid until the next section.
+     */
     public Map<String, NDArray> tensors() {
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         tensors.put(START_LATENT, startLatent);
         tensors.put(HISTORY_LATENTS, historyLatents);
-        if (historyPixels != null) {
-            tensors.put(HISTORY_PIXELS, historyPixels);
+        if (!pixels.isEmpty()) {
+            tensors.put(OPEN_PIXELS, pixels.open());
         }
         return tensors;
     }
@@ -120,14 +162,13 @@ public final class SectionLoopState implements AutoCloseable {
     /**
      * Frames of tensor {@code name} at the end of the time axis opposite to where sections add
      * frames ({@link SectionSchedule#growsAtStart()}) that no later section changes: all latents
-     * (sections only add frames), all pixels but those the next blend rewrites, no start latent.
+     * (sections only add frames), all settled pixels, no open pixels (the next blend rewrites them), no start latent.
      */
-    public int settledFrames(String name, SectionSchedule schedule) {
+    public int settledFrames(String name) {
         return switch (name) {
             case HISTORY_LATENTS -> (int) SectionSchedule.frameCount(historyLatents);
-            case HISTORY_PIXELS -> historyPixels == null ? 0
-                    : (int) Math.max(0, SectionSchedule.frameCount(historyPixels) - schedule.overlapPixelFrames());
-            case START_LATENT -> 0;
+            case SETTLED_PIXELS -> pixels.settledFrames();
+            case OPEN_PIXELS, START_LATENT -> 0;
             default -> throw new IllegalArgumentException("no tensor " + name);
         };
     }
@@ -147,9 +188,9 @@ public final class SectionLoopState implements AutoCloseable {
         return schedule.generated(historyLatents, generatedLatentFrames);
     }
 
-    /** The decoded video so far {@code [1,3,4n−3,H,W]}, or null before the first section. */
-    public NDArray historyPixels() {
-        return historyPixels;
+    /** The decoded video so far, {@code 4n−3} frames; empty before the first section. */
+    public PixelHistory pixels() {
+        return pixels;
     }
 
     public int sectionsCompleted() {
@@ -165,22 +206,21 @@ public final class SectionLoopState implements AutoCloseable {
         return sectionsCompleted;
     }
 
-    /** Records a completed section: takes ownership of the new arrays and frees the old ones. */
-    void advance(NDArray newHistoryLatents, int addedFrames, NDArray newHistoryPixels) {
+    /**
+     * Records a completed section: takes ownership of the new arrays and frees the old ones.
+     *
+     * @param joinedPixels the open pixels blended with the section's decode (or the first decode), null without a decoder
+     */
+    void advance(NDArray newHistoryLatents, int addedFrames, NDArray joinedPixels) {
         NDArray oldLatents = historyLatents;
-        NDArray oldPixels = historyPixels;
         newHistoryLatents.attach(manager);
         historyLatents = newHistoryLatents;
-        if (newHistoryPixels != null) {
-            newHistoryPixels.attach(manager);
-            historyPixels = newHistoryPixels;
+        if (joinedPixels != null) {
+            pixels.advance(joinedPixels);
         }
         generatedLatentFrames += addedFrames;
         sectionsCompleted++;
         oldLatents.close();
-        if (oldPixels != null && oldPixels != historyPixels) {
-            oldPixels.close();
-        }
     }
 
     NDManager manager() {

@@ -136,8 +136,8 @@ public abstract sealed class SectionSchedule permits InvertedSchedule, F1Schedul
     /** The latents to decode after section {@code section} when earlier pixels exist. */
     abstract NDArray decodeSlice(NDArray generated, int section);
 
-    /** The video after blending a section's decode {@code current} into the earlier pixels. */
-    abstract NDArray mergePixels(NDArray historyPixels, NDArray current);
+    /** A section's decode {@code current} blended with the earlier pixels (at least the overlap at the growing end). */
+    abstract NDArray mergePixels(NDArray earlierPixels, NDArray current);
 
     /** Context latents of one section. {@code clean} is {@code [start, 1× neighbour]}. */
     record ContextLatents(NDArray clean, NDArray clean2x, NDArray clean4x) {

@@ -2,16 +2,21 @@ package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.framepack.worker.image.RgbImage;
 import io.framepack.worker.pipeline.GenerationListener;
 import io.framepack.worker.pipeline.NonFiniteValuesException;
+import io.framepack.worker.pipeline.PixelFrames;
+import io.framepack.worker.pipeline.PixelHistory;
 import io.framepack.worker.pipeline.SectionLoop;
 import io.framepack.worker.pipeline.SectionLoopState;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.pipeline.VideoFrames;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
+import io.framepack.worker.runtime.checkpoint.StoredTensor;
 
 import io.framepack.worker.vae.HunyuanVideoVae;
 import io.framepack.worker.vae.SpatialTiling;
@@ -86,9 +91,7 @@ public final class FramePackSession implements RenderSession {
             // The same weights and settings compute the same numbers again: a retry cannot help.
             throw new InvalidInputException(InvalidInputException.MODEL, e.getMessage(), e);
         }
-        NDArray pixels = state.historyPixels();
-        int frames = pixels == null ? 0 : (int) pixels.getShape().get(2);
-        return new SectionResult(section, frames, preview[0]);
+        return new SectionResult(section, state.pixels().frameCount(), preview[0]);
     }
 
     private void runSection(StepCallback callback, NDArray[] preview) {
@@ -111,9 +114,20 @@ public final class FramePackSession implements RenderSession {
         FrameTensor.SettledEnd settledEnd = schedule.growsAtStart() ? FrameTensor.SettledEnd.END : FrameTensor.SettledEnd.START;
         Map<String, FrameTensor> tensors = new LinkedHashMap<>();
         state.tensors().forEach((name, array) ->
-                tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name, schedule))));
+                tensors.put(name, FrameTensor.of(array, settledEnd, state.settledFrames(name))));
+        PixelHistory pixels = state.pixels();
+        int settled = pixels.settledFrames();
+        if (settled > 0) {
+            tensors.put(SectionLoopState.SETTLED_PIXELS, new FrameTensor(DataType.UINT8, settledShape(pixels, settled),
+                    settledEnd, settled, (from, to) -> new StoredTensor(DataType.UINT8, settledShape(pixels, to - from),
+                            pixels.settledBytes(from, to))));
+        }
         return new Checkpoint(identity, state.sectionsCompleted(), tensors,
                 Map.of(TILED_VAE, decoder.spatialTiling() != null ? 1L : 0L), sectionSeconds);
+    }
+
+    private static long[] settledShape(PixelHistory pixels, int frames) {
+        return new long[] {1, 3, frames, pixels.height(), pixels.width()};
     }
 
     @Override
@@ -152,19 +166,50 @@ public final class FramePackSession implements RenderSession {
     }
 
     @Override
-    public NDArray pixels() {
-        NDArray pixels = state.historyPixels();
-        if (pixels == null) {
+    public VideoFrames pixels() {
+        PixelHistory pixels = state.pixels();
+        if (pixels.isEmpty()) {
             throw new IllegalStateException("no section has been decoded yet");
         }
-        if (leadingFrames == null) {
-            return pixels;
+        return leadingFrames == null ? pixels : new WithLeadingFrames(pixels);
+    }
+
+    /** As FramePack-Studio's combined video: the input's frames, then the new ones. */
+    private final class WithLeadingFrames implements VideoFrames {
+        private final PixelHistory generated;
+        private final DataType dtype;
+
+        WithLeadingFrames(PixelHistory generated) {
+            this.generated = generated;
+            this.dtype = generated.open().getDataType();
         }
-        // As FramePack-Studio's combined video: the input's frames, then the new ones.
-        NDArray input = FramePackRenderer.pixels(leadingFrames, pixels.getManager()).toType(pixels.getDataType(), false);
-        NDArray video = input.concat(pixels, 2);
-        input.close();
-        return video;
+
+        @Override
+        public int frameCount() {
+            return leadingFrames.size() + generated.frameCount();
+        }
+
+        @Override
+        public int height() {
+            return generated.height();
+        }
+
+        @Override
+        public int width() {
+            return generated.width();
+        }
+
+        @Override
+        public byte[] rgb(int f) {
+            if (f >= leadingFrames.size()) {
+                return generated.rgb(f - leadingFrames.size());
+            }
+            // Through the decoded pixels' dtype and back, as the input's frames always were (not the identity).
+            try (NDManager frame = manager.newSubManager()) {
+                NDArray pixels = FramePackRenderer.pixels(List.of(leadingFrames.get(f)), frame).toType(dtype, false);
+                return PixelFrames.frame(pixels, 0);
+            }
+        }
     }
 
     @Override

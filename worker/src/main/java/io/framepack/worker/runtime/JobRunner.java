@@ -12,7 +12,6 @@ import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.CheckpointMismatchException;
 import io.framepack.worker.runtime.checkpoint.CheckpointStore;
 import io.framepack.worker.runtime.output.Mp4Writer;
-import io.framepack.worker.runtime.output.PixelFrames;
 import io.framepack.worker.runtime.output.PreviewImage;
 import io.framepack.worker.runtime.output.VideoPublisher;
 import io.framepack.worker.runtime.progress.ProgressEvent;
@@ -259,7 +258,7 @@ public final class JobRunner {
         // A kill from here on leaves the file behind: the next run of this job deletes it (clearScratch).
         try {
             var pixels = render.pixels();
-            int frames = PixelFrames.frameCount(pixels);
+            int frames = pixels.frameCount();
             Mp4Writer.write(pixels, plan.settings().crf, mp4);
             VideoPublisher.Published published = publisher.publish(plan.outputs().videoName(), mp4, sidecar(frames, timings));
             progress.on(new ProgressEvent.OutputWritten(published.file(), published.location(), published.sidecarLocation(),

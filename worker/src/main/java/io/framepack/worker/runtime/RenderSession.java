@@ -1,6 +1,7 @@
 package io.framepack.worker.runtime;
 
 import ai.djl.ndarray.NDArray;
+import io.framepack.worker.pipeline.VideoFrames;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 
@@ -44,8 +45,8 @@ public interface RenderSession extends AutoCloseable {
     /** Puts back a state taken by {@link #snapshot} (in this or an earlier process). */
     void restore(Checkpoint checkpoint);
 
-    /** The video so far, pixels {@code [1,3,F,H,W]} in [-1, 1]. */
-    NDArray pixels();
+    /** The video so far, as the 8-bit frames its MP4 is made of. */
+    VideoFrames pixels();
 
     @Override
     void close();

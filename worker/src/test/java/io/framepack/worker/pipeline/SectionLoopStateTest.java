@@ -3,6 +3,7 @@ package io.framepack.worker.pipeline;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -69,13 +70,28 @@ class SectionLoopStateTest {
             tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 29, 4, 6)));
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 completed sections of this job make 9");
-            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6), ai.djl.ndarray.types.DataType.FLOAT16));
+            tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6), DataType.FLOAT16));
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("do not fit");
             tensors.put(SectionLoopState.HISTORY_LATENTS, m.zeros(new Shape(1, 16, 28, 4, 6)));
-            tensors.put(SectionLoopState.HISTORY_PIXELS, m.zeros(new Shape(1, 3, 30, 32, 48)));
+            tensors.put(SectionLoopState.LEGACY_HISTORY_PIXELS, m.zeros(new Shape(1, 3, 30, 32, 48)));
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .hasMessageContaining("saved pixels");
+            tensors.remove(SectionLoopState.LEGACY_HISTORY_PIXELS);
+            // 9 latent frames decode to 33 pixel frames: 33 open (the overlap), none settled.
+            tensors.put(SectionLoopState.OPEN_PIXELS, m.zeros(new Shape(1, 3, 33, 32, 48)));
+            try (SectionLoopState restored = SectionLoopState.restore(schedule, tensors, 1, m)) {
+                assertThat(restored.pixels().frameCount()).isEqualTo(33);
+                assertThat(restored.pixels().settledFrames()).isZero();
+            }
+            tensors.put(SectionLoopState.SETTLED_PIXELS, m.zeros(new Shape(1, 3, 1, 32, 48), DataType.UINT8));
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
+                    .hasMessageContaining("33 open, 1 settled frames");
+            tensors.remove(SectionLoopState.SETTLED_PIXELS);
+            tensors.put(SectionLoopState.OPEN_PIXELS, m.zeros(new Shape(1, 3, 30, 32, 48)));
+            assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
+                    .hasMessageContaining("30 open, 0 settled frames");
+            tensors.remove(SectionLoopState.OPEN_PIXELS);
             tensors.remove(SectionLoopState.HISTORY_LATENTS);
             assertThatThrownBy(() -> SectionLoopState.restore(schedule, tensors, 1, m))
                     .hasMessageContaining(SectionLoopState.HISTORY_LATENTS);

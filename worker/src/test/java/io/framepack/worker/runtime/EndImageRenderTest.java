@@ -1,6 +1,7 @@
 package io.framepack.worker.runtime;
 
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.worker.pipeline.RgbVideos;
 import io.framepack.worker.prompt.TimedPrompt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +32,12 @@ class EndImageRenderTest {
             for (int section = 0; section < plain.sectionsTotal(); section++) {
                 plain.runNextSection((s, step, steps) -> { });
                 unseen.runNextSection((s, step, steps) -> { });
-                assertThat(unseen.pixels().toFloatArray()).as("strength 0, section " + section)
-                        .isEqualTo(plain.pixels().toFloatArray());
+                assertThat(RgbVideos.all(unseen.pixels())).as("strength 0, section " + section)
+                        .isEqualTo(RgbVideos.all(plain.pixels()));
             }
             ended.runNextSection((s, step, steps) -> { });
-            float[] endOfPlain = plain.pixels().get(":, :, -1").toFloatArray();
-            float[] endOfEnded = ended.pixels().get(":, :, -1").toFloatArray();
+            byte[] endOfPlain = RgbVideos.last(plain.pixels());
+            byte[] endOfEnded = RgbVideos.last(ended.pixels());
             assertThat(endOfEnded).hasSameSizeAs(endOfPlain).isNotEqualTo(endOfPlain);
         }
     }

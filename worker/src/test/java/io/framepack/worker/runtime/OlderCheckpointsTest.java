@@ -21,9 +21,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A checkpoint an earlier worker wrote (test resources {@code checkpoints/}, see its README) is
- * resumed by today's worker: the real engine on the tiny model picks it up after its section and
- * renders the rest, keeping the timings it recorded.
+ * Checkpoints earlier workers wrote (test resources {@code checkpoints/}, see its README) are
+ * resumed by today's worker: the real engine on the tiny model picks them up after their sections
+ * and renders the rest, keeping the timings they recorded and writing the video an uninterrupted render would.
  */
 class OlderCheckpointsTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -63,5 +63,39 @@ class OlderCheckpointsTest {
         String written = Files.readString(CheckpointFixtures.manifestOf(checkpoints, 3));
         assertThat(written.split("\"sectionsCompleted\"", -1)).as("the section count, said once").hasSize(2);
         assertThat(written).doesNotContain("sections_completed", "noise_draws", "generated_latent_frames");
+    }
+
+    /**
+     * The F1 render as the worker before format 6 saved it after two of its three sections (the
+     * whole pixel history in float32, as {@code history_pixels}) resumes to the very MP4 that an
+     * uninterrupted render writes, and its next checkpoint holds the pixels as today's do.
+     */
+    @Test
+    void aFormatFiveCheckpointOfTheTinyF1RenderResumesToTheUninterruptedVideo() throws IOException {
+        Path checkpoints = CheckpointFixtures.copyOfStore("checkpoints/format5-tiny-f1", dir.resolve("ckpt"));
+        List<ProgressEvent> events = new ArrayList<>();
+        assertThat(renderTinyF1(checkpoints, dir.resolve("resumed"), events)).isEqualTo(ExitCode.SUCCESS);
+        assertThat(events).filteredOn(ProgressEvent.JobStarted.class::isInstance).singleElement()
+                .satisfies(started -> assertThat(((ProgressEvent.JobStarted) started).resumedFromSection()).isEqualTo(2));
+        assertThat(renderTinyF1(dir.resolve("fresh"), dir.resolve("uninterrupted"), new ArrayList<>()))
+                .isEqualTo(ExitCode.SUCCESS);
+
+        assertThat(Files.readAllBytes(dir.resolve("resumed").resolve("tiny-f1.mp4")))
+                .isEqualTo(Files.readAllBytes(dir.resolve("uninterrupted").resolve("tiny-f1.mp4")));
+        JsonNode written = JSON.readTree(CheckpointFixtures.manifestOf(checkpoints, 3).toFile());
+        assertThat(written.path("tensors")).extracting(tensor -> tensor.path("name").asText())
+                .contains("open_pixels", "settled_pixels").doesNotContain("history_pixels");
+    }
+
+    private ExitCode renderTinyF1(Path checkpoints, Path output, List<ProgressEvent> events) throws IOException {
+        RenderSettings settings = new RenderSettings();
+        settings.variant = RenderSettings.Variant.f1;
+        settings.seconds = 3.6;
+        settings.steps = 3;
+        settings.resolution = DemoModel.RESOLUTION;
+        RenderPlan plan = TinyPlans.of("tiny-f1", settings, DemoModel.directory(dir.resolve("cache")), null);
+        return new JobRunner(plan, new FramePackRenderer(), new CheckpointStore(new DirectoryStore(checkpoints), 2),
+                new VideoPublisher(new DirectoryStore(output), plan.identity().jobId()), events::add,
+                Termination.manual(), output.resolveSibling(output.getFileName() + ".scratch")).run();
     }
 }

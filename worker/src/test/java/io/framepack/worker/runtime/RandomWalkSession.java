@@ -3,6 +3,8 @@ package io.framepack.worker.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.framepack.worker.pipeline.PixelFrames;
+import io.framepack.worker.pipeline.VideoFrames;
 import io.framepack.worker.runtime.checkpoint.Checkpoint;
 import io.framepack.worker.runtime.checkpoint.CheckpointIdentity;
 import io.framepack.worker.runtime.checkpoint.FrameTensor;
@@ -82,8 +84,8 @@ class RandomWalkSession implements RenderSession {
     }
 
     @Override
-    public NDArray pixels() {
-        return history;
+    public VideoFrames pixels() {
+        return PixelFrames.of(history);
     }
 
     @Override

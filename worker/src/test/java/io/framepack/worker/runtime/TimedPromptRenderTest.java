@@ -1,6 +1,7 @@
 package io.framepack.worker.runtime;
 
 import io.framepack.api.v1alpha1.RenderSettings;
+import io.framepack.worker.pipeline.RgbVideos;
 import io.framepack.worker.prompt.PromptTimeline;
 import io.framepack.worker.prompt.TimedPromptParser;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,13 +47,13 @@ class TimedPromptRenderTest {
             for (int section = 0; section < 2; section++) {
                 session.runNextSection((s, step, steps) -> { });
                 plain.runNextSection((s, step, steps) -> { });
-                assertThat(session.pixels().toFloatArray()).as("after section " + section)
-                        .isEqualTo(plain.pixels().toFloatArray());
+                assertThat(RgbVideos.all(session.pixels())).as("after section " + section)
+                        .isEqualTo(RgbVideos.all(plain.pixels()));
             }
             session.runNextSection((s, step, steps) -> { });
             plain.runNextSection((s, step, steps) -> { });
-            assertThat(session.pixels().toFloatArray()).as("the first section of the other prompt")
-                    .isNotEqualTo(plain.pixels().toFloatArray());
+            assertThat(RgbVideos.all(session.pixels())).as("the first section of the other prompt")
+                    .isNotEqualTo(RgbVideos.all(plain.pixels()));
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.List;
  * a block.
  */
 final class BlockPlan {
-    /** Frames per block: 37 MB of fp16 pixels or 6 MB of float32 latents at 640×608. */
+    /** Frames per block: 19 MB of settled 8-bit pixels or 6 MB of float32 latents at 640×608. */
     static final int BLOCK_FRAMES = 16;
 
     private BlockPlan() {

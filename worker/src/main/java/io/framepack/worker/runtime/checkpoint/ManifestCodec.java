@@ -24,8 +24,12 @@ import java.util.Map;
  * scalars as much as its tensors. Earlier versions are read through {@link LegacyManifests}.
  */
 final class ManifestCodec {
-    static final int FORMAT_VERSION = 5;
-    /** Version 5 added parts shared from another render's store ({@code store}); version 4 reads as it is. */
+    static final int FORMAT_VERSION = 6;
+    /**
+     * Version 6 holds the pixel history as {@code open_pixels} and 8-bit {@code settled_pixels}
+     * where earlier ones held all of it as {@code history_pixels} (a restore still takes either);
+     * version 5 added parts shared from another render's store ({@code store}); versions 4 and 5 read as they are.
+     */
     private static final int OLDEST_CURRENT_SHAPE = 4;
     static final int OLDEST_READABLE_VERSION = 1;
     static final int FIRST_SEALED_VERSION = 3;

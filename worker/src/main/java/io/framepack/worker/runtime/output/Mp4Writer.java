@@ -1,7 +1,7 @@
 package io.framepack.worker.runtime.output;
 
-import ai.djl.ndarray.NDArray;
 import io.framepack.worker.pipeline.SectionSchedule;
+import io.framepack.worker.pipeline.VideoFrames;
 import io.framepack.worker.runtime.storage.DirectoryStore;
 import io.framepack.worker.runtime.storage.StorageException;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -42,18 +42,18 @@ public final class Mp4Writer {
     private Mp4Writer() {
     }
 
-    /** Encodes the whole video {@code [1,3,F,H,W]} (pixels in [-1, 1]) into {@code file}, replacing it. */
-    public static void write(NDArray pixels, int crf, Path file) throws IOException {
+    /** Encodes the whole video into {@code file}, replacing it. */
+    public static void write(VideoFrames pixels, int crf, Path file) throws IOException {
         write(pixels, crf, file, X264_CPU, REPLACE);
     }
 
-    /** As {@link #write(NDArray, int, Path)}, through a channel {@code files} opens (a test's full disk). */
-    public static void write(NDArray pixels, int crf, Path file, DirectoryStore.ChannelOpener files) throws IOException {
+    /** As {@link #write(VideoFrames, int, Path)}, through a channel {@code files} opens (a test's full disk). */
+    public static void write(VideoFrames pixels, int crf, Path file, DirectoryStore.ChannelOpener files) throws IOException {
         write(pixels, crf, file, X264_CPU, files);
     }
 
-    /** As {@link #write(NDArray, int, Path)} with x264 held to {@code x264Cpu} (its {@code asm} option). */
-    static void write(NDArray pixels, int crf, Path file, String x264Cpu) throws IOException {
+    /** As {@link #write(VideoFrames, int, Path)} with x264 held to {@code x264Cpu} (its {@code asm} option). */
+    static void write(VideoFrames pixels, int crf, Path file, String x264Cpu) throws IOException {
         write(pixels, crf, file, x264Cpu, REPLACE);
     }
 
@@ -63,11 +63,11 @@ public final class Mp4Writer {
      * stream keeps the first failure to throw it here. The file is then checked as a whole; on any
      * failure it is deleted.
      */
-    private static void write(NDArray pixels, int crf, Path file, String x264Cpu, DirectoryStore.ChannelOpener files)
+    private static void write(VideoFrames pixels, int crf, Path file, String x264Cpu, DirectoryStore.ChannelOpener files)
             throws IOException {
-        int frames = PixelFrames.frameCount(pixels);
-        int height = PixelFrames.height(pixels);
-        int width = PixelFrames.width(pixels);
+        int frames = pixels.frameCount();
+        int height = pixels.height();
+        int width = pixels.width();
         Yuv420p.requireEvenSize(width, height);
         boolean written = false;
         try {
@@ -92,7 +92,7 @@ public final class Mp4Writer {
         }
     }
 
-    private static void encode(NDArray pixels, int crf, String x264Cpu, int frames, int width, int height,
+    private static void encode(VideoFrames pixels, int crf, String x264Cpu, int frames, int width, int height,
                                ChannelOutput out, Path file) throws IOException {
         // x264's per-file statistics are noise in a worker's log; errors still show.
         avutil.av_log_set_level(avutil.AV_LOG_ERROR);
@@ -112,7 +112,7 @@ public final class Mp4Writer {
             byte[] yuv = new byte[Yuv420p.frameBytes(width, height)];
             ByteBuffer planes = ByteBuffer.allocateDirect(yuv.length);
             for (int f = 0; f < frames; f++) {
-                Yuv420p.fromRgb(PixelFrames.frame(pixels, f), width, height, yuv);
+                Yuv420p.fromRgb(pixels.rgb(f), width, height, yuv);
                 planes.clear();
                 planes.put(yuv).flip();
                 // Already in the codec's format and size: FFmpeg hands the planes to x264 unscaled.

@@ -2,6 +2,7 @@ package io.framepack.worker.runtime.output;
 
 import ai.djl.ndarray.NDManager;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.pipeline.PixelFrames;
 
 import java.nio.file.Path;
 
@@ -12,7 +13,7 @@ public final class EncodeGoldenVideoMain {
 
     public static void main(String[] args) throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Mp4Writer.write(GoldenCases.load().tensor("job_inverted", "final_pixels", manager), 16, Path.of(args[0]));
+            Mp4Writer.write(PixelFrames.of(GoldenCases.load().tensor("job_inverted", "final_pixels", manager)), 16, Path.of(args[0]));
         }
     }
 }

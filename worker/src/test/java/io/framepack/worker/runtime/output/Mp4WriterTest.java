@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.framepack.worker.GoldenCases;
+import io.framepack.worker.pipeline.PixelFrames;
 import io.framepack.worker.runtime.storage.LimitedChannel;
 import io.framepack.worker.runtime.storage.StorageException;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -92,7 +93,7 @@ class Mp4WriterTest {
     @Test
     void writesAnH264Mp4ThatFfmpegDecodesFrameForFrame() throws IOException {
         Path file = dir.resolve("video.mp4");
-        Mp4Writer.write(pixels, 16, file);
+        Mp4Writer.write(PixelFrames.of(pixels), 16, file);
 
         try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
             grabber.start();
@@ -113,8 +114,8 @@ class Mp4WriterTest {
 
     @Test
     void sameFramesEncodeToTheSameBytes() throws IOException {
-        Mp4Writer.write(pixels, 16, dir.resolve("a.mp4"));
-        Mp4Writer.write(pixels, 16, dir.resolve("b.mp4"));
+        Mp4Writer.write(PixelFrames.of(pixels), 16, dir.resolve("a.mp4"));
+        Mp4Writer.write(PixelFrames.of(pixels), 16, dir.resolve("b.mp4"));
         SameBytes.assertSameFile(dir.resolve("a.mp4"), dir.resolve("b.mp4"));
     }
 
@@ -130,10 +131,10 @@ class Mp4WriterTest {
             NDArray video = video(local, 6, 304, 320, (c, f, y, x) ->
                     (float) Math.sin(0.07 * x * (c + 1) + 0.05 * y + 0.4 * f) * 0.8f + ((x * 7 + y * 13 + f) % 5) * 0.04f);
             Path expected = dir.resolve("pinned.mp4");
-            Mp4Writer.write(video, 16, expected);
+            Mp4Writer.write(PixelFrames.of(video), 16, expected);
             for (String x264Level : List.of("0", "MMX2", "SSE", "SSE2")) {
                 Path file = dir.resolve("x264-" + x264Level + ".mp4");
-                Mp4Writer.write(video, 16, file, x264Level);
+                Mp4Writer.write(PixelFrames.of(video), 16, file, x264Level);
                 SameBytes.assertSameFile(expected, file);
             }
             int detected = avutil.av_get_cpu_flags();
@@ -141,7 +142,7 @@ class Mp4WriterTest {
                 for (int ffmpegLevel : FFMPEG_X86_LEVELS) {
                     avutil.av_force_cpu_flags(detected & ffmpegLevel);
                     Path file = dir.resolve("ffmpeg-" + Integer.toHexString(ffmpegLevel) + ".mp4");
-                    Mp4Writer.write(video, 16, file);
+                    Mp4Writer.write(PixelFrames.of(video), 16, file);
                     SameBytes.assertSameFile(expected, file);
                 }
             } finally {
@@ -182,11 +183,11 @@ class Mp4WriterTest {
     @Test
     void aFullDiskFailsTheEncodeWithItsReasonAndLeavesNoFile() throws IOException {
         Path whole = dir.resolve("whole.mp4");
-        Mp4Writer.write(pixels, 16, whole);
+        Mp4Writer.write(PixelFrames.of(pixels), 16, whole);
         long size = Files.size(whole);
         for (long free : new long[] {100, size / 2, size - 10}) {
             Path file = dir.resolve("full-" + free + ".mp4");
-            assertThatThrownBy(() -> Mp4Writer.write(pixels, 16, file, path -> new LimitedChannel(path, free, LimitedChannel.DISK_FULL)))
+            assertThatThrownBy(() -> Mp4Writer.write(PixelFrames.of(pixels), 16, file, path -> new LimitedChannel(path, free, LimitedChannel.DISK_FULL)))
                     .as("%d bytes free", free)
                     .isInstanceOf(StorageException.class)
                     .hasMessage("cannot write " + file + ": No space left on device");
@@ -197,7 +198,7 @@ class Mp4WriterTest {
     @Test
     void aCutOrIndexlessFileFailsVerification() throws IOException {
         Path file = dir.resolve("video.mp4");
-        Mp4Writer.write(pixels, 16, file);
+        Mp4Writer.write(PixelFrames.of(pixels), 16, file);
         int frames = PixelFrames.frameCount(pixels);
         Mp4File.verify(file, frames);
         byte[] bytes = Files.readAllBytes(file);
@@ -222,7 +223,7 @@ class Mp4WriterTest {
         Path file = dir.resolve("ramps.mp4");
         try (NDManager local = manager.newSubManager()) {
             NDArray ramps = video(local, frames, 64, 64, (c, f, y, x) -> (c == 0 ? x / 32f : c == 1 ? y / 32f : f / 6f) - 1f);
-            Mp4Writer.write(ramps, 16, file);
+            Mp4Writer.write(PixelFrames.of(ramps), 16, file);
             try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile())) {
                 grabber.setPixelFormat(avutil.AV_PIX_FMT_RGB24);
                 grabber.start();

@@ -1,4 +1,4 @@
-package io.framepack.worker.runtime.output;
+package io.framepack.worker.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
@@ -26,11 +26,40 @@ public final class PixelFrames {
         return (int) pixels.getShape().get(4);
     }
 
+    /** The decoded video as 8-bit frames, each converted when it is read. */
+    public static VideoFrames of(NDArray pixels) {
+        checkShape(pixels);
+        return new VideoFrames() {
+            @Override
+            public int frameCount() {
+                return PixelFrames.frameCount(pixels);
+            }
+
+            @Override
+            public int height() {
+                return PixelFrames.height(pixels);
+            }
+
+            @Override
+            public int width() {
+                return PixelFrames.width(pixels);
+            }
+
+            @Override
+            public byte[] rgb(int f) {
+                return frame(pixels, f);
+            }
+        };
+    }
+
     /** Frame {@code f} as interleaved RGB bytes, row-major ({@code H*W*3}). */
     public static byte[] frame(NDArray pixels, int f) {
+        return interleaved(planarFrame(pixels, f));
+    }
+
+    /** Frame {@code f} converted, as three planes of {@code H*W} bytes (R, G, B). */
+    static byte[] planarFrame(NDArray pixels, int f) {
         checkShape(pixels);
-        int height = height(pixels);
-        int width = width(pixels);
         float[] planes;
         try (NDArray slice = pixels.get(new NDIndex("0, :, {}", f))) {
             if (slice.getDataType() == DataType.FLOAT32) {
@@ -41,11 +70,20 @@ public final class PixelFrames {
                 }
             }
         }
-        int plane = height * width;
-        byte[] rgb = new byte[plane * 3];
+        byte[] converted = new byte[planes.length];
+        for (int i = 0; i < planes.length; i++) {
+            converted[i] = toUint8(planes[i]);
+        }
+        return converted;
+    }
+
+    /** Three planes of bytes (R, G, B) as interleaved RGB. */
+    static byte[] interleaved(byte[] planar) {
+        int plane = planar.length / 3;
+        byte[] rgb = new byte[planar.length];
         for (int i = 0; i < plane; i++) {
             for (int c = 0; c < 3; c++) {
-                rgb[i * 3 + c] = toUint8(planes[c * plane + i]);
+                rgb[i * 3 + c] = planar[c * plane + i];
             }
         }
         return rgb;
