@@ -17,6 +17,7 @@ import io.framepack.api.worker.WorkerContract;
 import io.framepack.api.worker.WorkerProgress;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -51,7 +52,12 @@ final class Observer {
     Observation observe(VideoGeneration vg, Context<VideoGeneration> context) {
         List<String> problems = new ArrayList<>(SpecValidator.validate(vg, config.defaults()));
         Job job = controlled(context.getSecondaryResources(Job.class).stream(), Names.job(vg), vg).orElse(null);
-        RerollStart reroll = RerollStart.resolve(vg, name -> context.getPrimaryCache()
+        // The source is read from the informer whose event wakes a waiting re-roll: the primary cache is
+        // a different informer and may not hold the source's new checkpoint yet, and no later event
+        // would wake the re-roll again.
+        var sources = (InformerEventSource<VideoGeneration, VideoGeneration>) context.eventSourceRetriever()
+                .<VideoGeneration>getEventSourceFor(VideoGeneration.class, VideoGenerationReconciler.REROLL_SOURCES);
+        RerollStart reroll = RerollStart.resolve(vg, name -> sources
                 .get(new ResourceID(name, vg.getMetadata().getNamespace())).orElse(null), config.defaults());
         if (job == null) {
             // Once its worker runs, a re-roll no longer needs its source's resource (its checkpoints suffice).

@@ -32,6 +32,9 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
     static final String NAME = "videogeneration";
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+    /** The informer of the renders that re-rolls start from; the observer reads a source from its cache. */
+    static final String REROLL_SOURCES = "reroll-sources";
+
     private final Observer observer;
     private final Actions actions;
     private final RenderMetrics metrics;
@@ -57,7 +60,7 @@ public class VideoGenerationReconciler implements Reconciler<VideoGeneration> {
                 .withLabelSelector(WorkerContract.PROGRESS_LABEL).build(), context);
         // A re-roll waits for its source's checkpoint: a change of any render reconciles the re-rolls naming it.
         var sources = new InformerEventSource<>(InformerEventSourceConfiguration.from(VideoGeneration.class, VideoGeneration.class)
-                .withName("reroll-sources")
+                .withName(REROLL_SOURCES)
                 .withSecondaryToPrimaryMapper(source -> context.getPrimaryCache()
                         .list(source.getMetadata().getNamespace(), vg -> vg.getSpec() != null && vg.getSpec().from != null
                                 && source.getMetadata().getName().equals(vg.getSpec().from.name)
