@@ -72,6 +72,25 @@ public final class FramePackRenderer implements Renderer {
     /** Mixed into the seed for the end image's posterior sample, so it does not repeat the start image's noise. */
     private static final long END_IMAGE_NOISE = 0x454e445f494d4147L; // "END_IMAG"
 
+    /** The compute precision on every device, or null for the device's own: bfloat16 on a GPU, float32 on the CPU. */
+    private final Precision precision;
+
+    public FramePackRenderer() {
+        this(null);
+    }
+
+    private FramePackRenderer(Precision precision) {
+        this.precision = precision;
+    }
+
+    /**
+     * A renderer that computes in {@code precision} whatever the device: the GPU's bfloat16 on the
+     * CPU lets a machine without a GPU run the GPU's dtype path (the VAE keeps its device's dtype).
+     */
+    static FramePackRenderer computingIn(Precision precision) {
+        return new FramePackRenderer(precision);
+    }
+
     @Override
     public RenderSession open(RenderPlan plan, ProgressListener progress) throws IOException {
         RenderSettings settings = plan.settings();
@@ -79,7 +98,8 @@ public final class FramePackRenderer implements Renderer {
         Device device = device(plan.resources().device());
         // Read before anything is loaded: what this render may use of the device.
         MemoryPlan.Budget budget = MemoryPlan.Budget.of(plan.resources().gpuMemoryBytes(), device);
-        Precision precision = device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
+        Precision precision = this.precision != null ? this.precision
+                : device.isGpu() ? Precision.BFLOAT16 : Precision.FLOAT32;
         List<RgbImage> videoFrames = plan.inputs().video() == null ? null
                 : Mp4Frames.decode(plan.inputs().video().mp4(), Mp4Frames.Limits.DEFAULT,
                 frame -> toRenderSize(frame, settings.resolution));
@@ -192,8 +212,7 @@ public final class FramePackRenderer implements Renderer {
             // As the demo: the negative prompt is only encoded for real CFG, zeros otherwise (and unused).
             PromptEmbedding negative = plan.settings().cfg != 1.0
                     ? prompts.encode(plan.inputs().negativePrompt(), llama, clip, precision, kernels, manager)
-                    : new PromptEmbedding(first.llamaStates().zerosLike(), first.llamaMask(),
-                    first.clipPooled().zerosLike(), false);
+                    : PromptEncoder.zerosLike(first, precision, kernels);
             SiglipPreprocessor preprocessor = SiglipPreprocessor.read(
                     models.path(Component.FEATURE_EXTRACTOR).resolve("preprocessor_config.json"));
             NDArray imageStates = siglip.encode(preprocessor.pixelValues(image, encoders));

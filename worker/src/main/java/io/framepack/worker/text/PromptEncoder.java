@@ -58,6 +58,20 @@ public final class PromptEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * The demo's negative prompt without real CFG: zeros of {@code like}'s shapes in {@code output},
+     * with {@code like}'s mask. Made as float32 zeros and rounded, because DJL cannot create a
+     * bfloat16 array ({@code zerosLike()} of one aborts the JVM).
+     */
+    public static PromptEmbedding zerosLike(PromptEmbedding like, Precision output, Kernels kernels) {
+        return new PromptEmbedding(zeros(like.llamaStates(), output, kernels), like.llamaMask(),
+                zeros(like.clipPooled(), output, kernels), false);
+    }
+
+    private static NDArray zeros(NDArray like, Precision output, Kernels kernels) {
+        return toOutput(like.getManager().zeros(like.getShape(), DataType.FLOAT32, like.getDevice()), output, kernels);
+    }
+
     private static NDArray toOutput(NDArray float32, Precision output, Kernels kernels) {
         return output == Precision.BFLOAT16 ? kernels.toBfloat16(float32) : float32;
     }
