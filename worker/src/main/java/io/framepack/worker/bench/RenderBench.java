@@ -117,8 +117,9 @@ public final class RenderBench {
         double decode = (now - lastStep) / 1e9;
         sections.add(new double[] {sampling, decode});
         frames = done.frames();
-        out.printf(Locale.ROOT, "section %d: sampling %.2f s, decode and append %.2f s, %d frames so far%n",
-                done.section() + 1, sampling, decode, done.frames());
+        // The RSS after each section shows what grows with the video (its pixel history), beside the peak.
+        out.printf(Locale.ROOT, "section %d: sampling %.2f s, decode and append %.2f s, %d frames so far, host %s GiB RSS%n",
+                done.section() + 1, sampling, decode, done.frames(), HostMemory.rssGib());
         if (Double.isNaN(firstSectionDone)) {
             firstSectionDone = (now - started) / 1e9;
         }
