@@ -10,6 +10,7 @@ import io.framepack.worker.tensor.OwnedArrays;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.function.IntFunction;
 
 import static io.framepack.worker.pipeline.SectionSchedule.frames;
 
@@ -112,14 +113,8 @@ public final class PixelHistory implements VideoFrames, AutoCloseable {
         }
         int plane = height() * width();
         int count = to - from;
-        ByteBuffer bytes = ByteBuffer.allocate(Math.multiplyExact(3 * count, plane));
-        for (int t = 0; t < count; t++) {
-            byte[] planar = settledPlanar(from + t);
-            for (int c = 0; c < 3; c++) {
-                bytes.put((c * count + t) * plane, planar, c * plane, plane);
-            }
-        }
-        return bytes;
+        return channelMajor(ByteBuffer.allocate(Math.multiplyExact(3 * count, plane)), count, plane,
+                t -> settledPlanar(from + t));
     }
 
     @Override
@@ -190,14 +185,20 @@ public final class PixelHistory implements VideoFrames, AutoCloseable {
     private NDArray settledArray(NDArray pixels, int from, int count) {
         int plane = PixelFrames.height(pixels) * PixelFrames.width(pixels);
         // Direct: the copy into libtorch then reads it without another copy on the heap.
-        ByteBuffer bytes = ByteBuffer.allocateDirect(Math.multiplyExact(3 * count, plane));
+        ByteBuffer bytes = channelMajor(ByteBuffer.allocateDirect(Math.multiplyExact(3 * count, plane)), count, plane,
+                t -> PixelFrames.planarFrame(pixels, from + t));
+        return OwnedArrays.copyOf(bytes, new Shape(1, 3, count, PixelFrames.height(pixels), PixelFrames.width(pixels)),
+                DataType.UINT8, manager);
+    }
+
+    /** Fills {@code bytes} with {@code count} frames of three planes each, laid out as {@code [3,count,H,W]}. */
+    private static ByteBuffer channelMajor(ByteBuffer bytes, int count, int plane, IntFunction<byte[]> planarFrame) {
         for (int t = 0; t < count; t++) {
-            byte[] planar = PixelFrames.planarFrame(pixels, from + t);
+            byte[] planar = planarFrame.apply(t);
             for (int c = 0; c < 3; c++) {
                 bytes.put((c * count + t) * plane, planar, c * plane, plane);
             }
         }
-        return OwnedArrays.copyOf(bytes, new Shape(1, 3, count, PixelFrames.height(pixels), PixelFrames.width(pixels)),
-                DataType.UINT8, manager);
+        return bytes;
     }
 }
